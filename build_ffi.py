@@ -1,0 +1,107 @@
+"""Build pydpdk's compiled module (cffi API mode, out of line) against the system's DPDK.
+
+DPDK is found through `pkg-config libdpdk` (22.11 or newer). The declarations live in
+pydpdk/_cffi_src/, one module per DPDK header family; our own C in pydpdk/_cffi_src/c/.
+
+    python build_ffi.py        # builds pydpdk/_dpdk_cffi*.so in place
+    pip install .              # or: pip install -e .   (setup.py uses cffi_modules)
+"""
+from __future__ import annotations
+
+import glob
+import importlib.util
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+from cffi import FFI
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SRC = os.path.join(HERE, "pydpdk", "_cffi_src")
+CSRC = os.path.join(SRC, "c")
+MIN_DPDK = "22.11"
+DEBIAN_PACKAGES = "dpdk dpdk-dev libdpdk-dev libpcap-dev pkg-config"
+
+
+class BuildError(SystemExit):
+    def __init__(self, msg: str):
+        super().__init__(f"pydpdk build: {msg}")
+
+
+def _pkg_config(*args: str) -> str:
+    if shutil.which("pkg-config") is None:
+        raise BuildError(
+            "pkg-config is not installed; on Debian/Ubuntu: "
+            f"apt-get install {DEBIAN_PACKAGES}")
+    proc = subprocess.run(["pkg-config", *args, "libdpdk"], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise BuildError(
+            "DPDK development files were not found by `pkg-config libdpdk` "
+            f"({proc.stderr.strip() or 'no libdpdk.pc'}); on Debian/Ubuntu: "
+            f"apt-get install {DEBIAN_PACKAGES} (or set PKG_CONFIG_PATH to your DPDK's "
+            "lib/pkgconfig)")
+    return proc.stdout.strip()
+
+
+def dpdk_version() -> str:
+    version = _pkg_config("--modversion")
+    if subprocess.run(["pkg-config", f"--atleast-version={MIN_DPDK}", "libdpdk"]).returncode:
+        raise BuildError(f"DPDK {version} is too old: pydpdk needs DPDK {MIN_DPDK} or newer")
+    return version
+
+
+def pmd_dir(libdir: str) -> str:
+    """DPDK's default plugin directory (where EAL autoloads PMDs from)."""
+    found = sorted(glob.glob(os.path.join(libdir, "dpdk", "pmds-*")))
+    return found[-1] if found else ""
+
+
+def _load(name: str):
+    spec = importlib.util.spec_from_file_location(f"_pydpdk_cffi_src_{name}",
+                                                  os.path.join(SRC, f"{name}.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _package_version() -> str:
+    with open(os.path.join(HERE, "pydpdk", "_version.py")) as f:
+        return re.search(r'__version__ = "([^"]+)"', f.read()).group(1)
+
+
+def build_ffi() -> FFI:
+    version = dpdk_version()
+    cflags = _pkg_config("--cflags").split()
+    libs = _pkg_config("--libs").split()
+    libdir = _pkg_config("--variable=libdir")
+    modules = [_load(name) for name in _load("__init__").MODULES]
+
+    ffi = FFI()
+    ffi.cdef("\n".join(m.TYPES for m in modules))
+    ffi.cdef("\n".join(m.FUNCTIONS for m in modules))
+    defines = [
+        ("PYDPDK_PACKAGE_VERSION", f'"{_package_version()}"'),
+        ("PYDPDK_DPDK_VERSION", f'"{version}"'),
+        ("PYDPDK_PMD_DIR", f'"{pmd_dir(libdir)}"'),
+    ]
+    ffi.set_source(
+        "pydpdk._dpdk_cffi",
+        "\n".join(m.INCLUDES for m in modules) + "\n" + "\n".join(m.CUSTOMIZATIONS for m in modules),
+        sources=sorted(os.path.relpath(p, HERE) for p in glob.glob(os.path.join(CSRC, "*.c"))),
+        include_dirs=[CSRC],
+        define_macros=defines,
+        extra_compile_args=cflags + ["-O3", "-Wno-unused-parameter", "-Wno-deprecated-declarations",
+                                     "-Werror=implicit-function-declaration"],
+        # The ring PMD's rte_eth_from_rings() is a driver API: link its library explicitly.
+        extra_link_args=libs + ["-lrte_net_ring", f"-Wl,-rpath,{libdir}"],
+    )
+    return ffi
+
+
+ffibuilder = build_ffi()
+
+if __name__ == "__main__":
+    os.chdir(HERE)
+    ffibuilder.compile(verbose="-v" in sys.argv)

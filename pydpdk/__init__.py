@@ -1,0 +1,26 @@
+"""pydpdk: DPDK's poll-mode-driver world from Python, per-packet work kept in C.
+
+Three layers: ``pydpdk._native`` (the raw compiled module, hazmat), the objects below
+(EAL, ports, mempools, mbufs, rings, vdevs), and recipes (the ``pydpdk`` CLI, samples).
+"""
+from ._version import __version__
+from ._native import RUNTIME_DPDK as dpdk_version
+from .errors import (PydpdkError, DpdkError, EalError, EalNotInitializedError,
+                     EalConfigMismatchError, NoHugepagesError, DeviceError, DriverNotFoundError,
+                     PortError, MempoolError, RingError, InvalidArgumentError, ResourceClosedError,
+                     ResourceBusyError, MbufReleasedError)
+from .eal import Eal, EalConfig, cleanup, current
+from .mempool import Mempool
+from .mbuf import Mbuf, MbufBurst
+from .ethdev import Port, ports, Link, PortStats, DevInfo
+from .ring import Ring
+from . import vdev
+
+__all__ = [
+    "__version__", "dpdk_version", "Eal", "EalConfig", "cleanup", "current", "Mempool", "Mbuf",
+    "MbufBurst", "Port", "ports", "Link", "PortStats", "DevInfo", "Ring", "vdev",
+    "PydpdkError", "DpdkError", "EalError", "EalNotInitializedError", "EalConfigMismatchError",
+    "NoHugepagesError", "DeviceError", "DriverNotFoundError", "PortError", "MempoolError",
+    "RingError", "InvalidArgumentError", "ResourceClosedError", "ResourceBusyError",
+    "MbufReleasedError",
+]

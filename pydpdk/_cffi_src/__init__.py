@@ -1,0 +1,19 @@
+"""cffi declarations for pydpdk's compiled module, one module per DPDK header family.
+
+Order matters: a family may use types declared by an earlier one. See README.md.
+"""
+
+MODULES = (
+    "errno",
+    "eal",
+    "log",
+    "mempool",
+    "mbuf",
+    "ring",
+    "ethdev",
+    "dev",
+    "net_ring",
+    "burst",
+    # "fwd",  (forwarding engines: joined when c/fwd.c lands)
+    "build_info",
+)

@@ -1,0 +1,23 @@
+"""Our per-burst helpers (c/burst.c): mbufs from and to bytes, TX with compaction."""
+
+INCLUDES = """
+#include "burst.h"
+"""
+
+TYPES = ""
+
+FUNCTIONS = """
+int pydpdk_mbuf_from_bytes(struct rte_mempool *mp, const uint8_t *data, uint32_t len,
+    struct rte_mbuf **out);
+int pydpdk_mbufs_from_buffer(struct rte_mempool *mp, const uint8_t *data, const uint32_t *lens,
+    uint16_t n, struct rte_mbuf **out);
+uint32_t pydpdk_mbuf_copy_out(const struct rte_mbuf *m, uint8_t *buf, uint32_t cap);
+int64_t pydpdk_mbufs_copy_out(struct rte_mbuf *const *pkts, uint16_t n, uint8_t *buf,
+    uint64_t cap, uint32_t *lens);
+uint64_t pydpdk_mbufs_bytes(struct rte_mbuf *const *pkts, uint16_t n);
+uint16_t pydpdk_tx_burst_compact(uint16_t port_id, uint16_t queue_id, struct rte_mbuf **pkts,
+    uint16_t n);
+unsigned int pydpdk_ring_enqueue_compact(struct rte_ring *r, struct rte_mbuf **pkts, unsigned int n);
+"""
+
+CUSTOMIZATIONS = ""

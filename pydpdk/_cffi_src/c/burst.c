@@ -1,0 +1,115 @@
+/* Per-burst helpers for pydpdk's Python burst API. See burst.h. */
+#include <errno.h>
+#include <string.h>
+#include <rte_ethdev.h>
+#include <rte_ring.h>
+#include "burst.h"
+
+int pydpdk_mbuf_from_bytes(struct rte_mempool *mp, const uint8_t *data, uint32_t len,
+                           struct rte_mbuf **out)
+{
+    struct rte_mbuf *head = NULL, *tail = NULL;
+    uint32_t done = 0;
+
+    do {
+        struct rte_mbuf *seg = rte_pktmbuf_alloc(mp);
+        uint16_t room, chunk;
+
+        if (seg == NULL) {
+            if (head != NULL)
+                rte_pktmbuf_free(head);
+            return -ENOMEM;
+        }
+        room = rte_pktmbuf_tailroom(seg);
+        chunk = (len - done) < room ? (uint16_t)(len - done) : room;
+        if (chunk > 0)
+            memcpy(rte_pktmbuf_mtod(seg, uint8_t *), data + done, chunk);
+        seg->data_len = chunk;
+        seg->pkt_len = chunk;
+        done += chunk;
+        if (head == NULL) {
+            head = seg;
+        } else {
+            tail->next = seg;
+            head->nb_segs++;
+            head->pkt_len += chunk;
+        }
+        tail = seg;
+    } while (done < len);
+    *out = head;
+    return 0;
+}
+
+int pydpdk_mbufs_from_buffer(struct rte_mempool *mp, const uint8_t *data, const uint32_t *lens,
+                             uint16_t n, struct rte_mbuf **out)
+{
+    uint64_t off = 0;
+    uint16_t i;
+
+    for (i = 0; i < n; i++) {
+        if (pydpdk_mbuf_from_bytes(mp, data + off, lens[i], &out[i]) < 0) {
+            rte_pktmbuf_free_bulk(out, i);
+            return -ENOMEM;
+        }
+        off += lens[i];
+    }
+    return n;
+}
+
+uint32_t pydpdk_mbuf_copy_out(const struct rte_mbuf *m, uint8_t *buf, uint32_t cap)
+{
+    uint32_t done = 0;
+
+    for (; m != NULL && done < cap; m = m->next) {
+        uint32_t chunk = m->data_len;
+        if (chunk > cap - done)
+            chunk = cap - done;
+        memcpy(buf + done, rte_pktmbuf_mtod(m, const uint8_t *), chunk);
+        done += chunk;
+    }
+    return done;
+}
+
+uint64_t pydpdk_mbufs_bytes(struct rte_mbuf *const *pkts, uint16_t n)
+{
+    uint64_t total = 0;
+    uint16_t i;
+
+    for (i = 0; i < n; i++)
+        total += pkts[i]->pkt_len;
+    return total;
+}
+
+int64_t pydpdk_mbufs_copy_out(struct rte_mbuf *const *pkts, uint16_t n, uint8_t *buf,
+                              uint64_t cap, uint32_t *lens)
+{
+    uint64_t need = pydpdk_mbufs_bytes(pkts, n), off = 0;
+    uint16_t i;
+
+    if (need > cap)
+        return -(int64_t)need;
+    for (i = 0; i < n; i++) {
+        lens[i] = pydpdk_mbuf_copy_out(pkts[i], buf + off, pkts[i]->pkt_len);
+        off += lens[i];
+    }
+    return (int64_t)off;
+}
+
+uint16_t pydpdk_tx_burst_compact(uint16_t port_id, uint16_t queue_id, struct rte_mbuf **pkts,
+                                 uint16_t n)
+{
+    uint16_t sent = rte_eth_tx_burst(port_id, queue_id, pkts, n);
+
+    if (sent > 0 && sent < n)
+        memmove(pkts, pkts + sent, (size_t)(n - sent) * sizeof(*pkts));
+    return sent;
+}
+
+unsigned int pydpdk_ring_enqueue_compact(struct rte_ring *r, struct rte_mbuf **pkts, unsigned int n)
+{
+    unsigned int done = rte_ring_enqueue_burst(r, (void *const *)pkts, n, NULL);
+
+    if (done > 0 && done < n)
+        memmove(pkts, pkts + done, (size_t)(n - done) * sizeof(*pkts));
+    return done;
+}

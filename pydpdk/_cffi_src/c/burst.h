@@ -1,0 +1,36 @@
+/* Per-burst helpers for pydpdk's Python burst API: one C call per burst, never per packet. */
+#ifndef PYDPDK_BURST_H
+#define PYDPDK_BURST_H
+
+#include <stdint.h>
+#include <rte_mbuf.h>
+
+/* Build one mbuf (chained when len exceeds one segment's room) holding a copy of data[0:len].
+ * Returns 0, or -ENOMEM when the pool ran dry (nothing is leaked). */
+int pydpdk_mbuf_from_bytes(struct rte_mempool *mp, const uint8_t *data, uint32_t len,
+                           struct rte_mbuf **out);
+
+/* Build n mbufs from packets packed back to back in data, packet i being lens[i] bytes long.
+ * Returns n, or -ENOMEM with nothing allocated. */
+int pydpdk_mbufs_from_buffer(struct rte_mempool *mp, const uint8_t *data, const uint32_t *lens,
+                             uint16_t n, struct rte_mbuf **out);
+
+/* Copy the whole packet (every segment) into buf; returns the bytes copied (at most cap). */
+uint32_t pydpdk_mbuf_copy_out(const struct rte_mbuf *m, uint8_t *buf, uint32_t cap);
+
+/* Copy n packets back to back into buf and their lengths into lens.
+ * Returns the total, or -(bytes needed) when cap is too small (nothing copied). */
+int64_t pydpdk_mbufs_copy_out(struct rte_mbuf *const *pkts, uint16_t n, uint8_t *buf,
+                              uint64_t cap, uint32_t *lens);
+
+/* Sum of pkt_len over a burst. */
+uint64_t pydpdk_mbufs_bytes(struct rte_mbuf *const *pkts, uint16_t n);
+
+/* rte_eth_tx_burst, then move the unsent mbufs to the front of pkts. Returns the number sent. */
+uint16_t pydpdk_tx_burst_compact(uint16_t port_id, uint16_t queue_id, struct rte_mbuf **pkts,
+                                 uint16_t n);
+
+/* rte_ring_enqueue_burst, then move what did not fit to the front. Returns the number enqueued. */
+unsigned int pydpdk_ring_enqueue_compact(struct rte_ring *r, struct rte_mbuf **pkts, unsigned int n);
+
+#endif

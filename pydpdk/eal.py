@@ -1,0 +1,483 @@
+"""The EAL: typed arguments, once-per-process initialisation, lcores and cleanup.
+
+    eal = pydpdk.Eal.init(lcores="0-1", no_pci=True, vdevs=["net_ring0", "net_ring1"])
+
+``rte_eal_init`` runs once per process. Calling :meth:`Eal.init` again with the same
+arguments hands back the live EAL (re-running a notebook cell is safe); different EAL
+arguments raise :class:`EalConfigMismatchError`. Virtual devices are attached right after
+initialisation by hotplug, so a bad vdev raises a clear error and leaves the EAL usable;
+a repeated call attaches any vdev that is not attached yet.
+"""
+from __future__ import annotations
+
+import atexit
+import dataclasses
+import glob
+import os
+import re
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Sequence
+
+from . import _resource
+from ._native import ffi, lib, cstr
+from .errors import (EalConfigMismatchError, EalError, EalNotInitializedError,
+                     NoHugepagesError, invalid)
+
+__all__ = ["EalConfig", "Eal", "Lcore", "current", "cleanup", "hugepage_status"]
+
+_LOG_LEVELS = ("emergency", "alert", "critical", "error", "warning", "notice", "info", "debug")
+_lock = threading.RLock()
+_live: "Eal | None" = None
+_cleaned = False
+_argv_keepalive: list[Any] = []  # EAL may keep pointers into argv: never free it
+_PROCESS_CPUS = sorted(os.sched_getaffinity(0))  # before EAL pins the main thread to its lcore
+
+
+def _tuple(value: Any, param: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        value = [value]
+    return tuple(str(v) for v in value)
+
+
+def _cpu_list(spec: str) -> list[int]:
+    """Expand '0-3,5' (also accepts DPDK's '(0-1)@2' forms: the lcore ids are taken)."""
+    out: list[int] = []
+    for part in re.sub(r"@\(?[0-9,\-]+\)?", "", spec).replace("(", "").replace(")", "").split(","):
+        if not part:
+            continue
+        if "-" in part:
+            lo, hi = part.split("-", 1)
+            out.extend(range(int(lo), int(hi) + 1))
+        else:
+            out.append(int(part))
+    return out
+
+
+@dataclass(frozen=True)
+class EalConfig:
+    """EAL arguments. Each field maps to one EAL option; ``extra`` is passed through raw."""
+
+    lcores: str | Sequence[int] | None = None          # -l 0-1
+    coremask: str | None = None                         # -c 0x3 (the guide's form)
+    main_lcore: int | None = None                       # --main-lcore
+    memory_channels: int | None = None                  # -n
+    vdevs: Sequence[Any] = ()                           # --vdev (attached by hotplug)
+    allow: Sequence[str] = ()                           # -a PCI
+    block: Sequence[str] = ()                           # -b PCI
+    no_pci: bool = False                                # --no-pci
+    no_huge: bool = False                               # --no-huge
+    in_memory: bool = False                             # --in-memory
+    file_prefix: str | None = None                      # --file-prefix (default: per process)
+    socket_mem: str | Sequence[int] | None = None       # --socket-mem
+    memory_mb: int | None = None                        # -m
+    iova_mode: str | None = None                        # --iova-mode pa|va
+    log_levels: Sequence[str] = ()                      # --log-level (e.g. "lib.eal:debug")
+    plugins: Sequence[str] = ()                         # -d (a .so or a directory)
+    single_file_segments: bool = False                  # --single-file-segments
+    proc_type: str | None = None                        # --proc-type primary|secondary|auto
+    huge_dir: str | None = None                         # --huge-dir
+    telemetry: bool = True                              # --no-telemetry when False
+    extra: Sequence[str] = ()                           # raw EAL argv passthrough
+
+    def __post_init__(self) -> None:
+        from .vdev import normalize_devargs
+        set_ = lambda k, v: object.__setattr__(self, k, v)  # noqa: E731 (frozen dataclass)
+        set_("vdevs", tuple(normalize_devargs(v) for v in _tuple(self.vdevs, "vdevs")))
+        for name in ("allow", "block", "plugins", "extra", "log_levels"):
+            set_(name, _tuple(getattr(self, name), name))
+        if self.lcores is not None and not isinstance(self.lcores, str):
+            set_("lcores", ",".join(str(int(c)) for c in self.lcores))
+        if self.socket_mem is not None and not isinstance(self.socket_mem, str):
+            set_("socket_mem", ",".join(str(int(m)) for m in self.socket_mem))
+        self._validate()
+
+    # -- validation ---------------------------------------------------------------------
+    def _validate(self) -> None:
+        ctx = "EAL argument"
+        allowed_cpus = _PROCESS_CPUS
+        if self.lcores is not None:
+            if not re.fullmatch(r"[0-9,\-@()]+", self.lcores):
+                raise invalid("lcores", self.lcores, "a core list such as '0-1' or '0,2-3'", ctx)
+            bad = [c for c in _cpu_list(self.lcores) if "@" not in self.lcores and c not in allowed_cpus]
+            if bad:
+                raise invalid("lcores", self.lcores,
+                              f"cores this process may run on: {_ranges(allowed_cpus)}", ctx)
+        if self.coremask is not None:
+            if not re.fullmatch(r"(0x)?[0-9a-fA-F]+", self.coremask):
+                raise invalid("coremask", self.coremask, "a hexadecimal core mask such as '0x3'", ctx)
+            if self.lcores is not None:
+                raise invalid("coremask", self.coremask, "give lcores or coremask, not both", ctx)
+        if self.main_lcore is not None:
+            cores = _cpu_list(self.lcores) if self.lcores else allowed_cpus
+            if self.main_lcore not in cores:
+                raise invalid("main_lcore", self.main_lcore, f"one of the lcores {_ranges(cores)}", ctx)
+        if self.memory_channels is not None and not 1 <= int(self.memory_channels) <= 32:
+            raise invalid("memory_channels", self.memory_channels, "an integer from 1 to 32", ctx)
+        if self.file_prefix is not None and (not self.file_prefix or "/" in self.file_prefix):
+            raise invalid("file_prefix", self.file_prefix, "a non-empty name without '/'", ctx)
+        if self.socket_mem is not None and not re.fullmatch(r"[0-9]+(,[0-9]+)*", self.socket_mem):
+            raise invalid("socket_mem", self.socket_mem, "megabytes per socket, e.g. '512' or '512,0'", ctx)
+        if self.memory_mb is not None and int(self.memory_mb) <= 0:
+            raise invalid("memory_mb", self.memory_mb, "a positive number of megabytes", ctx)
+        if self.iova_mode not in (None, "pa", "va"):
+            raise invalid("iova_mode", self.iova_mode, "'pa' or 'va'", ctx)
+        if self.proc_type not in (None, "primary", "secondary", "auto"):
+            raise invalid("proc_type", self.proc_type, "'primary', 'secondary' or 'auto'", ctx)
+        if self.no_huge and self.in_memory is False and self.single_file_segments:
+            raise invalid("single_file_segments", True, "not with no_huge (no hugepage files exist)", ctx)
+        for level in self.log_levels:
+            lvl = level.rsplit(":", 1)[-1]
+            if not (lvl.isdigit() and 1 <= int(lvl) <= 8) and lvl.lower() not in _LOG_LEVELS:
+                raise invalid("log_levels", level,
+                              f"'LEVEL' or 'TYPE:LEVEL' with LEVEL 1-8 or one of {', '.join(_LOG_LEVELS)}", ctx)
+        for path in self.plugins:
+            if not os.path.exists(path):
+                raise invalid("plugins", path, "an existing PMD .so file or directory", ctx)
+        for addr in self.allow + self.block:
+            if not re.fullmatch(r"([0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7](,.*)?", addr):
+                raise invalid("allow" if addr in self.allow else "block", addr,
+                              "a PCI address such as '0000:00:04.0' (devargs may follow a comma)", ctx)
+
+    # -- rendering ----------------------------------------------------------------------
+    @property
+    def effective_file_prefix(self) -> str:
+        return self.file_prefix or f"pydpdk-{os.getpid()}"
+
+    @property
+    def needs_single_file_segments(self) -> bool:
+        """virtio-user shares memory with its vhost peer by fd: one file per segment list."""
+        return (any(v.split(",")[0].startswith(("net_virtio_user", "virtio_user")) for v in self.vdevs)
+                and not (self.in_memory or self.no_huge))
+
+    def eal_argv(self) -> list[str]:
+        """The argv given to rte_eal_init (vdevs excluded: they are hotplugged)."""
+        a: list[str] = ["pydpdk"]
+        if self.lcores is not None:
+            a += ["-l", self.lcores]
+        if self.coremask is not None:
+            a += ["-c", self.coremask]
+        if self.main_lcore is not None:
+            a += ["--main-lcore", str(self.main_lcore)]
+        if self.memory_channels is not None:
+            a += ["-n", str(self.memory_channels)]
+        for addr in self.allow:
+            a += ["-a", addr]
+        for addr in self.block:
+            a += ["-b", addr]
+        for flag, on in (("--no-pci", self.no_pci), ("--no-huge", self.no_huge),
+                         ("--in-memory", self.in_memory),
+                         ("--single-file-segments",
+                          self.single_file_segments or self.needs_single_file_segments),
+                         ("--no-telemetry", not self.telemetry)):
+            if on:
+                a.append(flag)
+        if not self.in_memory:
+            a += ["--file-prefix", self.effective_file_prefix]
+        for opt, val in (("--socket-mem", self.socket_mem), ("-m", self.memory_mb),
+                         ("--iova-mode", self.iova_mode), ("--proc-type", self.proc_type),
+                         ("--huge-dir", self.huge_dir)):
+            if val is not None:
+                a += [opt, str(val)]
+        for level in self.log_levels:
+            a += ["--log-level", level]
+        for path in self.plugins:
+            a += ["-d", path]
+        a += list(self.extra)
+        return a
+
+    def argv(self) -> list[str]:
+        """Full EAL argv, vdevs included (e.g. to start dpdk-testpmd the same way)."""
+        a = self.eal_argv()
+        for v in self.vdevs:
+            a += ["--vdev", v]
+        return a[1:]
+
+    @classmethod
+    def from_argv(cls, argv: Sequence[str], **overrides: Any) -> "EalConfig":
+        """Parse an EAL command line (as in the guide: ``-c f -n 4 --vdev eth_ring0``)."""
+        args = [a for a in argv]
+        kw: dict[str, Any] = {"vdevs": [], "allow": [], "block": [], "log_levels": [],
+                              "plugins": [], "extra": []}
+        with_value = {"-l": "lcores", "--lcores": "lcores", "-c": "coremask", "-n": "memory_channels",
+                      "--main-lcore": "main_lcore", "--file-prefix": "file_prefix",
+                      "--socket-mem": "socket_mem", "-m": "memory_mb", "--iova-mode": "iova_mode",
+                      "--proc-type": "proc_type", "--huge-dir": "huge_dir"}
+        lists = {"--vdev": "vdevs", "-a": "allow", "--allow": "allow", "-w": "allow",
+                 "--pci-whitelist": "allow", "-b": "block", "--block": "block",
+                 "--log-level": "log_levels", "-d": "plugins"}
+        flags = {"--no-pci": "no_pci", "--no-huge": "no_huge", "--in-memory": "in_memory",
+                 "--single-file-segments": "single_file_segments"}
+        i = 0
+        while i < len(args):
+            a = args[i]
+            opt, eq, val = a.partition("=") if a.startswith("--") else (a, "", "")
+            if opt in flags:
+                kw[flags[opt]] = True
+            elif opt == "--no-telemetry":
+                kw["telemetry"] = False
+            elif opt in with_value or opt in lists:
+                if not eq:
+                    if i + 1 >= len(args):
+                        raise invalid(opt, None, "an option that takes a value", "EAL argument")
+                    i += 1
+                    val = args[i]
+                name = with_value.get(opt) or lists[opt]
+                if opt in lists:
+                    kw[name].append(val)
+                else:
+                    kw[name] = int(val) if name in ("memory_channels", "main_lcore", "memory_mb") else val
+            elif len(a) > 2 and a[:2] in ("-l", "-c", "-n", "-a", "-b", "-w", "-d", "-m"):
+                args[i:i + 1] = [a[:2], a[2:]]
+                continue
+            else:
+                kw["extra"].append(a)
+            i += 1
+        if kw.get("coremask") and not kw["coremask"].startswith("0x"):
+            kw["coremask"] = "0x" + kw["coremask"]
+        kw.update(overrides)
+        return cls(**kw)
+
+    def replace(self, **changes: Any) -> "EalConfig":
+        return dataclasses.replace(self, **changes)
+
+
+def _ranges(nums: Sequence[int]) -> str:
+    return ",".join(str(n) for n in nums) if nums else "(none)"
+
+
+@dataclass(frozen=True)
+class Lcore:
+    id: int
+    socket: int
+    cpu: int
+    is_main: bool
+    state: str
+
+
+@dataclass(frozen=True)
+class HugepageStatus:
+    size_kb: int
+    total: int
+    free: int
+    mounted_at: tuple[str, ...] = field(default=())
+
+
+def hugepage_status() -> list[HugepageStatus]:
+    """Hugepages per size from /sys, with where hugetlbfs is mounted."""
+    mounts: list[tuple[str, str]] = []
+    try:
+        with open("/proc/mounts") as f:
+            for line in f:
+                dev, mnt, fstype, opts = line.split()[:4]
+                if fstype == "hugetlbfs":
+                    m = re.search(r"pagesize=(\d+)([KMG])", opts)
+                    mounts.append((mnt, m.group(0)[9:] if m else ""))
+    except OSError:
+        pass
+    out = []
+    for d in sorted(glob.glob("/sys/kernel/mm/hugepages/hugepages-*kB")):
+        size_kb = int(re.search(r"(\d+)kB", d).group(1))
+        read = lambda n: int(open(os.path.join(d, n)).read())  # noqa: E731
+        unit = f"{size_kb // 1024}M" if size_kb < 1024 * 1024 else f"{size_kb // (1024 * 1024)}G"
+        out.append(HugepageStatus(size_kb, read("nr_hugepages"), read("free_hugepages"),
+                                  tuple(m for m, sz in mounts if sz in (unit, ""))))
+    return out
+
+
+def _check_hugepages(cfg: EalConfig) -> None:
+    if cfg.no_huge or cfg.proc_type == "secondary":
+        return
+    status = hugepage_status()
+    how = ("reserve some, e.g. `echo 512 > /sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages` "
+           "(or `pydpdk host hugepages --reserve 512`), or pass no_huge=True (--no-huge) to run on "
+           "ordinary memory")
+    if not any(s.free for s in status):
+        total = sum(s.total for s in status)
+        raise NoHugepagesError(12, f"no free hugepages ({total} reserved, 0 free): {how}", "rte_eal_init")
+    if not cfg.in_memory and cfg.huge_dir is None and not any(s.mounted_at for s in status if s.free):
+        raise NoHugepagesError(
+            19, "hugepages are reserved but no hugetlbfs is mounted for them: "
+            "`mount -t hugetlbfs nodev /dev/hugepages` (or `pydpdk host hugepages --mount`), "
+            "or pass in_memory=True (--in-memory) to map them without files", "rte_eal_init")
+
+
+class Eal:
+    """The process's live EAL. Get it with :meth:`init` or :func:`current`."""
+
+    def __init__(self, config: EalConfig, argc_used: int):
+        self.config = config
+        self._argc_used = argc_used
+        self.file_prefix = None if config.in_memory else config.effective_file_prefix
+
+    # -- construction -------------------------------------------------------------------
+    @classmethod
+    def init(cls, config: EalConfig | None = None, /, *, argv: Sequence[str] | None = None,
+             **kwargs: Any) -> "Eal":
+        """Initialise the EAL once; hand back the live one on later identical calls."""
+        global _live
+        if config is None:
+            config = EalConfig.from_argv(argv, **kwargs) if argv is not None else EalConfig(**kwargs)
+        elif argv is not None or kwargs:
+            raise invalid("config", config, "a config alone, or keyword arguments / argv, not both")
+        with _lock:
+            if _cleaned:
+                raise EalNotInitializedError(
+                    "the EAL was cleaned up in this process and DPDK cannot initialise it again: "
+                    "start a new process")
+            if _live is not None:
+                if _live.config.eal_argv() != config.eal_argv():
+                    raise EalConfigMismatchError(
+                        "the EAL is already initialised in this process with different arguments "
+                        f"({' '.join(_live.config.eal_argv()[1:])}); DPDK initialises once per "
+                        f"process, so {' '.join(config.eal_argv()[1:])} cannot apply. Use "
+                        "pydpdk.eal.current() for the live EAL, or run the other configuration "
+                        "in a new process")
+                _live._attach_vdevs(config.vdevs)
+                return _live
+            _check_hugepages(config)
+            argv_c = [ffi.new("char[]", a.encode()) for a in config.eal_argv()]
+            arr = ffi.new("char *[]", argv_c)
+            _argv_keepalive.append((argv_c, arr))
+            rc = lib.rte_eal_init(len(argv_c), arr)
+            if rc < 0:
+                err = lib.pydpdk_rte_errno()
+                raise EalError(err, _init_failure(err, config), "rte_eal_init")
+            _live = cls(config, rc)
+            atexit.register(_atexit_cleanup)
+        _live._attach_vdevs(config.vdevs)
+        return _live
+
+    def _attach_vdevs(self, vdevs: Sequence[str]) -> None:
+        from .vdev import attach, device_ports
+        for devargs in vdevs:
+            if not device_ports(devargs.split(",")[0]):
+                attach(devargs)
+
+    # -- state ------------------------------------------------------------------------
+    @property
+    def alive(self) -> bool:
+        return _live is self
+
+    def _check(self) -> None:
+        if not self.alive:
+            raise EalNotInitializedError("this EAL was cleaned up: every object that used it refuses use")
+
+    @property
+    def version(self) -> str:
+        return cstr(lib.rte_version())
+
+    @property
+    def process_type(self) -> str:
+        self._check()
+        return {lib.RTE_PROC_PRIMARY: "primary", lib.RTE_PROC_SECONDARY: "secondary"}.get(
+            lib.rte_eal_process_type(), "auto")
+
+    @property
+    def iova_mode(self) -> str:
+        self._check()
+        return {lib.RTE_IOVA_PA: "pa", lib.RTE_IOVA_VA: "va"}.get(lib.rte_eal_iova_mode(), "dc")
+
+    @property
+    def has_hugepages(self) -> bool:
+        self._check()
+        return bool(lib.rte_eal_has_hugepages())
+
+    @property
+    def runtime_dir(self) -> str:
+        self._check()
+        return cstr(lib.rte_eal_get_runtime_dir())
+
+    @property
+    def tsc_hz(self) -> int:
+        return lib.rte_get_tsc_hz()
+
+    def lcores(self) -> list[Lcore]:
+        """Enabled lcores, main first."""
+        self._check()
+        main = lib.rte_get_main_lcore()
+        out = []
+        for i in range(lib.RTE_MAX_LCORE):
+            if lib.rte_lcore_is_enabled(i):
+                state = "main" if i == main else (
+                    "running" if lib.rte_eal_get_lcore_state(i) == lib.RUNNING else "wait")
+                out.append(Lcore(i, lib.rte_lcore_to_socket_id(i), lib.rte_lcore_to_cpu_id(i),
+                                 i == main, state))
+        return out
+
+    @property
+    def main_lcore(self) -> int:
+        self._check()
+        return lib.rte_get_main_lcore()
+
+    def worker_lcores(self) -> list[int]:
+        return [lc.id for lc in self.lcores() if not lc.is_main]
+
+    def cleanup(self) -> None:
+        """Close every pydpdk object, then rte_eal_cleanup(). Irreversible in this process."""
+        cleanup()
+
+    def __repr__(self) -> str:
+        state = "live" if self.alive else "cleaned up"
+        return f"<Eal {state} {' '.join(self.config.argv())!r}>"
+
+    def _repr_html_(self) -> str:  # Jupyter
+        from .notebook import eal_html
+        return eal_html(self)
+
+
+def _init_failure(err: int, cfg: EalConfig) -> str:
+    args = " ".join(cfg.eal_argv()[1:])
+    if err == 22:
+        return (f"rte_eal_init refused the arguments ({args}): see DPDK's usage message above; "
+                "the process is still usable, call Eal.init again with corrected arguments")
+    if err == 114:
+        return f"rte_eal_init: the EAL was already initialised by other code in this process ({args})"
+    if err in (13, 1):
+        return (f"rte_eal_init: permission denied ({args}): DPDK needs root or the hugepage and "
+                f"/var/run/dpdk permissions")
+    return f"rte_eal_init failed ({args}): {cstr(lib.rte_strerror(err))}"
+
+
+def current() -> Eal:
+    """The live EAL, or EalNotInitializedError."""
+    if _live is None:
+        raise EalNotInitializedError("the EAL is not initialised: call pydpdk.Eal.init(...) first"
+                                     if not _cleaned else "the EAL was cleaned up in this process")
+    return _live
+
+
+def require() -> Eal:
+    return current()
+
+
+def is_initialized() -> bool:
+    return _live is not None
+
+
+def cleanup() -> None:
+    """Close all pydpdk objects and clean up the EAL. Every object refuses use afterwards."""
+    global _live, _cleaned
+    with _lock:
+        if _live is None:
+            return
+        prefix = _live.file_prefix
+        _resource.close_all("closed (the EAL was cleaned up)")
+        lib.rte_eal_cleanup()
+        _resource.invalidate_all("unusable: the EAL was cleaned up")
+        _live, _cleaned = None, True
+        if prefix:
+            for path in glob.glob(f"/dev/hugepages/{prefix}map_*"):
+                try:
+                    os.unlink(path)
+                except OSError:
+                    pass
+
+
+def _atexit_cleanup() -> None:
+    try:
+        cleanup()
+    except Exception:
+        pass

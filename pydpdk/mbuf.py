@@ -1,0 +1,381 @@
+"""Mbufs and bursts of mbufs, with explicit ownership.
+
+An :class:`Mbuf` owns one packet (possibly a chain of segments). It is released exactly once:
+by :meth:`Mbuf.free`, or by handing it to TX (``port.tx_burst``) or a ring, which take it.
+Any use after that raises :class:`MbufReleasedError`.
+
+An :class:`MbufBurst` owns up to ``capacity`` mbufs in one C array: what ``rx_burst`` returns
+and what ``tx_burst`` takes, one C call per burst. After a TX the burst keeps the unsent
+mbufs (moved to the front), so the caller can retry or :meth:`MbufBurst.free` them.
+"""
+from __future__ import annotations
+
+import warnings
+from typing import Any, Iterator
+
+from . import eal as _eal
+from ._native import ffi, lib
+from .errors import MbufReleasedError, MempoolError, invalid
+
+__all__ = ["Mbuf", "MbufBurst", "as_buffer"]
+
+
+def as_buffer(data: Any, param: str) -> Any:
+    """A bytes-like view of data: buffer-protocol objects as they are, else bytes(data)."""
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        return data
+    try:
+        return memoryview(data).cast("B")
+    except TypeError:
+        pass
+    if hasattr(data, "__bytes__"):
+        return bytes(data)
+    raise invalid(param, type(data).__name__,
+                  "bytes, a bytes-like object, or a packet object bytes() accepts (scapy, dpkt)")
+
+
+class Mbuf:
+    """One packet in an mbuf (a chain of segments when ``nb_segs > 1``)."""
+
+    __slots__ = ("_ptr", "_burst", "_gen", "__weakref__")
+
+    def __init__(self) -> None:
+        raise TypeError("mbufs come from Mempool.alloc()/mbuf(), rx_burst() or a burst")
+
+    @classmethod
+    def _own(cls, ptr: Any) -> "Mbuf":
+        m = object.__new__(cls)
+        m._ptr, m._burst, m._gen = ptr, None, 0
+        return m
+
+    @classmethod
+    def _view(cls, ptr: Any, burst: "MbufBurst") -> "Mbuf":
+        m = object.__new__(cls)
+        m._ptr, m._burst, m._gen = ptr, burst, burst._gen
+        return m
+
+    # -- ownership ------------------------------------------------------------------------
+    def _p(self) -> Any:
+        if self._ptr is None:
+            raise MbufReleasedError("this mbuf was already freed or sent: it no longer belongs to you")
+        if self._burst is not None and self._burst._gen != self._gen:
+            raise MbufReleasedError("this mbuf belongs to a burst that has since been sent, freed or "
+                                    "changed: take mbufs out with burst.detach() to keep them")
+        if not _eal._live:
+            raise MbufReleasedError("the EAL was cleaned up: this mbuf no longer exists")
+        return self._ptr
+
+    @property
+    def owned(self) -> bool:
+        """True while this object may use the mbuf."""
+        try:
+            self._p()
+            return True
+        except MbufReleasedError:
+            return False
+
+    def free(self) -> None:
+        """Return the mbuf (all segments) to its pool. Exactly once."""
+        if self._burst is not None:
+            raise MbufReleasedError("this mbuf is a view into a burst: free the burst, or detach() first")
+        p = self._p()
+        self._ptr = None
+        lib.rte_pktmbuf_free(p)
+
+    close = free
+
+    def _take(self) -> Any:
+        """Hand the pointer over (to TX or a ring); this object no longer owns it."""
+        if self._burst is not None:
+            raise MbufReleasedError("this mbuf is a view into a burst: send the burst, or detach() first")
+        p = self._p()
+        self._ptr = None
+        return p
+
+    def __enter__(self) -> "Mbuf":
+        self._p()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._ptr is not None and self._burst is None and _eal._live:
+            self.free()
+
+    def __del__(self) -> None:  # backstop only: free() or send explicitly
+        if getattr(self, "_ptr", None) is not None and self._burst is None and _eal._live:
+            warnings.warn("an owned Mbuf was garbage-collected: freeing it (call free() or send it)",
+                          ResourceWarning, stacklevel=2)
+            lib.rte_pktmbuf_free(self._ptr)
+            self._ptr = None
+
+    # -- data -------------------------------------------------------------------------
+    @property
+    def data(self) -> memoryview:
+        """The first segment's data: a writable, zero-copy memoryview (valid while owned)."""
+        p = self._p()
+        return memoryview(ffi.buffer(ffi.cast("char *", p.buf_addr) + p.data_off, p.data_len))
+
+    def segments(self) -> list[memoryview]:
+        """Every segment's data as zero-copy memoryviews."""
+        p = self._p()
+        out = []
+        while p != ffi.NULL:
+            out.append(memoryview(ffi.buffer(ffi.cast("char *", p.buf_addr) + p.data_off, p.data_len)))
+            p = p.next
+        return out
+
+    def tobytes(self) -> bytes:
+        """The whole packet (all segments) as bytes."""
+        p = self._p()
+        buf = ffi.new("uint8_t[]", p.pkt_len)
+        n = lib.pydpdk_mbuf_copy_out(p, buf, p.pkt_len)
+        return ffi.unpack(ffi.cast("char *", buf), n)
+
+    __bytes__ = tobytes
+
+    def __len__(self) -> int:
+        return self._p().pkt_len
+
+    def append(self, data: Any) -> None:
+        """Append bytes at the tail of the last segment (must fit its tailroom)."""
+        p = self._p()
+        buf = as_buffer(data, "data")
+        dst = lib.rte_pktmbuf_append(p, len(buf))
+        if dst == ffi.NULL:
+            raise invalid("data", f"{len(buf)} bytes", f"at most the tailroom, {self.tailroom} bytes",
+                          "Mbuf.append")
+        ffi.memmove(dst, ffi.from_buffer(buf), len(buf))
+
+    def prepend(self, data: Any) -> None:
+        p = self._p()
+        buf = as_buffer(data, "data")
+        dst = lib.rte_pktmbuf_prepend(p, len(buf))
+        if dst == ffi.NULL:
+            raise invalid("data", f"{len(buf)} bytes", f"at most the headroom, {self.headroom} bytes",
+                          "Mbuf.prepend")
+        ffi.memmove(dst, ffi.from_buffer(buf), len(buf))
+
+    def adj(self, n: int) -> None:
+        """Remove n bytes from the start."""
+        if lib.rte_pktmbuf_adj(self._p(), n) == ffi.NULL:
+            raise invalid("n", n, f"at most the first segment's length, {self._p().data_len}", "Mbuf.adj")
+
+    def trim(self, n: int) -> None:
+        """Remove n bytes from the end."""
+        if lib.rte_pktmbuf_trim(self._p(), n) != 0:
+            raise invalid("n", n, "at most the last segment's length", "Mbuf.trim")
+
+    def chain(self, tail: "Mbuf") -> None:
+        """Append tail's segments to this packet; tail is consumed."""
+        p = self._p()
+        t = tail._p()
+        if t == p:
+            raise invalid("tail", "itself", "another mbuf", "Mbuf.chain")
+        rc = lib.rte_pktmbuf_chain(p, t)
+        if rc != 0:
+            raise invalid("tail", f"{tail.nb_segs} segments", "a chain within 65535 segments", "Mbuf.chain")
+        tail._ptr = None
+
+    def linearize(self) -> None:
+        if lib.rte_pktmbuf_linearize(self._p()) != 0:
+            raise MempoolError(12, "the packet does not fit the first segment's room", "rte_pktmbuf_linearize")
+
+    # -- metadata -----------------------------------------------------------------------------
+    pkt_len = property(lambda self: self._p().pkt_len, doc="Total length, all segments.")
+    data_len = property(lambda self: self._p().data_len, doc="Length of the first segment.")
+    nb_segs = property(lambda self: self._p().nb_segs)
+    headroom = property(lambda self: lib.rte_pktmbuf_headroom(self._p()))
+    tailroom = property(lambda self: lib.rte_pktmbuf_tailroom(self._p()))
+    is_contiguous = property(lambda self: bool(lib.rte_pktmbuf_is_contiguous(self._p())))
+
+    @property
+    def port(self) -> int:
+        return self._p().port
+
+    @port.setter
+    def port(self, value: int) -> None:
+        self._p().port = value
+
+    @property
+    def ol_flags(self) -> int:
+        return self._p().ol_flags
+
+    @ol_flags.setter
+    def ol_flags(self, value: int) -> None:
+        self._p().ol_flags = value
+
+    @property
+    def packet_type(self) -> int:
+        return self._p().packet_type
+
+    @packet_type.setter
+    def packet_type(self, value: int) -> None:
+        self._p().packet_type = value
+
+    @property
+    def packet_type_name(self) -> str:
+        buf = ffi.new("char[]", 256)
+        lib.rte_get_ptype_name(self._p().packet_type, buf, 256)
+        return ffi.string(buf).decode()
+
+    @property
+    def rss_hash(self) -> int:
+        return lib.pydpdk_mbuf_rss_hash(self._p())
+
+    @rss_hash.setter
+    def rss_hash(self, value: int) -> None:
+        lib.pydpdk_mbuf_set_rss_hash(self._p(), value)
+
+    @property
+    def vlan_tci(self) -> int:
+        return self._p().vlan_tci
+
+    @vlan_tci.setter
+    def vlan_tci(self, value: int) -> None:
+        if not 0 <= value <= 0xFFFF:
+            raise invalid("vlan_tci", value, "0 to 0xFFFF", "Mbuf.vlan_tci")
+        self._p().vlan_tci = value
+
+    def ol_flag_names(self) -> list[str]:
+        """Names of the RX offload flags set (rte_get_rx_ol_flag_name)."""
+        flags = self._p().ol_flags
+        names = []
+        for bit in range(64):
+            if flags & (1 << bit):
+                name = lib.rte_get_rx_ol_flag_name(1 << bit)
+                if name == ffi.NULL:
+                    name = lib.rte_get_tx_ol_flag_name(1 << bit)
+                names.append(ffi.string(name).decode() if name != ffi.NULL else hex(1 << bit))
+        return names
+
+    def __repr__(self) -> str:
+        if not self.owned:
+            return "<Mbuf released>"
+        return f"<Mbuf pkt_len={self.pkt_len} nb_segs={self.nb_segs} port={self.port}>"
+
+
+class MbufBurst:
+    """Up to ``capacity`` mbufs owned together in one C array (``struct rte_mbuf *[]``)."""
+
+    __slots__ = ("_arr", "_cap", "_n", "_gen", "__weakref__")
+
+    def __init__(self, capacity: int = 32):
+        if not isinstance(capacity, int) or not 0 <= capacity <= 65535:
+            raise invalid("capacity", capacity, "0 to 65535", "MbufBurst")
+        self._arr = ffi.new("struct rte_mbuf *[]", max(capacity, 1))
+        self._cap = capacity
+        self._n = 0
+        self._gen = 0
+
+    @classmethod
+    def of(cls, mbufs: list[Mbuf]) -> "MbufBurst":
+        """A burst that takes ownership of the given mbufs."""
+        b = cls(len(mbufs))
+        ptrs = [m._p() for m in mbufs]
+        if len(set(ptrs)) != len(ptrs):
+            raise invalid("mbufs", "the same mbuf twice", "distinct mbufs", "MbufBurst.of")
+        for i, m in enumerate(mbufs):
+            b._arr[i] = m._take()
+        b._n = len(mbufs)
+        return b
+
+    @property
+    def capacity(self) -> int:
+        return self._cap
+
+    @property
+    def ptrs(self) -> Any:
+        """The raw ``struct rte_mbuf **`` (hazmat)."""
+        return self._arr
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __bool__(self) -> bool:
+        return self._n > 0
+
+    def _changed(self) -> None:
+        self._gen += 1
+
+    def __getitem__(self, i: int) -> Mbuf:
+        """A borrowed view of packet i, valid until the burst is sent, freed or changed."""
+        if i < 0:
+            i += self._n
+        if not 0 <= i < self._n:
+            raise IndexError(f"burst index {i} out of range (burst holds {self._n})")
+        return Mbuf._view(self._arr[i], self)
+
+    def __iter__(self) -> Iterator[Mbuf]:
+        return (Mbuf._view(self._arr[i], self) for i in range(self._n))
+
+    def detach(self) -> list[Mbuf]:
+        """Take every mbuf out as an owned Mbuf; the burst is left empty."""
+        out = [Mbuf._own(self._arr[i]) for i in range(self._n)]
+        self._n = 0
+        self._changed()
+        return out
+
+    def free(self) -> None:
+        """Free every mbuf in the burst."""
+        if self._n:
+            if _eal._live:
+                lib.rte_pktmbuf_free_bulk(self._arr, self._n)
+            self._n = 0
+        self._changed()
+
+    close = free
+
+    def __enter__(self) -> "MbufBurst":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.free()
+
+    def __del__(self) -> None:
+        if getattr(self, "_n", 0) and _eal._live:
+            warnings.warn(f"a burst holding {self._n} mbufs was garbage-collected: freeing them",
+                          ResourceWarning, stacklevel=2)
+            lib.rte_pktmbuf_free_bulk(self._arr, self._n)
+            self._n = 0
+
+    def _consume_front(self, k: int) -> None:
+        """The first k mbufs were handed over and the rest moved to the front (by C)."""
+        self._n -= k
+        self._changed()
+
+    # -- bulk data access, one C call ---------------------------------------------------------
+    def tobytes_list(self) -> list[bytes]:
+        """Every packet as bytes."""
+        if not self._n:
+            return []
+        total = lib.pydpdk_mbufs_bytes(self._arr, self._n)
+        buf = ffi.new("uint8_t[]", max(total, 1))
+        lens = ffi.new("uint32_t[]", self._n)
+        lib.pydpdk_mbufs_copy_out(self._arr, self._n, buf, total, lens)
+        raw = ffi.buffer(buf, total)[:]
+        out, off = [], 0
+        for i in range(self._n):
+            out.append(raw[off:off + lens[i]])
+            off += lens[i]
+        return out
+
+    def lengths(self) -> list[int]:
+        return [self._arr[i].pkt_len for i in range(self._n)]
+
+    @property
+    def nbytes(self) -> int:
+        """Sum of pkt_len over the burst."""
+        return lib.pydpdk_mbufs_bytes(self._arr, self._n) if self._n else 0
+
+    def headers(self, snap: int = 64) -> Any:
+        """The first ``snap`` bytes of every packet as a (len, snap) uint8 numpy array (zero-padded),
+        filled by one C call: inspect every packet without a Python loop. Needs numpy."""
+        import numpy as np
+        if not 1 <= snap <= 65535:
+            raise invalid("snap", snap, "1 to 65535 bytes", "MbufBurst.headers")
+        out = np.zeros((self._n, snap), dtype=np.uint8)
+        if self._n:
+            lib.pydpdk_headers_view(self._arr, self._n, ffi.from_buffer(out), snap)
+        return out
+
+    def __repr__(self) -> str:
+        return f"<MbufBurst {self._n}/{self._cap} mbufs>"

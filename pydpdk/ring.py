@@ -1,0 +1,183 @@
+"""rte_ring FIFOs of mbufs, and ethdev ports made from rings (the guide's §7.1.3).
+
+    r1 = Ring.create("R1", 256, sp_enq=True, sc_deq=True)
+    port = Port.from_rings("loop", rx=[r1], tx=[r1])      # looped back to itself
+"""
+from __future__ import annotations
+
+import itertools
+from typing import Any, Sequence
+
+from . import eal as _eal
+from ._native import ffi, lib, cstr
+from ._resource import Resource
+from .errors import RingError, ResourceBusyError, check, check_ptr, invalid, PortError
+from .mbuf import Mbuf, MbufBurst
+
+__all__ = ["Ring", "ports_from_rings"]
+
+_names = itertools.count()
+_MAX = lib.RTE_RING_SZ_MASK
+
+
+class Ring(Resource):
+    """An rte_ring of mbuf pointers. Enqueue hands mbufs over; dequeue hands them back."""
+
+    _rank = 2
+
+    def __init__(self, ptr: Any, name: str, owned: bool = True):
+        self._ptr, self.name, self._owned = ptr, name, owned
+        self._ports: set[Any] = set()   # ring ports reading or writing this ring
+        self._register()
+
+    @classmethod
+    def create(cls, name: str | None = None, count: int = 1024, *, socket: int | None = None,
+               sp_enq: bool = False, sc_deq: bool = False, exact_size: bool = False,
+               sync: str | None = None) -> "Ring":
+        """rte_ring_create. ``count`` must be a power of two (capacity count-1) unless
+        ``exact_size``. ``sync`` = 'rts' or 'hts' for the multi-producer/consumer modes."""
+        _eal.require()
+        ctx = "Ring.create"
+        name = name or f"pydpdk_ring{next(_names)}"
+        if not 0 < len(name) < lib.RTE_RING_NAMESIZE - 3:
+            raise invalid("name", name, f"1 to {lib.RTE_RING_NAMESIZE - 4} characters", ctx)
+        if not isinstance(count, int) or count < 1 or count > _MAX or \
+                (not exact_size and count & (count - 1)):
+            raise invalid("count", count, "a power of two up to 2**31 (or exact_size=True for any count)"
+                          if not exact_size else f"1 to {_MAX}", ctx)
+        if sync not in (None, "rts", "hts"):
+            raise invalid("sync", sync, "None, 'rts' or 'hts'", ctx)
+        if sync and (sp_enq or sc_deq):
+            raise invalid("sync", sync, "not combined with sp_enq/sc_deq", ctx)
+        if lib.rte_ring_lookup(name.encode()) != ffi.NULL:
+            raise invalid("name", name, "a name no other ring uses", ctx)
+        flags = (lib.RING_F_SP_ENQ if sp_enq else 0) | (lib.RING_F_SC_DEQ if sc_deq else 0) | \
+                (lib.RING_F_EXACT_SZ if exact_size else 0)
+        if sync == "rts":
+            flags |= lib.RING_F_MP_RTS_ENQ | lib.RING_F_MC_RTS_DEQ
+        elif sync == "hts":
+            flags |= lib.RING_F_MP_HTS_ENQ | lib.RING_F_MC_HTS_DEQ
+        sock = lib.SOCKET_ID_ANY if socket is None else socket
+        ptr = check_ptr(lib.rte_ring_create(name.encode(), count, sock, flags),
+                        f"rte_ring_create({name!r}, {count})", RingError)
+        return cls(ptr, name)
+
+    @classmethod
+    def lookup(cls, name: str) -> "Ring":
+        _eal.require()
+        return cls(check_ptr(lib.rte_ring_lookup(name.encode()), f"rte_ring_lookup({name!r})", RingError),
+                   name, owned=False)
+
+    @property
+    def ptr(self) -> Any:
+        self._check_open()
+        return self._ptr
+
+    @property
+    def size(self) -> int:
+        self._check_open()
+        return lib.rte_ring_get_size(self._ptr)
+
+    @property
+    def capacity(self) -> int:
+        self._check_open()
+        return lib.rte_ring_get_capacity(self._ptr)
+
+    @property
+    def count(self) -> int:
+        self._check_open()
+        return lib.rte_ring_count(self._ptr)
+
+    @property
+    def free_count(self) -> int:
+        self._check_open()
+        return lib.rte_ring_free_count(self._ptr)
+
+    def __len__(self) -> int:
+        return self.count
+
+    @property
+    def flags(self) -> dict[str, bool]:
+        self._check_open()
+        f = self._ptr.flags
+        return {"sp_enq": bool(f & lib.RING_F_SP_ENQ), "sc_deq": bool(f & lib.RING_F_SC_DEQ),
+                "exact_size": bool(f & lib.RING_F_EXACT_SZ)}
+
+    def enqueue_burst(self, pkts: MbufBurst | Sequence[Mbuf]) -> int:
+        """Enqueue as many as fit; they now belong to the ring. Returns the number enqueued;
+        the rest stay with the caller (a burst keeps them at its front)."""
+        self._check_open()
+        if isinstance(pkts, MbufBurst):
+            done = lib.pydpdk_ring_enqueue_compact(self._ptr, pkts._arr, pkts._n)
+            pkts._consume_front(done)
+            return done
+        ptrs = [m._p() for m in pkts]
+        arr = ffi.new("void *[]", ptrs)
+        done = lib.rte_ring_enqueue_burst(self._ptr, arr, len(ptrs), ffi.NULL)
+        for m in pkts[:done]:
+            m._take()
+        return done
+
+    def dequeue_burst(self, max_pkts: int = 32) -> MbufBurst:
+        """Dequeue up to max_pkts mbufs into a burst that owns them."""
+        self._check_open()
+        if not isinstance(max_pkts, int) or not 0 < max_pkts <= 65535:
+            raise invalid("max_pkts", max_pkts, "1 to 65535", "Ring.dequeue_burst")
+        burst = MbufBurst(max_pkts)
+        burst._n = lib.rte_ring_dequeue_burst(self._ptr, ffi.cast("void **", burst._arr), max_pkts, ffi.NULL)
+        return burst
+
+    def drain(self) -> int:
+        """Dequeue and free everything in the ring; returns how many were freed."""
+        self._check_open()
+        total = 0
+        while True:
+            b = self.dequeue_burst(256)
+            if not b:
+                return total
+            total += len(b)
+            b.free()
+
+    def _release(self) -> None:
+        users = [p for p in self._ports if not p.closed]
+        if users:
+            raise ResourceBusyError(f"ring {self.name!r} backs {', '.join(p._describe() for p in users)}: "
+                                    "close those ports first")
+        if self._owned:
+            self.drain()
+            lib.rte_ring_free(self._ptr)
+        self._ptr = None
+
+    def _describe(self) -> str:
+        return f"Ring {self.name!r}"
+
+    def __repr__(self) -> str:
+        if self._closed:
+            return f"<Ring {self.name!r} closed>"
+        return f"<Ring {self.name!r} count={self.count}/{self.capacity}>"
+
+
+def ports_from_rings(name: str, rx: Sequence[Ring], tx: Sequence[Ring], *, socket: int = 0) -> "Port":  # noqa: F821
+    """rte_eth_from_rings: an ethdev port whose RX queues read rx[i] and TX queues write tx[i]."""
+    from .ethdev import Port
+    _eal.require()
+    ctx = "Port.from_rings"
+    if not rx or not tx:
+        raise invalid("rx" if not rx else "tx", [], "at least one Ring", ctx)
+    for r in list(rx) + list(tx):
+        if not isinstance(r, Ring):
+            raise invalid("rings", r, "Ring objects", ctx)
+        r._check_open()
+    if lib.rte_eth_find_next(0) < lib.RTE_MAX_ETHPORTS:
+        pid = ffi.new("uint16_t *")
+        if lib.rte_eth_dev_get_port_by_name(f"net_ring_{name}".encode(), pid) == 0:
+            raise invalid("name", name, "a port name not in use", ctx)
+    rxa = ffi.new("struct rte_ring *[]", [r._ptr for r in rx])
+    txa = ffi.new("struct rte_ring *[]", [r._ptr for r in tx])
+    port_id = check(lib.rte_eth_from_rings(name.encode(), rxa, len(rx), txa, len(tx), socket),
+                    f"rte_eth_from_rings({name!r})", PortError, rte_errno=True)
+    port = Port(port_id)
+    port._rings = (list(rx), list(tx))   # the port keeps its rings alive
+    for r in list(rx) + list(tx):
+        r._ports.add(port)
+    return port
