@@ -353,8 +353,8 @@ class Port(Resource):
                               f"{', '.join(n for n, b in RSS_HASH_FUNCTIONS.items() if info.flow_type_rss_offloads & b == b) or 'none (no RSS)'}", ctx)
             key = ffi.NULL
             if rss_key is not None:
-                if len(rss_key) != info.hash_key_size:
-                    raise invalid("rss_key", f"{len(rss_key)} bytes", f"{info.hash_key_size} bytes for this driver", ctx)
+                if len(rss_key) != _key_size(info):
+                    raise invalid("rss_key", f"{len(rss_key)} bytes", f"{_key_size(info)} bytes for this driver", ctx)
                 key = self._rss_key = ffi.new("uint8_t[]", bytes(rss_key))
             lib.pydpdk_conf_set_rss(conf, key, len(rss_key or b""), hf)
         check(lib.rte_eth_dev_configure(self._id, nb_rxq, nb_txq, conf),
@@ -701,14 +701,14 @@ class Port(Resource):
 
     def rss_hash_conf(self) -> tuple[list[str], bytes]:
         """(hash functions on, key)."""
-        info = self._dev_info_raw()
-        key = ffi.new("uint8_t[]", max(info.hash_key_size, 1))
+        size = _key_size(self._dev_info_raw())
+        key = ffi.new("uint8_t[]", 256)   # some PMDs copy their key whatever length is asked
         conf = ffi.new("struct rte_eth_rss_conf *")
         conf.rss_key = key
-        conf.rss_key_len = info.hash_key_size
+        conf.rss_key_len = size
         check(lib.rte_eth_dev_rss_hash_conf_get(self._id, conf), "rte_eth_dev_rss_hash_conf_get", PortError)
         return ([n for n, b in RSS_HASH_FUNCTIONS.items() if conf.rss_hf & b == b],
-                bytes(ffi.buffer(key, conf.rss_key_len)))
+                bytes(ffi.buffer(key, size)))
 
     def update_rss_hash(self, functions: Iterable[str] | int, key: bytes | None = None) -> None:
         ctx = f"Port.update_rss_hash({self._describe()})"
@@ -717,8 +717,8 @@ class Port(Resource):
         conf.rss_hf = _mask(functions, RSS_HASH_FUNCTIONS, "functions", ctx)
         keep = None
         if key is not None:
-            if len(key) != info.hash_key_size:
-                raise invalid("key", f"{len(key)} bytes", f"{info.hash_key_size} bytes for this driver", ctx)
+            if len(key) != _key_size(info):
+                raise invalid("key", f"{len(key)} bytes", f"{_key_size(info)} bytes for this driver", ctx)
             keep = ffi.new("uint8_t[]", bytes(key))
             conf.rss_key, conf.rss_key_len = keep, len(key)
         check(lib.rte_eth_dev_rss_hash_update(self._id, conf), "rte_eth_dev_rss_hash_update", PortError)
@@ -790,6 +790,11 @@ class Port(Resource):
     def _repr_html_(self) -> str:
         from .notebook import port_html
         return port_html(self)
+
+
+def _key_size(info: Any) -> int:
+    """RSS key length: the driver's, or DPDK's default 40 where a driver reports none."""
+    return info.hash_key_size or 40
 
 
 def _port_name(port_id: int) -> str:

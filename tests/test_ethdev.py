@@ -1,0 +1,133 @@
+"""Ports on real PMDs (net_ring, net_null): info, configuration, bursts, stats, xstats, RSS."""
+import pytest
+
+import pydpdk
+from conftest import make_frame, drain
+
+
+def test_port_listing(eal):
+    names = [p.name for p in pydpdk.ports()]
+    assert {"net_ring0", "net_ring1", "net_null0", "net_null1"} <= set(names)
+    p = pydpdk.Port("net_ring0")
+    assert p is pydpdk.Port(p.id)
+    assert p.driver == "net_ring" and p.bus == "vdev" and p.device_name == "net_ring0"
+    assert pydpdk.Port("net_null0").devargs == "size=64"
+    assert p.socket >= -1
+
+
+def test_device_info(eal):
+    info = pydpdk.Port("net_null0").info()
+    assert info.driver == "net_null" and info.max_rx_queues >= 1
+    assert info.reta_size > 0 and "ip" in info.rss_hash_capa
+    ring = pydpdk.Port("net_ring0").info()
+    assert ring.rx_desc_lim.nb_max == 65535 and "10G" in ring.speed_capa or ring.speed_capa == []
+
+
+def test_bytes_through_two_ring_ports_are_identical_and_stats_agree(ring_pair, pool):
+    p0, p1 = ring_pair
+    p0.reset_stats()
+    frames = [make_frame(i, 60 + i) for i in range(100)]
+    b = pool.burst(frames)
+    sent = 0
+    while b:
+        sent += p0.tx_burst(b)
+    got = []
+    while len(got) < 100:
+        r = p0.rx_burst(0, 64)   # net_ring0's TX ring is its own RX ring
+        got += r.tobytes_list()
+        r.free()
+    assert sent == 100 and got == frames
+    st = p0.stats()
+    assert st.opackets == 100 == st.ipackets and st.q_opackets[0] == 100
+
+
+def test_tx_hands_unsent_back(eal, pool):
+    ring = pydpdk.Ring.create("tiny", 16, sp_enq=True, sc_deq=True)
+    port = pydpdk.Port.from_rings("tiny", [ring], [ring])
+    port.setup(pool)
+    b = pool.burst([make_frame(i) for i in range(32)])
+    first = bytes(b[15])  # becomes the first unsent
+    sent = port.tx_burst(b)
+    assert sent == 15 and len(b) == 17 and bytes(b[0]) == first
+    assert port.stats().oerrors == 0
+    b.free()
+    drain(port)
+    port.close()
+    ring.close()
+
+
+def test_tx_list_of_mbufs_transfers_ownership(ring_pair, pool):
+    p0, _ = ring_pair
+    ms = [pool.mbuf(make_frame(i)) for i in range(4)]
+    assert p0.tx_burst(ms) == 4
+    assert all(not m.owned for m in ms)
+    with pytest.raises(pydpdk.MbufReleasedError):
+        ms[0].free()
+
+
+def test_link_promisc_mac(ring_pair):
+    p0, _ = ring_pair
+    link = p0.link()
+    assert link.up and link.speed_mbps == 10000 and str(link).startswith("Link Up")
+    assert p0.wait_link_up(1).up
+    p0.promiscuous = True
+    assert p0.promiscuous
+    null = pydpdk.Port("net_null1")
+    null.mac = "02:11:22:33:44:55"
+    assert null.mac == "02:11:22:33:44:55"
+
+
+def test_configure_queues_rss_on_null_pmd(eal, pool):
+    port = pydpdk.Port("net_null0")
+    port.configure(4, 4, rss=["ip", "udp"])
+    for q in range(4):
+        port.rx_queue_setup(q, 256, pool)
+        port.tx_queue_setup(q, 256)
+    port.start()
+    try:
+        reta = port.rss_reta()
+        assert len(reta) == port.info().reta_size and set(reta) <= {0, 1, 2, 3}
+        port.update_rss_reta([3] * len(reta))
+        assert set(port.rss_reta()) == {3}
+        port.update_rss_reta({0: 1})
+        assert port.rss_reta()[0] == 1
+        funcs, key = port.rss_hash_conf()
+        assert len(key) == (port.info().hash_key_size or 40)
+        port.update_rss_hash(["ip"], key=bytes(range(len(key))))
+        assert port.rss_hash_conf()[1] == bytes(range(len(key)))
+        for q in range(4):                          # null PMD: RX yields size-64 packets
+            b = port.rx_burst(q, 8)
+            assert len(b) == 8 and b.lengths() == [64] * 8
+            assert port.tx_burst(b, q) == 8
+        st = port.stats()
+        assert st.ipackets == 32 == st.opackets and st.q_ipackets[:4] == [8] * 4
+    finally:
+        port.stop()
+
+
+def test_xstats_by_name_and_id(ring_pair, pool):
+    p0, _ = ring_pair
+    p0.reset_xstats()
+    p0.tx_burst(pool.burst([make_frame(1)] * 5))
+    drain(p0)
+    xs = p0.xstats()
+    assert xs["tx_good_packets"] == 5 and xs["rx_good_packets"] == 5
+    ids = [p0.xstat_id("tx_good_packets"), p0.xstat_id("rx_good_packets")]
+    assert p0.xstats_by_id(ids) == [5, 5]
+    p0.reset_xstats()
+    assert p0.xstats()["tx_good_packets"] == 0
+
+
+def test_stop_start_reconfigure(eal, pool):
+    port = pydpdk.Port("net_null1")
+    port.setup(pool, 2, 2)
+    assert port.started and port.nb_rx_queues == 2
+    port.stop()
+    port.setup(pool, 1, 1, mtu=1500)
+    assert port.mtu == 1500 and port.started
+    port.stop()
+
+
+def test_mtu_and_offload_names(eal):
+    rx, tx = pydpdk.ethdev.RX_OFFLOADS, pydpdk.ethdev.TX_OFFLOADS
+    assert "vlan_strip" in rx and "scatter" in rx and "ipv4_cksum" in tx and "multi_segs" in tx

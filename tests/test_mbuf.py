@@ -1,0 +1,131 @@
+"""Mbufs and bursts: bulk allocation, bytes in and out, zero-copy views, chains, metadata and
+explicit ownership."""
+import gc
+import warnings
+
+import pytest
+
+import pydpdk
+from conftest import make_frame
+
+
+def test_alloc_and_counts(pool):
+    before = pool.in_use
+    m = pool.alloc()
+    assert pool.in_use == before + 1 and len(m) == 0
+    m.free()
+    assert pool.in_use == before
+    b = pool.alloc_burst(64)
+    assert len(b) == 64 and pool.in_use == before + 64
+    b.free()
+    assert pool.in_use == before and pool.available == pool.size - before
+
+
+def test_bytes_round_trip_and_zero_copy_view(pool):
+    frame = make_frame(7, 128)
+    with pool.mbuf(frame) as m:
+        assert m.tobytes() == frame and bytes(m) == frame and m.pkt_len == 128 == m.data_len
+        view = m.data
+        view[0:6] = b"\xff" * 6                  # writes go straight into the mbuf
+        assert m.tobytes()[:6] == b"\xff" * 6
+        assert m.headroom == pydpdk._native.lib.RTE_PKTMBUF_HEADROOM
+
+
+def test_bytes_like_and_packet_objects(pool):
+    class Packet:  # what scapy and dpkt packets offer
+        def __bytes__(self):
+            return b"\x02" * 60
+    for data in (bytearray(b"\x01" * 60), memoryview(b"\x03" * 60), Packet()):
+        m = pool.mbuf(data)
+        assert m.tobytes() == bytes(data)
+        m.free()
+    with pytest.raises(pydpdk.InvalidArgumentError, match="data"):
+        pool.mbuf(12345)
+
+
+def test_scapy_packets_go_straight_in(pool):
+    scapy = pytest.importorskip("scapy.all")
+    pkt = scapy.Ether(dst="02:00:00:00:00:02") / scapy.IP(dst="10.0.0.2") / scapy.UDP() / b"hello"
+    b = pool.burst([pkt, pkt])
+    frames = b.tobytes_list()
+    b.free()
+    assert frames == [bytes(pkt)] * 2
+    assert scapy.Ether(frames[0])[scapy.UDP].load == b"hello"
+
+
+def test_chained_mbufs(pool, small_pool):
+    jumbo = bytes(i & 0xFF for i in range(9000))
+    m = small_pool.mbuf(jumbo)
+    assert m.nb_segs == 5 and m.pkt_len == 9000 and not m.is_contiguous
+    assert b"".join(bytes(s) for s in m.segments()) == jumbo == m.tobytes()
+    m.free()
+    head, tail = pool.mbuf(b"a" * 100), pool.mbuf(b"b" * 50)
+    head.chain(tail)
+    assert head.nb_segs == 2 and head.tobytes() == b"a" * 100 + b"b" * 50
+    with pytest.raises(pydpdk.MbufReleasedError):
+        tail.tobytes()
+    head.free()
+
+
+def test_metadata_fields(pool):
+    m = pool.mbuf(make_frame(1))
+    m.port, m.vlan_tci, m.rss_hash = 3, 100, 0xDEADBEEF
+    m.ol_flags = pydpdk._native.lib.RTE_MBUF_F_RX_VLAN
+    assert (m.port, m.vlan_tci, m.rss_hash) == (3, 100, 0xDEADBEEF)
+    assert m.ol_flag_names() == ["RTE_MBUF_F_RX_VLAN"]
+    m.packet_type = 0x11  # L2_ETHER | L3_IPV4
+    assert "L2_ETHER" in m.packet_type_name and "L3_IPV4" in m.packet_type_name
+    m.append(b"tail")
+    m.prepend(b"head")
+    assert m.tobytes().startswith(b"head") and m.tobytes().endswith(b"tail")
+    m.adj(4)
+    m.trim(4)
+    assert m.tobytes() == make_frame(1)
+    with pytest.raises(pydpdk.InvalidArgumentError, match="tailroom"):
+        m.append(b"x" * 70000 if False else b"x" * (m.tailroom + 1))
+    m.free()
+
+
+def test_ownership_is_explicit(pool):
+    m = pool.mbuf(b"x" * 60)
+    m.free()
+    for use in (m.free, m.tobytes, lambda: m.data, lambda: m.pkt_len):
+        with pytest.raises(pydpdk.MbufReleasedError):
+            use()
+    b = pool.burst([b"y" * 60] * 4)
+    view = b[0]
+    assert view.tobytes() == b"y" * 60
+    with pytest.raises(pydpdk.MbufReleasedError, match="view into a burst"):
+        view.free()
+    b.free()
+    with pytest.raises(pydpdk.MbufReleasedError, match="burst"):
+        view.tobytes()
+    b = pool.burst([b"z" * 60] * 3)
+    owned = b.detach()
+    assert len(b) == 0 and [x.tobytes() for x in owned] == [b"z" * 60] * 3
+    for x in owned:
+        x.free()
+
+
+def test_garbage_collected_mbuf_is_freed_with_a_warning(pool):
+    before = pool.in_use
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        m = pool.mbuf(b"q" * 60)
+        del m
+        gc.collect()
+    assert pool.in_use == before
+    assert any(issubclass(x.category, ResourceWarning) for x in w)
+
+
+def test_burst_bulk_views(pool):
+    np = pytest.importorskip("numpy")
+    frames = [make_frame(i, 64 + i) for i in range(32)]
+    with pool.burst(frames) as b:
+        assert b.lengths() == [len(f) for f in frames] and b.nbytes == sum(map(len, frames))
+        assert b.tobytes_list() == frames
+        if hasattr(pydpdk._native.lib, "pydpdk_headers_view"):
+            hdr = b.headers(42)
+            assert hdr.shape == (32, 42)
+            assert (hdr[:, 12] == 0x08).all() and (hdr[:, 23] == 17).all()  # IPv4, UDP
+            assert np.array_equal(hdr[5], np.frombuffer(frames[5][:42], dtype=np.uint8))
