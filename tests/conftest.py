@@ -30,6 +30,7 @@ def session_config() -> pydpdk.EalConfig:
                             no_pci=True, no_huge=not have_hugepages(),
                             memory_mb=None if have_hugepages() else 512,
                             file_prefix=f"pydpdk-test-{os.getpid()}",
+                            single_file_segments=have_hugepages(),  # virtio-user peers need it
                             vdevs=SESSION_VDEVS, log_levels=["lib.eal:warning"])
 
 
