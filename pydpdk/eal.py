@@ -240,6 +240,15 @@ class EalConfig:
         kw.update(overrides)
         return cls(**kw)
 
+    @classmethod
+    def auto(cls, **kwargs: Any) -> "EalConfig":
+        """Like EalConfig(**kwargs), but on ordinary memory (no_huge, 512 MB) when this machine
+        has no free hugepages: for samples and notebooks that must run anywhere."""
+        if not kwargs.get("no_huge") and not any(s.free for s in hugepage_status()):
+            kwargs = dict(kwargs, no_huge=True, memory_mb=kwargs.get("memory_mb") or 512,
+                          single_file_segments=False)
+        return cls(**kwargs)
+
     def replace(self, **changes: Any) -> "EalConfig":
         return dataclasses.replace(self, **changes)
 
