@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import time
+import weakref
 from dataclasses import dataclass, field, asdict
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -219,6 +220,7 @@ class Port(Resource):
         self._pools: dict[int, Mempool] = {}
         self._started = False
         self._rss_key: Any = None
+        self._forwarders: "weakref.WeakSet[Any]" = weakref.WeakSet()
         _ports[port_id] = self
         self._register()
         return self
@@ -487,8 +489,16 @@ class Port(Resource):
         check(lib.rte_eth_dev_start(self._id), f"rte_eth_dev_start(port {self._id})", PortError)
         self._started = True
 
+    def _check_not_forwarding(self, what: str) -> None:
+        busy = [f for f in self._forwarders if not f.closed and f.running]
+        if busy:
+            from .errors import ResourceBusyError
+            raise ResourceBusyError(f"{self._describe()} is used by a running {busy[0]._describe()}: "
+                                    f"stop it before {what}")
+
     def stop(self) -> None:
         self._check_open()
+        self._check_not_forwarding("stopping the port")
         if self._started:
             check(lib.rte_eth_dev_stop(self._id), f"rte_eth_dev_stop(port {self._id})", PortError)
             self._started = False
@@ -504,6 +514,7 @@ class Port(Resource):
         self._drop_pools()
 
     def _release(self) -> None:
+        self._check_not_forwarding("closing the port")
         if lib.rte_eth_dev_is_valid_port(self._id):
             if self._started:
                 lib.rte_eth_dev_stop(self._id)
@@ -572,8 +583,16 @@ class Port(Resource):
         check(fn(self._id), f"rte_eth_allmulticast_{'enable' if on else 'disable'}(port {self._id})", PortError)
 
     def add_mac(self, mac: Any, pool: int = 0) -> None:
+        """Make the port also receive for mac (up to the driver's max_mac_addrs)."""
         self._check_open()
-        check(lib.rte_eth_dev_mac_addr_add(self._id, _ether(mac), pool), f"rte_eth_dev_mac_addr_add(port {self._id})",
+        raw = _ether(mac)
+        have = self.mac_addresses()
+        limit = self._dev_info_raw().max_mac_addrs
+        if format_mac(parse_mac(mac)) not in have and len(have) >= limit:
+            raise invalid("mac", mac, f"room in the port's MAC table: this driver holds {limit} "
+                          f"address{'es' if limit != 1 else ''} ({', '.join(have)})",
+                          f"Port.add_mac({self._describe()})")
+        check(lib.rte_eth_dev_mac_addr_add(self._id, raw, pool), f"rte_eth_dev_mac_addr_add(port {self._id})",
               PortError)
 
     def remove_mac(self, mac: Any) -> None:

@@ -96,13 +96,19 @@ def drain(*ports: pydpdk.Port) -> int:
     return n
 
 
+def unpin() -> None:
+    """preexec_fn for children: EAL pins this process's main thread to its lcore; children get
+    every CPU back (else their own EAL could not use lcore 1)."""
+    os.sched_setaffinity(0, eal_mod._PROCESS_CPUS)
+
+
 def run_python(code: str, *, timeout: float = 120, env: dict | None = None) -> subprocess.CompletedProcess:
     """Run code in a fresh interpreter (its own EAL); returns the completed process."""
     e = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
     if env:
         e.update(env)
     return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
-                          text=True, timeout=timeout, env=e, cwd=ROOT)
+                          text=True, timeout=timeout, env=e, cwd=ROOT, preexec_fn=unpin)
 
 
 def make_frame(i: int, size: int = 64, *, src: str = "02:00:00:00:00:01",

@@ -131,3 +131,41 @@ def test_stop_start_reconfigure(eal, pool):
 def test_mtu_and_offload_names(eal):
     rx, tx = pydpdk.ethdev.RX_OFFLOADS, pydpdk.ethdev.TX_OFFLOADS
     assert "vlan_strip" in rx and "scatter" in rx and "ipv4_cksum" in tx and "multi_segs" in tx
+
+
+def test_wait_link_up_times_out_on_a_downed_link(ring_pair):
+    p0, _ = ring_pair
+    p0.set_link_down()
+    try:
+        assert not p0.link().up
+        with pytest.raises(TimeoutError, match="link still down after 0.3 s"):
+            p0.wait_link_up(0.3)
+    finally:
+        p0.set_link_up()
+    assert p0.wait_link_up(1).up
+
+
+def test_mac_table(eal, pool):
+    """net_ring has a one-entry MAC table whose default is 00:..:00, which ethdev takes for a free
+    slot: the first address added becomes the default; a second does not fit."""
+    (port,) = pydpdk.vdev.attach("net_ring6")
+    try:
+        assert port.info().max_mac_addrs == 1
+        port.add_mac("02:00:00:00:aa:01")
+        assert port.mac_addresses() == ["02:00:00:00:AA:01"] and port.mac == "02:00:00:00:AA:01"
+        with pytest.raises(pydpdk.InvalidArgumentError, match="holds 1 address"):
+            port.add_mac("02:00:00:00:aa:02")
+        with pytest.raises(pydpdk.PortError) as info:
+            port.remove_mac("02:00:00:00:aa:01")      # the default address cannot be removed
+        assert info.value.errno == 98
+        with pytest.raises(pydpdk.InvalidArgumentError, match="mac='zz'"):
+            port.add_mac("zz")
+    finally:
+        pydpdk.vdev.detach("net_ring6")
+
+
+def test_vlan_filter_unsupported_is_a_port_error(ring_pair):
+    p0, _ = ring_pair
+    with pytest.raises(pydpdk.PortError) as info:
+        p0.vlan_filter(100)
+    assert info.value.errno in (95, 38) and "vlan_filter" in str(info.value)

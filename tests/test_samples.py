@@ -6,12 +6,13 @@ import sys
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, unpin
 
 SAMPLES = sorted(glob.glob(os.path.join(ROOT, "samples", "*.py")))
 
 
 @pytest.mark.parametrize("path", SAMPLES, ids=[os.path.basename(p) for p in SAMPLES])
 def test_sample_runs(path):
-    proc = subprocess.run([sys.executable, path], capture_output=True, text=True, timeout=180, cwd=ROOT)
+    proc = subprocess.run([sys.executable, path], capture_output=True, text=True, timeout=180, cwd=ROOT,
+                          preexec_fn=unpin)
     assert proc.returncode == 0, f"{os.path.basename(path)} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
