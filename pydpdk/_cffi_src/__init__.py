@@ -14,6 +14,6 @@ MODULES = (
     "dev",
     "net_ring",
     "burst",
-    # "fwd",  (forwarding engines: joined when c/fwd.c lands)
+    "fwd",
     "build_info",
 )

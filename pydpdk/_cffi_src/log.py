@@ -1,6 +1,7 @@
 """rte_log.h: DPDK log levels and streams."""
 
 INCLUDES = """
+#include <stdio.h>
 #include <rte_log.h>
 """
 
@@ -26,6 +27,9 @@ int rte_log_set_level_regexp(const char *regex, uint32_t level);
 int rte_log_register(const char *name);
 int rte_log_cur_msg_loglevel(void);
 int rte_log_cur_msg_logtype(void);
+int pydpdk_log_to_stderr(void);
 """
 
-CUSTOMIZATIONS = ""
+CUSTOMIZATIONS = """
+static int pydpdk_log_to_stderr(void) { return rte_openlog_stream(stderr); }
+"""

@@ -102,17 +102,19 @@ struct pydpdk_fwd_stream {
     uint8_t mac_hdr[12];       /* peer MAC, tx port MAC */
     struct rte_ether_addr rx_mac;
     struct rte_mempool *pool;
-} __rte_cache_aligned;
+    uint8_t _pad[8];           /* 128 bytes: written counters of two streams never share a line */
+};
 
 struct pydpdk_fwd_lcore {
     uint32_t stream_begin;     /* set by the caller or pydpdk_fwd_assign() */
     uint32_t nb_streams;
     uint32_t lcore_id;         /* set by pydpdk_fwd_launch() */
-    uint32_t _pad;
+    uint32_t _pad0;
     uint64_t iterations;       /* polling loops done (zeroed at launch) */
     uint64_t idle_iterations;  /* loops in which no stream received or sent anything */
     struct pydpdk_fwd *fwd;    /* private */
-} __rte_cache_aligned;
+    uint8_t _pad[24];          /* 64 bytes: lcores never write to one line */
+};
 
 /* Built by pydpdk_fwd_prepare(): the packet txonly/flowgen copy. Private. */
 struct pydpdk_fwd_gen {
@@ -138,8 +140,10 @@ struct pydpdk_fwd {
     struct pydpdk_fwd_lcore lcores[RTE_MAX_LCORE];
     char error[PYDPDK_FWD_ERROR_LEN];
     uint32_t running;          /* 1 between launch and stop */
-    uint32_t stop __rte_cache_aligned; /* 1: lcores return after their current iteration */
-    struct pydpdk_fwd_gen gen __rte_cache_aligned;
+    uint8_t _pad1[RTE_CACHE_LINE_SIZE];
+    uint32_t stop;             /* 1: lcores return after their current iteration */
+    uint8_t _pad2[RTE_CACHE_LINE_SIZE - sizeof(uint32_t)];
+    struct pydpdk_fwd_gen gen;
 };
 
 /* Fill cfg with testpmd's defaults (io, burst 32, 64-byte packets, 1024 flows...). */

@@ -1,0 +1,46 @@
+"""The ``pydpdk`` command: ``fwd`` (testpmd-style forwarding), ``ports``, ``version``,
+``run`` (YAML set-ups) and ``host`` (hugepages, device binding, SR-IOV)."""
+from __future__ import annotations
+
+import sys
+from typing import Sequence
+
+USAGE = """usage: pydpdk COMMAND [ARGS]
+
+commands:
+  fwd [EAL options] [-- app options]   forward packets like dpdk-testpmd (default: two ring ports)
+  ports [EAL options]                  list ports with their drivers and link state
+  version                              pydpdk's and DPDK's versions
+  run SETUP.yaml                       run a YAML set-up (EAL, ports, forwarding, duration)
+  host SUBCOMMAND ...                  hugepages, devices, bind/unbind, sriov, iommu
+
+`pydpdk fwd -- --help` lists the forwarding options.
+"""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in ("-h", "--help", "help"):
+        print(USAGE)
+        return 0 if args else 2
+    cmd, rest = args[0], args[1:]
+    if cmd == "fwd":
+        from .fwd import main as fwd_main
+        return fwd_main(rest)
+    if cmd == "ports":
+        from .fwd import ports_main
+        return ports_main(rest)
+    if cmd == "version":
+        import pydpdk
+        print(f"pydpdk {pydpdk.__version__}")
+        print(f"DPDK {pydpdk.dpdk_version} (built against {pydpdk._native.BUILT_AGAINST_DPDK}; "
+              f"plugins from {pydpdk._native.PMD_DIR})")
+        return 0
+    if cmd == "run":
+        from ..config import cli_run
+        return cli_run(rest)
+    if cmd == "host":
+        from ..host.cli import main as host_main
+        return host_main(rest)
+    print(f"pydpdk: unknown command {cmd!r}\n\n{USAGE}", file=sys.stderr)
+    return 2

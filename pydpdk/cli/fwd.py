@@ -1,0 +1,271 @@
+"""``pydpdk fwd``: EAL options, then ``--`` and dpdk-testpmd's application options.
+
+    pydpdk fwd                                   # the guide's §7.1.2: two ring ports, io, tx_first
+    pydpdk fwd -l 0-1 --no-pci --vdev 'eth_pcap0,rx_pcap=in.pcap,tx_pcap=out.pcap' -- --no-flush-rx
+    pydpdk fwd -c 3 -n 4 --vdev=eth_ring0 --vdev=eth_ring1 -- -i
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+import time
+from typing import Sequence
+
+DEFAULT_EAL = ["-l", "0-1", "--no-pci", "--vdev", "net_ring0", "--vdev", "net_ring1"]
+
+
+def _split(argv: Sequence[str]) -> tuple[list[str], list[str]]:
+    argv = list(argv)
+    if "--" in argv:
+        i = argv.index("--")
+        return argv[:i], argv[i + 1:]
+    return argv, []
+
+
+def app_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="pydpdk fwd [EAL options] --", add_help=True,
+                                 description="dpdk-testpmd's options, with their meanings.")
+    ap.add_argument("-i", "--interactive", action="store_true", help="testpmd-style interactive shell")
+    ap.add_argument("-a", "--auto-start", action="store_true", help="start forwarding at once (with -i)")
+    ap.add_argument("--forward-mode", default="io",
+                    choices=["io", "mac", "macswap", "rxonly", "txonly", "flowgen", "icmpecho"])
+    ap.add_argument("--burst", type=int, default=32)
+    ap.add_argument("--rxq", type=int, default=1)
+    ap.add_argument("--txq", type=int, default=1)
+    ap.add_argument("--rxd", type=int, default=None, help="RX descriptors per queue (driver default)")
+    ap.add_argument("--txd", type=int, default=None, help="TX descriptors per queue (driver default)")
+    ap.add_argument("--nb-cores", type=int, default=1, help="forwarding lcores")
+    ap.add_argument("--nb-ports", type=int, default=None, help="use only the first N ports")
+    ap.add_argument("--port-topology", default="paired", choices=["paired", "chained", "loop"])
+    ap.add_argument("--tx-first", action="store_true", help="send one burst on each stream first")
+    ap.add_argument("--no-flush-rx", action="store_true", help="do not drop what waits in RX queues at start")
+    ap.add_argument("--mbuf-size", type=str, default=None, help="mbuf data size (room incl. headroom)")
+    ap.add_argument("--total-num-mbufs", type=int, default=None)
+    ap.add_argument("--mbcache", type=int, default=250, help="mempool per-lcore cache size")
+    ap.add_argument("--rxfreet", type=int, default=None, help="RX free threshold")
+    ap.add_argument("--txfreet", type=int, default=None, help="TX free threshold")
+    ap.add_argument("--txrst", type=int, default=None, help="TX RS bit threshold")
+    ap.add_argument("--txretry", type=int, default=0)
+    ap.add_argument("--eth-peer", action="append", default=[], metavar="N,XX:XX:XX:XX:XX:XX")
+    ap.add_argument("--txpkts", default="64", help="TX segment lengths, e.g. 64 or 1024,1024")
+    ap.add_argument("--nb-flows", type=int, default=1024, dest="nb_flows", help="flowgen flows")
+    ap.add_argument("--max-pkt-len", type=int, default=None, help="maximum RX frame length (sets MTU)")
+    ap.add_argument("--rss-ip", action="store_true")
+    ap.add_argument("--rss-udp", action="store_true")
+    ap.add_argument("--disable-rss", action="store_true")
+    ap.add_argument("--promisc", dest="promisc", action="store_true", default=True)
+    ap.add_argument("--no-promisc", dest="promisc", action="store_false")
+    ap.add_argument("--stats-period", type=float, default=0, help="print port statistics every N s")
+    ap.add_argument("--duration", type=float, default=None, help="run N seconds, stop, print, exit 0")
+    ap.add_argument("--json", action="store_true", help="final statistics as one JSON object on stdout")
+    return ap
+
+
+class Session:
+    """Ports, pool and forwarder built from the options; what the shell and the runner share."""
+
+    def __init__(self, eal_argv: list[str], opts: argparse.Namespace, out):
+        import pydpdk
+        from ..errors import invalid
+        self.opts, self.out = opts, out
+        default = not eal_argv
+        if default:       # the guide's §7.1.2: ring ports forward nothing until tx_first primes them
+            eal_argv = list(DEFAULT_EAL)
+            opts.tx_first = True
+        from ..eal import EalConfig, hugepage_status
+        cfg = EalConfig.from_argv(eal_argv)
+        if not cfg.no_huge and not any(s.free for s in hugepage_status()):
+            print("pydpdk: no free hugepages: running on ordinary memory (--no-huge -m 512); "
+                  "reserve hugepages for full speed", file=sys.stderr)
+            cfg = cfg.replace(no_huge=True, memory_mb=cfg.memory_mb or 512)
+        self.eal = pydpdk.Eal.init(cfg)
+        ports = pydpdk.ports()
+        if opts.nb_ports:
+            ports = ports[:opts.nb_ports]
+        if not ports:
+            raise SystemExit("pydpdk fwd: no ports: give --vdev devices or PCI devices bound to a DPDK "
+                             "driver (is the PMD's plugin loaded? see `pydpdk ports`)")
+        self.ports = ports
+        mbuf_size = int(opts.mbuf_size.split(",")[0]) if opts.mbuf_size else 2176
+        nb_lcores = len(self.eal.lcores())
+        rxd, txd = opts.rxd or 512, opts.txd or 512
+        per_port = rxd * opts.rxq + txd * opts.txq + nb_lcores * opts.mbcache + 512
+        n = opts.total_num_mbufs or max(per_port * len(ports), 8191)
+        self.pool = pydpdk.Mempool.create("pydpdk_fwd_pool", n, cache_size=min(opts.mbcache, n // 2),
+                                          data_room=mbuf_size)
+        rss = None
+        if opts.rxq > 1 and not opts.disable_rss:
+            rss = ["ip"] + (["udp"] if opts.rss_udp else [])
+        for p in ports:
+            info = p.info()
+            use_rss = rss if (rss and info.flow_type_rss_offloads) else None
+            mtu = None
+            if opts.max_pkt_len:
+                mtu = max(min(opts.max_pkt_len - 18, info.max_mtu), info.min_mtu)
+            rx_off = ["scatter"] if (opts.max_pkt_len and opts.max_pkt_len > mbuf_size - 128
+                                     and "scatter" in info.rx_offload_capa) else []
+            p.configure(opts.rxq, opts.txq, rss=use_rss, mtu=mtu, rx_offloads=rx_off)
+            for q in range(opts.rxq):
+                p.rx_queue_setup(q, opts.rxd, self.pool, free_thresh=opts.rxfreet)
+            for q in range(opts.txq):
+                p.tx_queue_setup(q, opts.txd, rs_thresh=opts.txrst, free_thresh=opts.txfreet)
+            p.start()
+            if opts.promisc:
+                try:
+                    p.promiscuous = True
+                except pydpdk.PortError:
+                    pass
+        peers = {}
+        for item in opts.eth_peer:
+            pid, _, mac = item.partition(",")
+            if not pid.isdigit():
+                raise invalid("--eth-peer", item, "N,XX:XX:XX:XX:XX:XX")
+            peers[int(pid)] = mac
+        self.peers = peers
+        self.flush_rx = not opts.no_flush_rx
+        self.fwd = self._forwarder(opts.forward_mode)
+
+    def _forwarder(self, mode: str):
+        from ..forward import Forwarder
+        o = self.opts
+        return Forwarder(self.ports, mode, burst=o.burst, nb_cores=o.nb_cores, topology=o.port_topology,
+                         eth_peers=self.peers, txpkts=[int(x) for x in o.txpkts.split(",")],
+                         nb_flows=o.nb_flows, tx_pool=self.pool, txretry=o.txretry)
+
+    def print(self, text: str = "") -> None:
+        print(text, file=self.out, flush=True)
+
+    def banner(self) -> None:
+        f = self.fwd
+        self.print(f"{f.mode} packet forwarding - ports={len(self.ports)} - cores={len(f.lcores)} - "
+                   f"streams={len(f.streams)} - NUMA support enabled, MP allocation mode: native")
+        per_lcore: dict[int, list] = {}
+        st = f.stats()
+        for s in st.streams:
+            per_lcore.setdefault(s.lcore, []).append(s)
+        for lc, streams in per_lcore.items():
+            self.print(f"Logical Core {lc} (socket 0) forwards packets on {len(streams)} streams:")
+            for s in streams:
+                self.print(f"  RX P={s.rx_port}/Q={s.rx_queue} (socket 0) -> TX P={s.tx_port}/Q={s.tx_queue} (socket 0)")
+        self.print()
+        self.print(f"  {f.mode} packet forwarding packets/burst={f.burst}")
+        self.print(f"  nb forwarding cores={len(f.lcores)} - nb forwarding ports={len(self.ports)}")
+
+    def start(self, tx_first: bool = False) -> None:
+        if self.fwd.running:
+            self.print("Packet forwarding already started")
+            return
+        self.banner()
+        self.fwd.start(tx_first=tx_first, flush_rx=self.flush_rx)
+
+    def stop(self):
+        if not self.fwd.running:
+            self.print("Packet forwarding not started")
+            return None
+        self.print("Telling cores to stop...")
+        self.print("Waiting for lcores to finish...")
+        final = self.fwd.stop()
+        self.print()
+        self.print(final.testpmd_text())
+        self.print("Done.")
+        return final
+
+    def port_stats_text(self) -> str:
+        lines = []
+        for p in self.ports:
+            s = p.stats()
+            lines.append(f"  ######################## NIC statistics for port {p.id}  ########################")
+            lines.append(f"  RX-packets: {s.ipackets:<10} RX-missed: {s.imissed:<10} RX-bytes:  {s.ibytes}")
+            lines.append(f"  RX-errors: {s.ierrors}")
+            lines.append(f"  RX-nombuf:  {s.rx_nombuf}")
+            lines.append(f"  TX-packets: {s.opackets:<10} TX-errors: {s.oerrors:<10} TX-bytes:  {s.obytes}")
+            lines.append("  " + "#" * 80)
+        return "\n".join(lines)
+
+    def close(self) -> None:
+        import pydpdk
+        pydpdk.cleanup()
+
+
+def main(argv: Sequence[str]) -> int:
+    eal_argv, app_argv = _split(argv)
+    opts = app_parser().parse_args(app_argv)
+    out = sys.stderr if opts.json else sys.stdout
+    if opts.json:
+        from .._native import lib
+        lib.pydpdk_log_to_stderr()
+    from ..errors import PydpdkError
+    try:
+        session = Session(eal_argv, opts, out)
+    except PydpdkError as exc:
+        print(f"pydpdk fwd: {exc}", file=sys.stderr)
+        return 1
+    try:
+        if opts.interactive:
+            from .shell import Shell
+            if opts.auto_start:
+                session.start(opts.tx_first)
+            Shell(session).cmdloop()
+            final = session.stop() if session.fwd.running else session.fwd.stats()
+        else:
+            final = _run(session, opts)
+        if opts.json and final is not None:
+            print(final.to_json(), flush=True)
+        return 0
+    finally:
+        session.close()
+
+
+def _run(session: Session, opts: argparse.Namespace):
+    stop = threading.Event()
+
+    def on_signal(signum, frame):
+        stop.set()
+    old = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        session.start(opts.tx_first)
+        if opts.duration is None:
+            session.print("Press Ctrl-C to stop forwarding.")
+        deadline = None if opts.duration is None else time.monotonic() + opts.duration
+        next_stats = time.monotonic() + opts.stats_period if opts.stats_period else None
+        while not stop.is_set():
+            now = time.monotonic()
+            if deadline is not None and now >= deadline:
+                break
+            waits = [x - now for x in (deadline, next_stats) if x is not None]
+            stop.wait(min(waits + [0.5]))
+            if next_stats is not None and time.monotonic() >= next_stats:
+                session.print(session.port_stats_text())
+                next_stats += opts.stats_period
+        return session.stop()
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+
+
+def ports_main(argv: Sequence[str]) -> int:
+    import pydpdk
+    eal_argv = list(argv) or ["--no-pci", "-l", "0"]
+    from ..eal import EalConfig, hugepage_status
+    cfg = EalConfig.from_argv(eal_argv)
+    if not cfg.no_huge and not any(s.free for s in hugepage_status()):
+        cfg = cfg.replace(no_huge=True, memory_mb=cfg.memory_mb or 256)
+    try:
+        pydpdk.Eal.init(cfg)
+        ports = pydpdk.ports()
+        if not ports:
+            print("no ports (no --vdev given, and no PCI device bound to a DPDK driver: "
+                  "see `pydpdk host devices`)")
+        for p in ports:
+            link = p.link()
+            print(f"port {p.id}: {p.name:<20} driver={p.driver:<16} mac={p.mac} "
+                  f"socket={p.socket} {link} devargs={p.devargs!r}")
+        return 0
+    except pydpdk.PydpdkError as exc:
+        print(f"pydpdk ports: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        pydpdk.cleanup()

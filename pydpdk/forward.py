@@ -1,0 +1,418 @@
+"""Native forwarding engines on worker lcores, started, watched and stopped from Python.
+
+    fwd = Forwarder([p0, p1], mode="io", burst=32)
+    fwd.start(tx_first=True)
+    print(fwd.stats())          # live, without stopping
+    final = fwd.stop()
+    print(final.testpmd_text())
+
+The per-packet loops are C (pydpdk/_cffi_src/c/fwd.c), one loop per forwarding lcore over a
+contiguous range of streams, like dpdk-testpmd. A stream is (rx port, rx queue) -> (tx port,
+tx queue); by default ports are paired 0<->1, 2<->3 (testpmd's "paired" topology), a single
+port forwards to itself, and RX queue q transmits on TX queue q.
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field, asdict
+from typing import Any, Iterable, Sequence
+
+from . import eal as _eal
+from ._native import ffi, lib, cstr
+from ._resource import Resource
+from .errors import DpdkError, check, invalid
+from .ethdev import Port, parse_mac
+from .mempool import Mempool
+
+__all__ = ["Forwarder", "ForwardStats", "PortForwardStats", "StreamStats", "MODES"]
+
+MODES: dict[str, int] = {
+    "io": lib.PYDPDK_FWD_IO, "mac": lib.PYDPDK_FWD_MAC, "macswap": lib.PYDPDK_FWD_MACSWAP,
+    "rxonly": lib.PYDPDK_FWD_RXONLY, "txonly": lib.PYDPDK_FWD_TXONLY,
+    "flowgen": lib.PYDPDK_FWD_FLOWGEN, "icmpecho": lib.PYDPDK_FWD_ICMPECHO,
+}
+_MODE_NAMES = {v: k for k, v in MODES.items()}
+_COUNTERS = ("rx_packets", "rx_bytes", "tx_packets", "tx_bytes", "gen_packets", "fwd_dropped",
+             "other_dropped", "alloc_failures")
+
+
+@dataclass(frozen=True)
+class StreamStats:
+    rx_port: int
+    rx_queue: int
+    tx_port: int
+    tx_queue: int
+    lcore: int
+    rx_packets: int
+    rx_bytes: int
+    tx_packets: int
+    tx_bytes: int
+    gen_packets: int
+    fwd_dropped: int
+    other_dropped: int
+    alloc_failures: int
+
+
+@dataclass(frozen=True)
+class PortForwardStats:
+    port: int
+    name: str
+    rx_packets: int
+    tx_packets: int
+    rx_bytes: int
+    tx_bytes: int
+    rx_dropped: int      # the NIC's missed packets (imissed) plus packets the engine dropped on RX
+    tx_dropped: int      # packets TX did not accept (after retries), freed
+    rx_nombuf: int = 0
+    rx_pps: float = 0.0
+    tx_pps: float = 0.0
+
+
+@dataclass(frozen=True)
+class ForwardStats:
+    forward_mode: str
+    elapsed_s: float
+    ports: list[PortForwardStats]
+    streams: list[StreamStats] = field(default_factory=list)
+    lcore_iterations: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def rx_packets(self) -> int:
+        return sum(p.rx_packets for p in self.ports)
+
+    @property
+    def tx_packets(self) -> int:
+        return sum(p.tx_packets for p in self.ports)
+
+    @property
+    def rx_pps(self) -> float:
+        return sum(p.rx_pps for p in self.ports)
+
+    @property
+    def tx_pps(self) -> float:
+        return sum(p.tx_pps for p in self.ports)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The CLI's --json object: ports, elapsed_s, forward_mode (and streams)."""
+        return {"forward_mode": self.forward_mode, "elapsed_s": round(self.elapsed_s, 6),
+                "ports": [asdict(p) for p in self.ports], "streams": [asdict(s) for s in self.streams]}
+
+    def to_json(self) -> str:
+        return json.dumps(self.as_dict())
+
+    def testpmd_text(self) -> str:
+        """dpdk-testpmd's "Forward statistics" block."""
+        out = []
+        for p in self.ports:
+            out.append(f"  ---------------------- Forward statistics for port {p.port}  "
+                       "----------------------")
+            out.append(f"  RX-packets: {p.rx_packets:<14} RX-dropped: {p.rx_dropped:<14}"
+                       f"RX-total: {p.rx_packets + p.rx_dropped}")
+            out.append(f"  TX-packets: {p.tx_packets:<14} TX-dropped: {p.tx_dropped:<14}"
+                       f"TX-total: {p.tx_packets + p.tx_dropped}")
+            out.append("  " + "-" * 76)
+            out.append("")
+        rx, tx = self.rx_packets, self.tx_packets
+        rxd, txd = sum(p.rx_dropped for p in self.ports), sum(p.tx_dropped for p in self.ports)
+        out.append("  +++++++++++++++ Accumulated forward statistics for all ports+++++++++++++++")
+        out.append(f"  RX-packets: {rx:<14} RX-dropped: {rxd:<14}RX-total: {rx + rxd}")
+        out.append(f"  TX-packets: {tx:<14} TX-dropped: {txd:<14}TX-total: {tx + txd}")
+        out.append("  " + "+" * 76)
+        return "\n".join(out)
+
+    def __str__(self) -> str:
+        return self.testpmd_text()
+
+    def _repr_html_(self) -> str:
+        from .notebook import forward_stats_html
+        return forward_stats_html(self)
+
+
+def _aligned(ctype: str, count: int = 1) -> tuple[Any, Any]:
+    """ffi memory for count items of ctype, aligned to a cache line as the C side declares
+    (ffi.new only guarantees 16 bytes). Returns (pointer, owner): keep owner alive."""
+    size = ffi.sizeof(ctype) * count
+    owner = ffi.new("char[]", size + 64)
+    addr = (int(ffi.cast("uintptr_t", owner)) + 63) & ~63
+    return ffi.cast(f"{ctype} *", addr), owner
+
+
+def _paired(ports: Sequence[Port]) -> dict[int, Port]:
+    """testpmd's paired topology: 0<->1, 2<->3; an odd last port forwards to itself."""
+    peer = {}
+    for i in range(0, len(ports), 2):
+        a = ports[i]
+        b = ports[i + 1] if i + 1 < len(ports) else a
+        peer[a.id], peer[b.id] = b, a
+    return peer
+
+
+class Forwarder(Resource):
+    """Forwarding engines over ports' queues, running on worker lcores."""
+
+    _rank = 0
+
+    def __init__(self, ports: Sequence[Port], mode: str = "io", *, burst: int = 32,
+                 nb_cores: int | None = None, lcores: Sequence[int] | None = None,
+                 streams: Sequence[tuple[int, int, int, int]] | None = None,
+                 topology: str = "paired", eth_peers: dict[int, Any] | None = None,
+                 txpkts: int | Sequence[int] = 64, tx_template: bytes | None = None,
+                 nb_flows: int = 1024, tx_pool: Mempool | None = None, txretry: int = 0,
+                 count_bytes: bool = True, set_macs: bool = True):
+        eal = _eal.require()
+        ctx = "Forwarder"
+        ports = list(ports)
+        if not ports or not all(isinstance(p, Port) for p in ports):
+            raise invalid("ports", ports, "a non-empty list of Port objects", ctx)
+        for p in ports:
+            p._check_open()
+        self.ports = ports
+        self._fwd, self._fwd_mem = _aligned("struct pydpdk_fwd")
+        cfg = self._fwd.cfg
+        lib.pydpdk_fwd_init_config(ffi.addressof(cfg))
+        self._set_mode(mode)
+        if not isinstance(burst, int) or not 1 <= burst <= lib.PYDPDK_FWD_MAX_BURST:
+            raise invalid("burst", burst, f"1 to {lib.PYDPDK_FWD_MAX_BURST} packets", ctx)
+        cfg.burst = burst
+        cfg.count_bytes = int(count_bytes)
+        if not isinstance(txretry, int) or txretry < 0:
+            raise invalid("txretry", txretry, "a number of retries >= 0", ctx)
+        cfg.txretry = txretry
+        if not isinstance(nb_flows, int) or not 1 <= nb_flows <= 1 << 20:
+            raise invalid("nb_flows", nb_flows, "1 to 1048576", ctx)
+        cfg.nb_flows = nb_flows
+        cfg.tx_set_macs = int(set_macs)
+        self._set_txpkts(txpkts)
+        if tx_template is not None:
+            data = bytes(tx_template)
+            if not 14 <= len(data) <= lib.PYDPDK_FWD_MAX_PKT_LEN:
+                raise invalid("tx_template", f"{len(data)} bytes",
+                              f"an Ethernet frame of 14 to {lib.PYDPDK_FWD_MAX_PKT_LEN} bytes", ctx)
+            ffi.memmove(cfg.tx_template, data, len(data))
+            cfg.tx_template_len = len(data)
+        for pid, mac in (eth_peers or {}).items():
+            if not isinstance(pid, int) or not 0 <= pid < lib.RTE_MAX_ETHPORTS:
+                raise invalid("eth_peers", pid, f"port ids 0 to {lib.RTE_MAX_ETHPORTS - 1}", ctx)
+            ffi.memmove(cfg.peer_mac[pid].addr_bytes, parse_mac(mac, "eth_peers"), 6)
+        for p in ports:
+            pool = tx_pool or (p._pools.get(0) if p._pools else None)
+            if pool is not None:
+                cfg.tx_pool[p.id] = pool.ptr
+        self._tx_pool = tx_pool
+        # streams
+        if streams is None:
+            if topology == "paired":
+                peer = _paired(ports)
+            elif topology == "loop":
+                peer = {p.id: p for p in ports}
+            elif topology == "chained":
+                peer = {p.id: ports[(i + 1) % len(ports)] for i, p in enumerate(ports)}
+            else:
+                raise invalid("topology", topology, "'paired', 'chained' or 'loop'", ctx)
+            streams = []
+            for p in ports:
+                t = peer[p.id]
+                if not p.nb_rx_queues or not t.nb_tx_queues:
+                    raise invalid("ports", p._describe(), "configured ports with queues set up", ctx)
+                for q in range(p.nb_rx_queues):
+                    streams.append((p.id, q, t.id, q % t.nb_tx_queues))
+        if not streams:
+            raise invalid("streams", streams, "at least one (rx_port, rx_queue, tx_port, tx_queue)", ctx)
+        byid = {p.id: p for p in ports}
+        for s in streams:
+            rp, rq, tp, tq = s
+            if rp not in byid or tp not in byid:
+                raise invalid("streams", s, f"ports among {sorted(byid)}", ctx)
+            if not 0 <= rq < byid[rp].nb_rx_queues or not 0 <= tq < byid[tp].nb_tx_queues:
+                raise invalid("streams", s, "queues each port has configured", ctx)
+        self._streams, self._streams_mem = _aligned("struct pydpdk_fwd_stream", len(streams))
+        for i, (rp, rq, tp, tq) in enumerate(streams):
+            st = self._streams[i]
+            st.rx_port, st.rx_queue, st.tx_port, st.tx_queue = rp, rq, tp, tq
+        self._fwd.streams = self._streams
+        self._fwd.nb_streams = len(streams)
+        # lcores
+        workers = eal.worker_lcores()
+        if lcores is None:
+            n = 1 if nb_cores is None else nb_cores
+            if not isinstance(n, int) or not 1 <= n <= max(len(workers), 1) or not workers:
+                have = workers or "none; init the EAL with at least two lcores, e.g. lcores='0-1'"
+                raise invalid("nb_cores", n, f"1 to {len(workers)} (the EAL's worker lcores: {have})", ctx)
+            lcores = workers[:n]
+        for lc in lcores:
+            if lc not in workers:
+                raise invalid("lcores", lc, f"worker lcores of the EAL: {workers}", ctx)
+        used = check(lib.pydpdk_fwd_assign(self._fwd, len(lcores)), "pydpdk_fwd_assign")
+        self._lcores = list(lcores)[:used]       # never more lcores than streams
+        self._lcore_ids = ffi.new("unsigned int[]", self._lcores)
+        for p in ports:
+            p._forwarders.add(self)
+        self._t0 = self._t_last = 0.0
+        self._last: dict[int, tuple[int, int]] = {}
+        self._base_port_stats: dict[int, Any] = {}
+        self._elapsed = 0.0
+        self._register()
+        self._prepare()
+
+    # -- configuration ---------------------------------------------------------------------
+    def _set_mode(self, mode: str) -> None:
+        if mode not in MODES:
+            raise invalid("mode", mode, f"one of {', '.join(MODES)}", "Forwarder")
+        self._fwd.cfg.mode = MODES[mode]
+
+    def _set_txpkts(self, txpkts: int | Sequence[int]) -> None:
+        cfg = self._fwd.cfg
+        segs = [txpkts] if isinstance(txpkts, int) else list(txpkts)
+        if not segs or len(segs) > lib.PYDPDK_FWD_MAX_SEGS or \
+                not all(isinstance(s, int) and s > 0 for s in segs) or \
+                not 14 <= sum(segs) <= lib.PYDPDK_FWD_MAX_PKT_LEN:
+            raise invalid("txpkts", txpkts, f"1 to {lib.PYDPDK_FWD_MAX_SEGS} segment lengths summing to "
+                          f"14..{lib.PYDPDK_FWD_MAX_PKT_LEN} bytes", "Forwarder")
+        cfg.tx_pkt_len = sum(segs)
+        cfg.tx_nb_segs = len(segs) if len(segs) > 1 else 0
+        for i, s in enumerate(segs):
+            cfg.tx_seg_len[i] = s
+
+    def _prepare(self) -> None:
+        rc = lib.pydpdk_fwd_prepare(self._fwd)
+        if rc < 0:
+            msg = ffi.string(self._fwd.error).decode() or "forwarder configuration refused"
+            if rc == -22:
+                raise invalid("forwarder", _MODE_NAMES.get(self._fwd.cfg.mode), msg, "Forwarder")
+            raise DpdkError(-rc, msg, "pydpdk_fwd_prepare")
+
+    @property
+    def mode(self) -> str:
+        return _MODE_NAMES[self._fwd.cfg.mode]
+
+    @mode.setter
+    def mode(self, mode: str) -> None:
+        if self.running:
+            raise invalid("mode", mode, "changed only while stopped (stop() first)", "Forwarder")
+        self._set_mode(mode)
+        self._prepare()
+
+    @property
+    def burst(self) -> int:
+        return self._fwd.cfg.burst
+
+    @property
+    def running(self) -> bool:
+        return bool(self._fwd.running)
+
+    @property
+    def lcores(self) -> list[int]:
+        return list(self._lcores)
+
+    @property
+    def streams(self) -> list[tuple[int, int, int, int]]:
+        return [(s.rx_port, s.rx_queue, s.tx_port, s.tx_queue)
+                for s in (self._streams[i] for i in range(self._fwd.nb_streams))]
+
+    # -- running ---------------------------------------------------------------------------
+    def flush_rx(self) -> int:
+        """Drop what waits in the RX queues (testpmd does this before forwarding)."""
+        self._check_open()
+        return check(lib.pydpdk_fwd_flush_rx(self._fwd, 512), "pydpdk_fwd_flush_rx")
+
+    def start(self, *, tx_first: bool | int = False, flush_rx: bool = True) -> None:
+        """Launch the engines. ``tx_first`` sends that many bursts first (True = 1)."""
+        self._check_open()
+        if self.running:
+            raise invalid("forwarder", "running", "a stopped forwarder (stop() first)", "Forwarder.start")
+        for p in self.ports:
+            p._check_open()
+            if not p.started:
+                raise invalid("ports", p._describe(), "started ports", "Forwarder.start")
+        if flush_rx:
+            self.flush_rx()
+        check(lib.pydpdk_fwd_reset_stats(self._fwd), "pydpdk_fwd_reset_stats")
+        self._base_port_stats = {p.id: p.stats() for p in self.ports}
+        if tx_first:
+            n = check(lib.pydpdk_fwd_tx_first(self._fwd, int(tx_first)), "pydpdk_fwd_tx_first")
+            del n
+        self._t0 = self._t_last = time.monotonic()
+        self._last = {}
+        rc = lib.pydpdk_fwd_launch(self._fwd, self._lcore_ids, len(self._lcores))
+        if rc < 0:
+            msg = ffi.string(self._fwd.error).decode()
+            raise DpdkError(-rc, f"launching the forwarding lcores failed: {msg or cstr(lib.rte_strerror(-rc))}",
+                            "pydpdk_fwd_launch")
+
+    def stop(self) -> ForwardStats:
+        """Stop every lcore (each returns after its current burst) and return final statistics."""
+        self._check_open()
+        if self.running:
+            lib.pydpdk_fwd_stop(self._fwd)
+            self._elapsed = time.monotonic() - self._t0
+        return self.stats()
+
+    def stats(self) -> ForwardStats:
+        """Per-port and per-stream counters; rates since the previous call (live, no stop)."""
+        self._check_open()
+        now = time.monotonic()
+        elapsed = (now - self._t0) if self.running else self._elapsed
+        streams = []
+        lcore_of = {}
+        for li in range(len(self._lcores)):
+            lc = self._fwd.lcores[li]
+            for si in range(lc.stream_begin, lc.stream_begin + lc.nb_streams):
+                lcore_of[si] = self._lcores[li] if li < len(self._lcores) else -1
+        for i in range(self._fwd.nb_streams):
+            s = self._streams[i]
+            streams.append(StreamStats(s.rx_port, s.rx_queue, s.tx_port, s.tx_queue, lcore_of.get(i, -1),
+                                       *(getattr(s, c) for c in _COUNTERS)))
+        dt = max(now - self._t_last, 1e-9)
+        ports = []
+        for p in self.ports:
+            rx = sum(s.rx_packets for s in streams if s.rx_port == p.id)
+            tx = sum(s.tx_packets for s in streams if s.tx_port == p.id)
+            pst = p.stats() if not p.closed else None
+            base = self._base_port_stats.get(p.id)
+            missed = (pst.imissed - base.imissed) if pst and base else 0
+            nombuf = (pst.rx_nombuf - base.rx_nombuf) if pst and base else 0
+            lrx, ltx = self._last.get(p.id, (0, 0))
+            ports.append(PortForwardStats(
+                p.id, p.name, rx, tx,
+                sum(s.rx_bytes for s in streams if s.rx_port == p.id),
+                sum(s.tx_bytes for s in streams if s.tx_port == p.id),
+                missed + sum(s.other_dropped for s in streams if s.rx_port == p.id),
+                sum(s.fwd_dropped for s in streams if s.tx_port == p.id), nombuf,
+                (rx - lrx) / dt, (tx - ltx) / dt))
+            self._last[p.id] = (rx, tx)
+        self._t_last = now
+        iters = {lc: self._fwd.lcores[i].iterations for i, lc in enumerate(self._lcores)}
+        return ForwardStats(self.mode, elapsed, ports, streams, iters)
+
+    def reset_stats(self) -> None:
+        self._check_open()
+        check(lib.pydpdk_fwd_reset_stats(self._fwd), "pydpdk_fwd_reset_stats",
+              hint="stop the forwarder first")
+        self._base_port_stats = {p.id: p.stats() for p in self.ports}
+
+    def run(self, seconds: float, *, tx_first: bool | int = False, flush_rx: bool = True) -> ForwardStats:
+        """start, sleep, stop: the final statistics."""
+        self.start(tx_first=tx_first, flush_rx=flush_rx)
+        try:
+            time.sleep(seconds)
+        finally:
+            final = self.stop()
+        return final
+
+    def _release(self) -> None:
+        if self._fwd.running:
+            lib.pydpdk_fwd_stop(self._fwd)
+
+    def _describe(self) -> str:
+        return f"Forwarder({self.mode} on {', '.join(p.name for p in self.ports)})"
+
+    def __repr__(self) -> str:
+        if self._closed:
+            return "<Forwarder closed>"
+        state = "running" if self.running else "stopped"
+        return f"<Forwarder {self.mode} {state} streams={self._fwd.nb_streams} lcores={self._lcores}>"
+
+    def _repr_html_(self) -> str:
+        from .notebook import forwarder_html
+        return forwarder_html(self)
