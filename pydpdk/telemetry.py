@@ -104,8 +104,7 @@ class Client:
                 return c
             c.close()
         raise TelemetryError(errno.ENOENT, f"this process serves no telemetry socket in {live.runtime_dir} "
-                             "(was the EAL started with telemetry=False / --no-telemetry, or "
-                             "in_memory=True?)")
+                             "(was the EAL started with telemetry=False / --no-telemetry?)")
 
     # -- protocol ----------------------------------------------------------------------------
     def _recv(self, size: int) -> Any:
@@ -224,7 +223,7 @@ def _connect_failure(path: str, exc: OSError) -> str:
         hint = (f"prefixes with a telemetry socket here: {', '.join(others)}" if others
                 else "no DPDK process with telemetry runs here")
         return (f"no telemetry socket {path}: no DPDK process with file prefix {prefix!r} is running, "
-                f"or it was started with --no-telemetry or --in-memory ({hint})")
+                f"or it was started with --no-telemetry ({hint})")
     if isinstance(exc, ConnectionRefusedError):
         return f"{path} exists but nobody listens: the DPDK process with file prefix {prefix!r} has exited"
     if isinstance(exc, PermissionError):
