@@ -66,9 +66,12 @@ def secondary_failure(err: int, cfg: Any) -> str:
             "--in-memory); DPDK's log above says which check failed")
 
 
-def attach(file_prefix: str, *, lcores: str | Sequence[int] | None = "0", no_pci: bool = True,
+def attach(file_prefix: str, *, lcores: str | Sequence[int] | None = "0", no_pci: bool = False,
            **kwargs: Any) -> Any:
-    """Start this process's EAL as a secondary of the primary with ``file_prefix``."""
+    """Start this process's EAL as a secondary of the primary with ``file_prefix``.
+
+    The PCI bus is scanned (like dpdk-proc-info) so the primary's PCI ports appear here too;
+    devices the primary does not drive are skipped (EAL says so in its log)."""
     from .eal import Eal
     return Eal.init(proc_type="secondary", file_prefix=file_prefix, lcores=lcores, no_pci=no_pci,
                     **kwargs)

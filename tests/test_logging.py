@@ -129,7 +129,7 @@ done(dropped=dropped, capturing=log.capturing())
 
 def test_levels_from_python(eal):
     types = log.log_types()
-    assert "lib.eal" in types and "pmd.net.ring" in types and types["lib.eal"] == "warning"
+    assert "lib.eal" in types and "pmd.net.ring" in types and set(types.values()) <= set(log.LEVELS)
     before = types["pmd.net.null"]
     try:
         assert log.set_level("pmd.net.nu*", logging.DEBUG) == ["pmd.net.null"]
@@ -152,7 +152,8 @@ def test_levels_from_python(eal):
     (lambda: log.capture(prefix=""), "prefix"),
 ])
 def test_bad_levels_and_names_are_refused(eal, call, param):
+    before = log.log_types()
     with pytest.raises(pydpdk.InvalidArgumentError) as exc:
         call()
     assert exc.value.param == param
-    assert log.log_types()["lib.eal"] == "warning"       # nothing changed
+    assert log.log_types() == before                     # nothing changed

@@ -21,6 +21,7 @@ def parser() -> argparse.ArgumentParser:
                                              "and print its ports' statistics.")
     ap.add_argument("--file-prefix", default="rte", help="the primary's --file-prefix (rte)")
     ap.add_argument("-l", "--lcores", default="0", help="this process's lcore(s) (0)")
+    ap.add_argument("--no-pci", action="store_true", help="skip the PCI scan (the primary has vdevs only)")
     ap.add_argument("-p", "--port", type=int, action="append", help="only this port (repeatable)")
     ap.add_argument("--stats", action="store_true", help="basic statistics (the default)")
     ap.add_argument("--xstats", action="store_true", help="extended statistics too")
@@ -53,7 +54,7 @@ def main(argv: Sequence[str]) -> int:
         from .._native import lib
         lib.pydpdk_log_to_stderr()
     try:
-        multiprocess.attach(opts.file_prefix, lcores=opts.lcores, telemetry=False)
+        multiprocess.attach(opts.file_prefix, lcores=opts.lcores, no_pci=opts.no_pci, telemetry=False)
         for i in range(max(opts.count, 1)):
             if i:
                 time.sleep(opts.interval)
