@@ -206,8 +206,11 @@ def dropped() -> int:
 def _run(stop: threading.Event) -> None:
     while not stop.is_set():
         if lib.pydpdk_log_wait(500) > 0:     # waits without the GIL
-            with _lock:
-                _drain()
+            try:
+                with _lock:
+                    _drain()
+            except Exception:                # a failing filter must not end the delivery
+                logging.getLogger(_state["prefix"]).exception("delivering DPDK log records failed")
 
 
 def _drain() -> None:

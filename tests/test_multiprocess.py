@@ -72,7 +72,7 @@ def test_procinfo_cli_reads_a_pydpdk_primary():
     with Peer("pydpdk", prefix) as peer:
         files = _hugepage_files(prefix)
         out = subprocess.run([sys.executable, "-m", "pydpdk", "procinfo", "--file-prefix", prefix, "--json",
-                              "--xstats", "--interval", "0.5", "--count", "2"], capture_output=True,
+                              "--xstats", "--interval", "1", "--count", "2"], capture_output=True,
                              text=True, timeout=90, cwd=ROOT, env=dict(os.environ, PYTHONPATH=ROOT),
                              preexec_fn=unpin)
         assert out.returncode == 0, out.stderr[-3000:]

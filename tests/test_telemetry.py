@@ -14,8 +14,8 @@ import pytest
 import pydpdk
 from pydpdk import telemetry
 from pydpdk.forward import Forwarder
-from conftest import ROOT, drain
-from mp_peers import Peer, wait_for
+from conftest import ROOT, drain, have_hugepages, unpin
+from mp_peers import Peer, cleanup_prefix, wait_for
 
 
 def _grows(read, *, timeout: float = 20) -> tuple[int, int]:
@@ -127,3 +127,36 @@ def test_connection_errors_are_clear(tmp_path):
         telemetry.Client("a", path=str(stale))
     with pytest.raises(pydpdk.InvalidArgumentError):
         telemetry.Client("a/b")
+
+
+def test_pydpdk_commands_answer_while_python_is_busy():
+    """The /pydpdk/* commands run in C on DPDK's telemetry thread: a process whose Python never
+    yields (busy loop, GIL held) still answers with its forwarder's live counters."""
+    prefix = f"pydpdk-obstel-busy-{os.getpid()}"
+    if not have_hugepages():
+        pytest.skip("needs free, mounted 2 MiB hugepages for its EAL")
+    code = f"""
+import pydpdk
+from pydpdk.forward import Forwarder
+pydpdk.Eal.init(lcores="0-1", no_pci=True, file_prefix={prefix!r}, memory_mb=128,
+                vdevs=["net_ring0", "net_ring1"])
+pool = pydpdk.Mempool.create("p", 4095)
+fwd = Forwarder([p.setup(pool) for p in pydpdk.ports()], "io")
+fwd.start(tx_first=True)
+print("FORWARDING", flush=True)
+while True:
+    pass
+"""
+    cleanup_prefix(prefix)
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            text=True, cwd=ROOT, env=dict(os.environ, PYTHONPATH=ROOT), preexec_fn=unpin)
+    try:
+        assert proc.stdout.readline().strip() == "FORWARDING"
+        with telemetry.Client(prefix) as t:
+            first, second = _grows(lambda: t.fwd_stats(0)["rx_packets"])
+            assert 0 < first < second and t.fwd_stats(0)["running"] == 1
+    finally:
+        proc.kill()
+        proc.wait(timeout=30)
+        proc.stdout.close()
+        cleanup_prefix(prefix)
