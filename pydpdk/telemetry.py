@@ -7,8 +7,9 @@
 
 Every DPDK 22.11 process serves ``<runtime dir>/dpdk_telemetry.v2`` (unless started with
 ``--no-telemetry``): a SOCK_SEQPACKET Unix socket that answers one JSON object per command.
-The runtime dir is ``/var/run/dpdk/<file-prefix>`` for root. A second process with the same
-prefix serves ``dpdk_telemetry.v2:1`` and so on (``instance=``).
+The runtime dir is ``/var/run/dpdk/<file-prefix>`` for root. In DPDK 22.11 only the first
+process of a prefix serves it (a secondary serves none); later releases number the sockets of
+further processes ``dpdk_telemetry.v2:1`` and so on (``instance=``).
 
 pydpdk processes also answer ``/pydpdk/version``, ``/pydpdk/fwd/list`` and
 ``/pydpdk/fwd/stats[,ID]``: the counters of their running :class:`~pydpdk.forward.Forwarder`
@@ -104,7 +105,8 @@ class Client:
                 return c
             c.close()
         raise TelemetryError(errno.ENOENT, f"this process serves no telemetry socket in {live.runtime_dir} "
-                             "(was the EAL started with telemetry=False / --no-telemetry?)")
+                             "(was the EAL started with telemetry=False / --no-telemetry, or is this a "
+                             "secondary process, whose primary owns the prefix's socket?)")
 
     # -- protocol ----------------------------------------------------------------------------
     def _recv(self, size: int) -> Any:
