@@ -24,3 +24,5 @@ __all__ = [
     "RingError", "InvalidArgumentError", "ResourceClosedError", "ResourceBusyError",
     "MbufReleasedError",
 ]
+from .errors import TelemetryError  # noqa: E402  (telemetry, log, multiprocess: import pydpdk.<name>)
+__all__ += ["TelemetryError"]

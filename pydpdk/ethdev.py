@@ -540,7 +540,9 @@ class Port(Resource):
 
     def _release(self) -> None:
         self._check_not_forwarding("closing the port")
-        if lib.rte_eth_dev_is_valid_port(self._id):
+        if _eal.is_secondary():      # the primary's port: forget it here, never stop or close it
+            self._started = False
+        elif lib.rte_eth_dev_is_valid_port(self._id):
             if self._started:
                 lib.rte_eth_dev_stop(self._id)
             lib.rte_eth_dev_close(self._id)

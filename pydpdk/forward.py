@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import time
+import weakref
 from dataclasses import dataclass, field, asdict
 from typing import Any, Iterable, Sequence
 
@@ -253,6 +254,9 @@ class Forwarder(Resource):
         self._base_port_stats: dict[int, Any] = {}
         self._elapsed = 0.0
         self._register()
+        # telemetry (/pydpdk/fwd/stats,ID) reads the counters in C until this forwarder goes
+        self._telemetry_id = lib.pydpdk_tel_fwd_add(self._fwd)
+        self._tel_remove = weakref.finalize(self, lib.pydpdk_tel_fwd_remove, self._fwd)
         self._prepare()
 
     # -- configuration ---------------------------------------------------------------------
@@ -400,9 +404,15 @@ class Forwarder(Resource):
             final = self.stop()
         return final
 
+    @property
+    def telemetry_id(self) -> int | None:
+        """This forwarder's id in the telemetry command /pydpdk/fwd/stats,ID (None: not listed)."""
+        return self._telemetry_id if self._telemetry_id >= 0 and self._tel_remove.alive else None
+
     def _release(self) -> None:
         if self._fwd.running:
             lib.pydpdk_fwd_stop(self._fwd)
+        self._tel_remove()
 
     def _describe(self) -> str:
         return f"Forwarder({self.mode} on {', '.join(p.name for p in self.ports)})"
