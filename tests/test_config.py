@@ -251,3 +251,27 @@ def test_pcap_iface_capture_example_writes_what_arrives(veths, tmp_path):
     assert captured, "nothing captured"
     first = sent.index(captured[0])
     assert captured == sent[first:first + len(captured)]       # byte-exact, in order, none lost
+
+
+def test_runtime_refusal_names_the_yaml_key_and_line(tmp_path):
+    f = tmp_path / "s.yaml"
+    f.write_text("eal: {lcores: 0-1, no_pci: true}\nvdevs: [net_ring0, net_ring1]\nports:\n"
+                 "  - {rxd: 512}\n  - rxq: 99\nduration: 0.1\n")
+    proc = run_cli(str(f))
+    assert proc.returncode == 1
+    assert f"pydpdk run: {f}:5: ports[1].rxq: " in proc.stderr and "nb_rxq=99 is not valid" in proc.stderr
+
+
+def test_docs_cover_every_schema_key():
+    from pydpdk.config.schema import List, Map, OneOf
+    doc = open(os.path.join(ROOT, "docs", "config.md")).read()
+
+    def keys(t):
+        for k, v in t.fields.items():
+            yield k
+            inner = v.item if isinstance(v, List) else v
+            for m in (inner.types if isinstance(inner, OneOf) else [inner]):
+                if isinstance(m, Map):
+                    yield from keys(m)
+    missing = sorted({k for k in keys(config.SCHEMA) if f"`{k}`" not in doc})
+    assert not missing, f"docs/config.md does not describe: {missing}"
