@@ -200,10 +200,20 @@ class Sampler(Resource):
     # -- reading counters ---------------------------------------------------------------
     def _read(self) -> list[tuple[int, str, int, int, int, int, int]]:
         """(port, name, rx_packets, tx_packets, rx_bytes, tx_bytes, dropped) per port."""
-        if self._fwd is not None:
-            st = self._fwd.stats()
-            return [(p.port, p.name, p.rx_packets, p.tx_packets, p.rx_bytes, p.tx_bytes,
-                     p.rx_dropped + p.tx_dropped) for p in st.ports]
+        if self._fwd is not None:      # the engines' per-stream counters, read directly so
+            fwd = self._fwd                # that Forwarder.stats()'s own rates are left alone
+            fwd._check_open()
+            acc = {p.id: [p.id, p.name, 0, 0, 0, 0, 0] for p in fwd.ports}
+            for i in range(fwd._fwd.nb_streams):
+                s = fwd._streams[i]
+                rx, tx = acc[s.rx_port], acc[s.tx_port]
+                rx[2] += s.rx_packets
+                rx[4] += s.rx_bytes
+                rx[6] += s.other_dropped
+                tx[3] += s.tx_packets
+                tx[5] += s.tx_bytes
+                tx[6] += s.fwd_dropped
+            return [tuple(v) for v in acc.values()]
         out = []
         for p in self._ports:
             s = p.stats()

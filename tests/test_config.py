@@ -275,3 +275,25 @@ def test_docs_cover_every_schema_key():
                     yield from keys(m)
     missing = sorted({k for k in keys(config.SCHEMA) if f"`{k}`" not in doc})
     assert not missing, f"docs/config.md does not describe: {missing}"
+
+
+def test_port_entry_for_a_missing_port_is_refused(tmp_path):
+    f = tmp_path / "s.yaml"
+    f.write_text("eal: {lcores: 0-1, no_pci: true}\nvdevs: [net_ring0, net_ring1]\nports:\n"
+                 "  - {name: net_ring7, rxd: 256}\nduration: 0.1\n")
+    proc = run_cli(str(f))
+    assert proc.returncode == 1
+    assert f"{f}:4: ports[0].name: " in proc.stderr and "0 (net_ring0), 1 (net_ring1)" in proc.stderr
+
+
+def test_per_port_settings_reach_the_ports(tmp_path):
+    f = tmp_path / "s.yaml"
+    f.write_text("eal: {lcores: 0-1, no_pci: true}\nrings:\n  - {name: A, size: 512}\n  - {name: B}\n"
+                 "  - {name: C}\nring_ports:\n  - {name: two, rx: [A, B], tx: [A, B]}\n  - {name: one, rx: C, tx: C}\n"
+                 "ports:\n  - {name: two, rxq: 2, txq: 2, rxd: 256, txd: 256}\n"
+                 "forwarding: {mode: io, tx_first: true, topology: loop}\nduration: 0.2\n")
+    proc = run_cli(str(f), "--json")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "streams=3" in proc.stderr                  # 2 RX queues on 'two' + 1 on 'one'
+    d = json.loads(proc.stdout)
+    assert sorted({(s["rx_port"], s["rx_queue"]) for s in d["streams"]}) == [(0, 0), (0, 1), (1, 0)]

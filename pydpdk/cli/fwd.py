@@ -102,6 +102,10 @@ class Session:
         port_conf = getattr(opts, "port_config", None) or {}  # pydpdk run: per-port settings
         pc = [argparse.Namespace(**{**vars(opts), **port_conf.get(p.id, port_conf.get(p.name, {}))})
               for p in ports]
+        unknown = set(port_conf) - {p.id for p in ports} - {p.name for p in ports}
+        if unknown:
+            raise invalid("ports", sorted(map(str, unknown)), "ids or names of the ports in use: "
+                          f"{', '.join(f'{p.id} ({p.name})' for p in ports)}")
         need = sum((c.rxd or 512) * c.rxq + (c.txd or 512) * c.txq + nb_lcores * opts.mbcache + 512 for c in pc)
         n = opts.total_num_mbufs or max(need, 8191)
         self.pool = pydpdk.Mempool.create("pydpdk_fwd_pool", n, cache_size=min(opts.mbcache, n // 2),

@@ -146,7 +146,8 @@ class Setup:
         keys = {"nb_rxq": ("rxq",), "nb_txq": ("txq",), "nb_desc": ("rxd", "txd"), "mtu": ("mtu",),
                 "rss": ("rss",), "rx_offloads": ("rx_offloads",), "tx_offloads": ("tx_offloads",),
                 "free_thresh": ("rxfreet", "txfreet"), "rs_thresh": ("txrst",), "nb_cores": ("nb_cores",),
-                "burst": ("burst",), "txpkts": ("txpkts",), "eth_peers": ("eth_peers",)}.get(exc.param, ())
+                "burst": ("burst",), "txpkts": ("txpkts",), "eth_peers": ("eth_peers",),
+                "ports": ("port", "name")}.get(exc.param, ())
         for i, _ in enumerate(self.root.get("ports") or []):
             for k in keys:
                 if self.root["ports"][i].has(k):
@@ -164,6 +165,9 @@ class Setup:
         nv, npci = len(self.root.get("vdevs") or []), len(self.root.get("pci") or [])
         nr = len(self.root.get("ring_ports") or [])
         argv = self.eal.argv() + ([] if self.env_checked else [a for v in self.vdevs for a in ("--vdev", v)])
+        if self.eal.file_prefix is None and "--file-prefix" in argv:   # the default is per process
+            i = argv.index("--file-prefix")
+            del argv[i:i + 2]
         return (f"{self.file}: OK - EAL {' '.join(argv)}; {nv} vdev(s), {npci} PCI device(s), "
                 f"{nr} ring port(s); {o.forward_mode} forwarding {what}")
 
@@ -292,6 +296,10 @@ def _ring_ports_maker(root: Node):
         session.ring_ports = [Port.from_rings(rp["name"], [rings[n] for n in rp["rx"]],
                                               [rings[n] for n in rp["tx"]])
                               for rp in root.get("ring_ports") or []]
+        conf = session.opts.port_config          # ports: entries may use the ring_ports name
+        for rp, port in zip(root.get("ring_ports") or [], session.ring_ports):
+            if rp["name"] in conf and rp["name"] != port.name:
+                conf[port.id] = conf.pop(rp["name"])
     return make
 
 
