@@ -17,7 +17,7 @@ import json
 import threading
 import time
 from dataclasses import asdict, astuple, dataclass, fields
-from typing import Any, Iterable, Sequence
+from typing import Any, Sequence
 
 from ._resource import Resource
 from .errors import invalid

@@ -1,7 +1,6 @@
 """HTML views (what Jupyter shows for a cell's last value), charts and the live view, in-process;
 tests/test_notebooks.py executes the sample notebooks in real kernels."""
 import html.parser
-import time
 
 import pytest
 
@@ -108,6 +107,7 @@ def test_sparkline_svg_scales_values():
 
 def test_port_stats_and_xstats_tables(ring_pair):
     p0, _ = ring_pair
+    assert p0.stats()._repr_html_() == notebook.port_stats_html(p0.stats())
     text = parsed(notebook.port_stats_html(p0.stats()) + notebook.xstats_html(p0.xstats(), nonzero=True))
     assert "RX" in text and "TX" in text and "queue" in text
     recs = stats.xstat_records(p0)
