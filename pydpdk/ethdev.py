@@ -186,6 +186,10 @@ class PortStats:
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def _repr_html_(self) -> str:  # Jupyter
+        from .notebook import port_stats_html
+        return port_stats_html(self)
+
 
 _ports: dict[int, "Port"] = {}
 
