@@ -18,10 +18,16 @@ DEFAULT_EAL = ["-l", "0-1", "--no-pci", "--vdev", "net_ring0", "--vdev", "net_ri
 
 
 def _split(argv: Sequence[str]) -> tuple[list[str], list[str]]:
+    """EAL options, then app options: after ``--`` as testpmd wants, or (leniently) from the first
+    option only the app knows (``pydpdk fwd --duration 5``)."""
     argv = list(argv)
     if "--" in argv:
         i = argv.index("--")
         return argv[:i], argv[i + 1:]
+    app_only = {o for a in app_parser()._actions for o in a.option_strings if o.startswith("--")} | {"-i"}
+    for i, arg in enumerate(argv):
+        if arg.split("=", 1)[0] in app_only:
+            return argv[:i], argv[i:]
     return argv, []
 
 
