@@ -19,7 +19,9 @@ from ._native import ffi, lib, cstr, PMD_DIR
 from .errors import DeviceError, DriverNotFoundError, invalid
 
 __all__ = ["DriverSpec", "DRIVERS", "parse_devargs", "normalize_devargs", "attach", "detach",
-           "device_ports", "driver_for"]
+           "device_ports", "driver_for", "VdevSpec", "Generic", "Ring", "Null", "Pcap", "AfPacket",
+           "Tap", "Tun", "VirtioUser", "Vhost", "Memif", "parse", "Capability", "capabilities",
+           "require"]
 
 
 def _int(lo: int = 0, hi: int = 1 << 31) -> Callable[[str], str | None]:
@@ -139,7 +141,10 @@ def parse_devargs(devargs: str) -> tuple[str, list[tuple[str, str]]]:
 
 def normalize_devargs(vdev: Any) -> str:
     """A devargs string from a str or a spec object (anything with ``devargs``), checked."""
+    if isinstance(vdev, VdevSpec):
+        return vdev.check().devargs()
     devargs = vdev.devargs if hasattr(vdev, "devargs") else vdev
+    devargs = devargs() if callable(devargs) else devargs
     check_devargs(devargs)
     return devargs
 
@@ -229,3 +234,7 @@ def detach(device: Any) -> None:
     if rc < 0:
         raise DeviceError(-rc, f"detaching {name!r} failed: {cstr(lib.rte_strerror(-rc))}",
                           "rte_eal_hotplug_remove")
+
+
+from .vdev_spec import (VdevSpec, Generic, Ring, Null, Pcap, AfPacket, Tap, Tun, VirtioUser,  # noqa: E402
+                        Vhost, Memif, parse, Capability, capabilities, require)
