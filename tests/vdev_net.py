@@ -70,7 +70,8 @@ class Veth:
         n = next(_seq)
         base = f"pv{os.getpid() % 100000}{n}"
         self.outer, self.inner = base + "a", base + "b"
-        sh("ip", "link", "add", self.outer, "type", "veth", "peer", "name", self.inner)
+        sh("ip", "link", "add", self.outer, "mtu", "9000", "type", "veth", "peer", "name", self.inner,
+           "mtu", "9000")
         quiet(self.outer)
         sh("ip", "link", "set", self.outer, "up")
         self.ns = ns
@@ -119,3 +120,49 @@ s.bind(("0.0.0.0", {port})); s.listen(8)
 print("ready", flush=True)
 time.sleep({timeout})
 """
+
+RAW_SEND = """
+import socket, sys
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind(({iface!r}, 0))
+for line in sys.stdin:
+    s.send(bytes.fromhex(line.strip()))
+"""
+
+RAW_CAPTURE = """
+import socket, sys, time
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003))
+s.bind(({iface!r}, 0))
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
+s.settimeout(0.2)
+print("ready", flush=True)
+got, deadline = 0, time.monotonic() + {timeout}
+while got < {count} and time.monotonic() < deadline:
+    try:
+        f, addr = s.recvfrom(65535)
+    except socket.timeout:
+        continue
+    if addr[2] != socket.PACKET_OUTGOING and f[12:14] == b"\\x88\\xb5":
+        print(f.hex(), flush=True)
+        got += 1
+"""
+
+
+def raw_send(ns: Netns, iface: str, frames: list[bytes]) -> None:
+    """Send frames as they are from iface inside ns (an AF_PACKET socket there)."""
+    p = subprocess.run(["ip", "netns", "exec", ns.name, sys.executable, "-c", RAW_SEND.format(iface=iface)],
+                       input="".join(f.hex() + "\n" for f in frames), capture_output=True, text=True, timeout=30)
+    if p.returncode:
+        raise RuntimeError(p.stderr)
+
+
+class RawCapture:
+    """Frames of ethertype 0x88b5 arriving at iface in ns, captured by a child process."""
+
+    def __init__(self, ns: Netns, iface: str, count: int, timeout: float = 5.0):
+        self.proc = ns.popen(RAW_CAPTURE.format(iface=iface, count=count, timeout=timeout))
+        assert self.proc.stdout.readline().strip() == "ready", self.proc.stderr.read()
+
+    def frames(self) -> list[bytes]:
+        out, err = self.proc.communicate(timeout=30)
+        return [bytes.fromhex(line) for line in out.split()]
