@@ -196,12 +196,28 @@ def _missing_driver(name: str) -> DriverNotFoundError:
     return DriverNotFoundError(19, msg, "rte_dev_probe")
 
 
+def _check_shareable_memory(cfg: Any, devargs: str) -> None:
+    """virtio-user over vhost-user hands its memory to the peer by fd, at most 8 regions: one
+    hugepage file per page (the EAL's default) cannot work, and DPDK only logs it."""
+    spec = driver_for(devargs.split(",")[0])
+    if spec is None or spec.name != "net_virtio_user" or ",path=/dev/" in devargs + ",":
+        return
+    if cfg.in_memory or cfg.no_huge or "--single-file-segments" in cfg.eal_argv():
+        return
+    raise invalid("vdev", devargs, "an EAL whose memory a vhost-user peer can map: this EAL keeps one "
+                  "hugepage file per page (no --single-file-segments), more than vhost-user's 8 memory "
+                  "regions (DPDK logs 'Too many memory regions' and the device never starts). Initialise "
+                  "the EAL with single_file_segments=True, in_memory=True or no_huge=True, or list the "
+                  "device in EalConfig(vdevs=[...]) so pydpdk adds --single-file-segments itself")
+
+
 def attach(vdev: Any) -> list["Port"]:  # noqa: F821
     """Hotplug a virtual device by devargs (or spec); returns its ports."""
     from .ethdev import Port
-    _eal.require()
+    live = _eal.require()
     devargs = normalize_devargs(vdev)
     name = devargs.split(",")[0]
+    _check_shareable_memory(live.config, devargs)
     if device_ports(name):
         raise invalid("devargs", devargs, f"a device name not in use ({name!r} is attached already)")
     rc = lib.rte_dev_probe(devargs.encode())
