@@ -20,7 +20,7 @@ from .errors import DeviceError, DriverNotFoundError, invalid
 
 __all__ = ["DriverSpec", "DRIVERS", "parse_devargs", "normalize_devargs", "attach", "detach",
            "device_ports", "driver_for", "VdevSpec", "Generic", "Ring", "Null", "Pcap", "AfPacket",
-           "Tap", "Tun", "VirtioUser", "Vhost", "Memif", "parse", "Capability", "capabilities",
+           "Tap", "Tun", "VirtioUser", "Vhost", "Memif", "parse", "spec_of", "Capability", "capabilities",
            "require"]
 
 
@@ -105,7 +105,7 @@ DRIVERS: dict[str, DriverSpec] = {d.name: d for d in [
     DriverSpec("net_memif", "librte_net_memif.so", (),
                {"id": _int(0), "role": lambda v: None if v in ("server", "client", "master", "slave")
                 else "'server' or 'client'", "bsize": _int(1, 65535), "rsize": _int(1, 14),
-                "socket": _socket_dir, "socket-abstract": lambda v: None if v in ("yes", "no") else "'yes' or 'no'",
+                "socket": _any, "socket-abstract": lambda v: None if v in ("yes", "no") else "'yes' or 'no'",
                 "owner-uid": _int(0), "owner-gid": _int(0), "mac": _mac,
                 "zero-copy": lambda v: None if v in ("yes", "no") else "'yes' or 'no'", "secret": _any}),
 ]}
@@ -253,4 +253,4 @@ def detach(device: Any) -> None:
 
 
 from .vdev_spec import (VdevSpec, Generic, Ring, Null, Pcap, AfPacket, Tap, Tun, VirtioUser,  # noqa: E402
-                        Vhost, Memif, parse, Capability, capabilities, require)
+                        Vhost, Memif, parse, spec_of, Capability, capabilities, require)

@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 from .errors import DeviceError, invalid
 
 __all__ = ["VdevSpec", "Generic", "Ring", "Null", "Pcap", "AfPacket", "Tap", "Tun", "VirtioUser",
-           "Vhost", "Memif", "parse", "SPECS", "Capability", "capabilities", "require"]
+           "Vhost", "Memif", "parse", "spec_of", "SPECS", "Capability", "capabilities", "require"]
 
 IFNAMSIZ = 16
 
@@ -322,7 +322,8 @@ class VirtioUser(VdevSpec):
     """net_virtio_user: a virtio-net device whose back end is a vhost-user socket (``path``; a
     DPDK net_vhost or any vhost-user switch) or the kernel's vhost-net (``path=/dev/vhost-net``).
     Needs memory a peer can map: hugepage files with single-file segments (EalConfig adds
-    --single-file-segments itself) or --in-memory (memfd)."""
+    --single-file-segments itself), --in-memory or --no-huge (memfd). With ``server=True`` DPDK's
+    probe (EAL init or attach) blocks until a vhost-user client connects: start the peer first."""
 
     driver: ClassVar[str] = "net_virtio_user"
     path: str | None = _k()
@@ -426,6 +427,12 @@ def parse(devargs: str | VdevSpec) -> VdevSpec:
     drv = driver_for(name)
     cls = SPECS.get(drv.name) if drv else None
     return (cls or Generic).from_pairs(name, pairs, devargs)
+
+
+def spec_of(port: Any) -> VdevSpec:
+    """The typed spec a live port's device was created from (its name and DPDK's devargs)."""
+    args = port.devargs
+    return parse(f"{port.device_name},{args}" if args else port.device_name)
 
 
 # -- what this machine can do -----------------------------------------------------------------
