@@ -77,3 +77,28 @@ def test_pydpdk_vhost_with_testpmd_virtio_user(eal, pool, sockdir):
             assert stats["rx"] == stats["tx"] == 128 + probes
     finally:
         vdev.detach(port)
+
+
+def test_cli_virtio_user_gets_single_file_segments(sockdir):
+    """`pydpdk fwd --vdev net_virtio_user0,...` on hugepages: --single-file-segments is added
+    for the device (without it vhost-user cannot map the memory), and traffic ping-pongs with
+    testpmd's vhost (both forward io, pydpdk sends the first burst)."""
+    import json
+    import subprocess
+    import sys
+    from conftest import ROOT, unpin
+    sock = os.path.join(sockdir, "vh.sock")
+    with Testpmd([vdev.Vhost("net_vhost0", iface=sock)], ["--port-topology=loop", "--forward-mode=io"]) as tp:
+        tp.ready()
+        _wait_socket(sock, tp)
+        tp.cmd("start", r"io packet forwarding")
+        cfg = pydpdk.EalConfig.from_argv(["--vdev", f"net_virtio_user0,path={sock}"])
+        assert "--single-file-segments" in cfg.eal_argv()
+        p = subprocess.run([sys.executable, "-m", "pydpdk", "fwd", "-l", "0-1", "--no-pci", "-m", "128",
+                            "--file-prefix", f"pydpdk-vdev-cli-{os.getpid()}", "--vdev", f"net_virtio_user0,path={sock}",
+                            "--", "--port-topology=loop", "--tx-first", "--duration", "1", "--json"],
+                           capture_output=True, text=True, timeout=60, cwd=ROOT, preexec_fn=unpin)
+        assert p.returncode == 0, p.stderr[-2000:]
+        st = json.loads(p.stdout)
+        assert tp.forward_stats()["rx"] > 0
+    assert st["ports"][0]["rx_packets"] > 0, st
