@@ -8,6 +8,7 @@ answers ARP and ICMP echo. Equivalent of
 Needs root and /dev/net/tun (it says so and exits 0 where they are missing).
 """
 import os
+import shutil
 import subprocess
 import sys
 
@@ -41,6 +42,8 @@ try:
     print(ping.stdout.strip().splitlines()[-2])
     print(f"pydpdk answered {stats.tx_packets} packets (ARP and ICMP echo replies)")
     assert ping.returncode == 0 and " 0% packet loss" in ping.stdout, ping.stdout + ping.stderr
+    rundir = pydpdk.current().runtime_dir
     pydpdk.cleanup()
+    shutil.rmtree(rundir, ignore_errors=True)          # the EAL leaves its runtime directory
 finally:
     subprocess.run(["ip", "netns", "del", ns], capture_output=True)

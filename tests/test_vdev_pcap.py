@@ -2,6 +2,7 @@
 several streams per device, several devices, jumbo frames in chained mbufs, testpmd's RX flush."""
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -95,7 +96,10 @@ def test_cli_jumbo_and_flush_rx(tmp_path):
         spec = vdev.Pcap("net_pcap0", rx_pcap=rx, tx_pcap=tx)
         app = ["--forward-mode", "io", "--port-topology", "loop", "--mbuf-size", "2176",
                "--max-pkt-len", "9018", "--duration", "1.5", "--json"] + ([] if flush else ["--no-flush-rx"])
-        p = _cli(["-l", "0-1", "--no-pci", "--no-huge", "-m", "256", "--vdev", str(spec), "--", *app])
+        prefix = f"pydpdk-vdev-pcap-{os.getpid()}"
+        p = _cli(["-l", "0-1", "--no-pci", "--no-huge", "-m", "256", "--file-prefix", prefix,
+                  "--vdev", str(spec), "--", *app])
+        shutil.rmtree(f"/var/run/dpdk/{prefix}", ignore_errors=True)
         assert p.returncode == 0, p.stderr[-2000:]
         outs[flush] = read_frames(tx)
     assert outs[False] == frames

@@ -185,6 +185,9 @@ def test_virtio_user_refused_on_per_page_hugepage_files():
         except pydpdk.InvalidArgumentError as e:
             print("REFUSED", e)
         print("PORTS", len(pydpdk.ports()))
+        rundir = pydpdk.current().runtime_dir
+        pydpdk.cleanup()
+        import shutil; shutil.rmtree(rundir, ignore_errors=True)
     """)
     assert p.returncode == 0, p.stderr
     assert "REFUSED" in p.stdout and "single_file_segments=True" in p.stdout and "8 memory" in p.stdout

@@ -98,6 +98,8 @@ def test_cli_virtio_user_gets_single_file_segments(sockdir):
                             "--file-prefix", f"pydpdk-vdev-cli-{os.getpid()}", "--vdev", f"net_virtio_user0,path={sock}",
                             "--", "--port-topology=loop", "--tx-first", "--duration", "1", "--json"],
                            capture_output=True, text=True, timeout=60, cwd=ROOT, preexec_fn=unpin)
+        import shutil
+        shutil.rmtree(f"/var/run/dpdk/pydpdk-vdev-cli-{os.getpid()}", ignore_errors=True)
         assert p.returncode == 0, p.stderr[-2000:]
         st = json.loads(p.stdout)
         assert tp.forward_stats()["rx"] > 0

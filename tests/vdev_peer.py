@@ -79,6 +79,7 @@ class Testpmd:
                 self.proc.kill()
                 self.proc.wait()
         os.unlink(self.log.name)
+        shutil.rmtree(f"/var/run/dpdk/{self.prefix}", ignore_errors=True)   # the EAL's runtime dir
 
     def __enter__(self) -> "Testpmd":
         return self
