@@ -9,10 +9,9 @@ import pytest
 from scapy.layers.inet import ICMP, IP, TCP, UDP
 from scapy.layers.l2 import ARP, Ether
 
-import pydpdk
 from pydpdk import interop, vdev
 from pydpdk.forward import Forwarder
-from vdev_net import UDP_ECHO, TCP_LISTEN, Netns, Veth, quiet, sh
+from vdev_net import UDP_ECHO, TCP_LISTEN, Netns, Veth
 
 OUR_IP, PEER_IP = "10.199.0.1", "10.199.0.2"
 _n = itertools.count()

@@ -1,6 +1,5 @@
 """The pcap PMD (guide §7.1.1) end to end: files and kernel interfaces (veth pairs, namespaces),
 several streams per device, several devices, jumbo frames in chained mbufs, testpmd's RX flush."""
-import json
 import os
 import shutil
 import subprocess
@@ -9,11 +8,10 @@ import time
 
 import pytest
 
-import pydpdk
 from pydpdk import vdev
 from pydpdk.forward import Forwarder
 from pydpdk.pcap import read_frames, write_pcap
-from conftest import ROOT, drain, make_frame, unpin
+from conftest import ROOT, make_frame, unpin
 from vdev_net import Netns, RawCapture, Veth, raw_send
 
 
