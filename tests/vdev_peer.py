@@ -20,10 +20,12 @@ class Testpmd:
 
     __test__ = False
 
-    def __init__(self, vdevs: list[str], app: list[str] = (), *, eal: list[str] = ()):
+    def __init__(self, vdevs: list[str], app: list[str] = (), *, eal: list[str] = (),
+                 program: list[str] | None = None):
+        """program: another testpmd-compatible command (e.g. ``python -m pydpdk fwd``)."""
         self.prefix = f"pydpdk-vdev-tp-{os.getpid()}-{next(_seq)}"
         self.log = tempfile.NamedTemporaryFile("w+", prefix="testpmd-", suffix=".log", delete=False)
-        argv = ["stdbuf", "-oL", TESTPMD, "-l", "0-1", "--no-pci", "--no-huge", "-m", "256", "--file-prefix", self.prefix,
+        argv = [*(program or ["stdbuf", "-oL", TESTPMD]), "-l", "0-1", "--no-pci", "--no-huge", "-m", "256", "--file-prefix", self.prefix,
                 "--log-level", "*:notice", *eal]
         for v in vdevs:
             argv += ["--vdev", str(v)]
@@ -59,6 +61,10 @@ class Testpmd:
     def ready(self) -> "Testpmd":
         self.wait_for(r"testpmd> ", 60)
         return self
+
+    def tx_packets(self, port: int = 0) -> int:
+        m = self.cmd(f"show port stats {port}", r"TX-packets:\s*(\d+)")
+        return int(m.group(1))
 
     def forward_stats(self) -> dict[str, int]:
         """'stop' and the accumulated RX/TX packet counts testpmd prints."""
