@@ -11,7 +11,7 @@ from scapy.layers.l2 import ARP, Ether
 
 from pydpdk import interop, vdev
 from pydpdk.forward import Forwarder
-from vdev_net import UDP_ECHO, TCP_LISTEN, Netns, Veth
+from vdev_net import UDP_ECHO, TCP_LISTEN, Netns, Veth, tx_checksum_off
 
 OUR_IP, PEER_IP = "10.199.0.1", "10.199.0.2"
 _n = itertools.count()
@@ -112,3 +112,39 @@ def test_kernel_ping_answered_by_icmpecho(kport, pool, netns):
         fwd.close()
     assert p.returncode == 0 and " 0% packet loss" in p.stdout, p.stdout + p.stderr
     assert st.tx_packets >= 4      # the ARP reply and 3 echo replies went out of the port
+
+
+def test_kernel_to_kernel_through_pydpdk_af_packet_and_tap(eal, pool):
+    """The exception path: namespace A (veth) <-> af_packet port <-> io forwarding on lcore 1 <->
+    tap port <-> namespace B (the tap's kernel interface). A's ping and a UDP exchange reach B."""
+    n = next(_n)
+    with Netns() as na, Netns() as nb, Veth(na, "10.199.5.1/24", "02:00:00:00:55:01") as v:
+        [pa] = vdev.attach(vdev.AfPacket(f"net_af_packet_x{n}", iface=v.outer))
+        tap = vdev.Tap(f"net_tap_x{n}", iface=f"pdx{os.getpid() % 100000}{n}")
+        [pt] = vdev.attach(tap)
+        try:
+            pa.setup(pool, promiscuous=True)
+            pt.setup(pool, promiscuous=True)
+            nb.add_iface(tap.iface, "10.199.5.2/24", "02:00:00:00:55:02")
+            # veth offloads TX checksums: af_packet would read UDP/TCP frames whose checksum
+            # is only the pseudo-header's, and B would drop them. Compute them in A.
+            tx_checksum_off(na, v.inner)
+            fwd = Forwarder([pa, pt], "io")
+            fwd.start()
+            try:
+                ping = na.run("ping", "-c", "3", "-i", "0.2", "-W", "2", "10.199.5.2", check=False)
+                srv = nb.popen(UDP_ECHO.format(port=9999, count=1, timeout=5))
+                assert srv.stdout.readline().strip() == "ready"
+                cli = na.run("python3", "-c", "import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); "
+                             "s.settimeout(3); s.sendto(b'through pydpdk', ('10.199.5.2', 9999)); "
+                             "print(s.recvfrom(100)[0].decode())", check=False)
+                srv.wait(10)
+            finally:
+                st = fwd.stop()
+                fwd.close()
+        finally:
+            vdev.detach(pa)
+            vdev.detach(pt)
+    assert ping.returncode == 0 and " 0% packet loss" in ping.stdout, ping.stdout + ping.stderr
+    assert cli.stdout.strip() == "through pydpdk"[::-1], (cli.returncode, cli.stderr[-500:])
+    assert st.rx_packets >= 10 and {p.name for p in st.ports} == {pa.name, pt.name}

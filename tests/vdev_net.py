@@ -166,3 +166,20 @@ class RawCapture:
     def frames(self) -> list[bytes]:
         out, err = self.proc.communicate(timeout=30)
         return [bytes.fromhex(line) for line in out.split()]
+
+TX_CSUM_OFF = """
+import ctypes, fcntl, socket, struct
+ev = ctypes.create_string_buffer(struct.pack("II", 0x17, 0))          # ETHTOOL_STXCSUM, off
+ifr = struct.pack("16sP", {iface!r}.encode(), ctypes.addressof(ev)) + bytes(16)
+sock = socket.socket()
+fcntl.ioctl(sock.fileno(), 0x8946, ifr)                                 # SIOCETHTOOL
+"""
+
+
+def tx_checksum_off(ns: Netns, iface: str) -> None:
+    """`ethtool -K iface tx off` inside ns, without ethtool: the kernel computes UDP/TCP
+    checksums itself instead of leaving them to (virtual) hardware."""
+    p = subprocess.run(["ip", "netns", "exec", ns.name, sys.executable, "-c", TX_CSUM_OFF.format(iface=iface)],
+                       capture_output=True, text=True)
+    if p.returncode:
+        raise RuntimeError(p.stderr)
