@@ -12,6 +12,9 @@ from scapy.layers.l2 import ARP, Ether
 from pydpdk import interop, vdev
 from pydpdk.forward import Forwarder
 from vdev_net import UDP_ECHO, TCP_LISTEN, Netns, Veth, tx_checksum_off
+from vdev_net import needs_netadmin
+
+pytestmark = [needs_netadmin()]
 
 OUR_IP, PEER_IP = "10.199.0.1", "10.199.0.2"
 _n = itertools.count()

@@ -13,6 +13,8 @@ from pydpdk.forward import Forwarder
 from pydpdk.pcap import read_frames, write_pcap
 from conftest import ROOT, make_frame, unpin
 from vdev_net import Netns, RawCapture, Veth, raw_send
+from vdev_net import needs_netadmin
+from vdev_peer import needs_testpmd
 
 
 def frames_88b5(n, size=80, tag=0):
@@ -111,6 +113,7 @@ def veth_ns():
         yield ns, v
 
 
+@needs_netadmin()
 def test_rx_iface_to_file_and_file_to_tx_iface(eal, pool, tmp_path, veth_ns):
     ns, v = veth_ns
     # guide: "Read packets from a network interface and write them to a pcap file"
@@ -145,6 +148,7 @@ def test_rx_iface_to_file_and_file_to_tx_iface(eal, pool, tmp_path, veth_ns):
     assert cap.frames() == frames
 
 
+@needs_netadmin()
 def test_rx_iface_sees_own_tx_but_rx_iface_in_does_not(eal, pool, veth_ns):
     ns, v = veth_ns
     mine = frames_88b5(5, 100, tag=4)
@@ -166,6 +170,7 @@ def test_rx_iface_sees_own_tx_but_rx_iface_in_does_not(eal, pool, veth_ns):
     assert seen["rx_iface_in"] == peer
 
 
+@needs_netadmin()
 def test_forward_between_two_interfaces(eal, pool):
     """guide: --vdev 'eth_pcap0,iface=eth0' --vdev 'eth_pcap1,iface=eth1' with io forwarding:
     frames sent in one namespace arrive in the other, byte-exact and in order."""
@@ -189,6 +194,7 @@ def test_forward_between_two_interfaces(eal, pool):
     assert got == frames
 
 
+@needs_testpmd()
 @pytest.mark.parametrize("program", ["dpdk-testpmd", "pydpdk fwd"])
 def test_interactive_set_flush_rx(tmp_path, program):
     """Guide §7.1.1: testpmd flushes RX before forwarding, so rx_pcap packets are lost unless

@@ -10,7 +10,8 @@ from pydpdk import vdev
 from pydpdk.pcap import write_pcap
 from conftest import have_hugepages, make_frame, run_python
 from vdev_net import Veth
-from vdev_peer import Testpmd
+from vdev_peer import Testpmd, needs_testpmd
+from vdev_net import needs_netadmin
 
 ROUND_TRIP = [
     ("net_ring0", vdev.Ring),
@@ -134,6 +135,8 @@ def test_virtio_user_over_vhost_kernel_needs_vhost_net():
         vdev.require("kni")
 
 
+@needs_netadmin()
+@needs_testpmd()
 def test_every_type_hotplugged_at_once_then_again(eal, pool, tmp_path):
     d = tempfile.mkdtemp(prefix="pdh-")
     write_pcap(str(tmp_path / "in.pcap"), [make_frame(i) for i in range(5)])

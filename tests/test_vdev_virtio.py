@@ -10,6 +10,9 @@ import pydpdk
 from pydpdk import interop, vdev
 from conftest import make_frame
 from vdev_peer import Testpmd, warm_up
+from vdev_peer import needs_testpmd
+
+pytestmark = [needs_testpmd()]
 
 
 @pytest.fixture

@@ -183,3 +183,15 @@ def tx_checksum_off(ns: Netns, iface: str) -> None:
                        capture_output=True, text=True)
     if p.returncode:
         raise RuntimeError(p.stderr)
+
+
+def needs_netadmin():
+    """A pytest skip mark for tests that make veth pairs, namespaces or tap devices."""
+    import shutil
+    import pytest
+    why = None
+    if os.geteuid() != 0:
+        why = "needs root (CAP_NET_ADMIN, CAP_NET_RAW) to create veth pairs, network namespaces and tap devices"
+    elif shutil.which("ip") is None:
+        why = "needs the `ip` command (iproute2) to create veth pairs and network namespaces"
+    return pytest.mark.skipif(why is not None, reason=why or "")

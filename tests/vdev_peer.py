@@ -107,3 +107,9 @@ def warm_up(port, pool, timeout: float = 10.0) -> int:
             interop.receive(port, None, timeout=0.2)
             return sent
     raise TimeoutError(f"the peer echoed none of {sent} probes in {timeout} s")
+
+
+def needs_testpmd():
+    import pytest
+    return pytest.mark.skipif(not os.path.exists(TESTPMD) or shutil.which("stdbuf") is None,
+                              reason=f"needs {TESTPMD} (Debian package dpdk) and stdbuf (coreutils) as the peer")
