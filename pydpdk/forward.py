@@ -316,9 +316,10 @@ class Forwarder(Resource):
 
     # -- running ---------------------------------------------------------------------------
     def flush_rx(self) -> int:
-        """Drop what waits in the RX queues (testpmd does this before forwarding)."""
+        """Drop what waits in the RX queues, as testpmd 22.11 does before forwarding: twice, each
+        receiving queue read until empty or for 1 s at most. Returns how many were dropped."""
         self._check_open()
-        return check(lib.pydpdk_fwd_flush_rx(self._fwd, 512), "pydpdk_fwd_flush_rx")
+        return check(lib.pydpdk_fwd_flush_rx(self._fwd, 1000), "pydpdk_fwd_flush_rx")
 
     def start(self, *, tx_first: bool | int = False, flush_rx: bool = True) -> None:
         """Launch the engines. ``tx_first`` sends that many bursts first (True = 1)."""
