@@ -28,8 +28,10 @@ int rte_log_register(const char *name);
 int rte_log_cur_msg_loglevel(void);
 int rte_log_cur_msg_logtype(void);
 int pydpdk_log_to_stderr(void);
+void pydpdk_log_dump_stdout(void);
 """
 
 CUSTOMIZATIONS = """
 static int pydpdk_log_to_stderr(void) { return rte_openlog_stream(stderr); }
+static void pydpdk_log_dump_stdout(void) { rte_log_dump(stdout); fflush(stdout); }
 """
