@@ -226,3 +226,23 @@ def test_cli(routed_nic, capsys):
     r = subprocess.run(["python3", "-m", "pydpdk", "host", "devices"], capture_output=True, text=True,
                        env=dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
     assert r.returncode == 0 and routed_nic.address in r.stdout and "*Active*" in r.stdout
+
+
+# -- for real, in a NIC lab guest -------------------------------------------------------------------
+@pytest.mark.niclab
+def test_host_tools_in_a_nic_lab_guest():
+    """bind/unbind/restore, SR-IOV numvfs, VF listing, VF MAC + spoofchk on QEMU e1000 + igb (about
+    60 s under TCG: the only place binding and SR-IOV can really run)."""
+    niclab = pytest.importorskip("pydpdk.testing.niclab", reason="the NIC lab harness (pydpdk.testing.niclab) "
+                                 "is not in this checkout")
+    why = niclab.unavailable(["e1000", "igb"])
+    if why:
+        pytest.skip(f"NIC lab unavailable: {why}")
+    res = niclab.run(["e1000", "igb"], os.path.join(niclab.GUEST_DIR, "host_tools_check.py"),
+                     name="host-tools", timeout=400)
+    res.check()
+    result = res.result
+    assert result["ok"], json.dumps(result, indent=1)[:4000]
+    assert set(result["checks"]) >= {"refuse_routed_then_force", "bind_uio_pci_generic_and_back", "sriov_numvfs_1",
+                                     "vf_listing", "vf_mac_and_spoofchk", "sriov_numvfs_0"}
+    assert result["checks"]["vf_listing"]["detail"]["ids"] == "8086:10ca"
