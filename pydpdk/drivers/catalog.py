@@ -44,8 +44,9 @@ _D = DriverInfo
 DRIVERS: dict[str, DriverInfo] = {d.name: d for d in [
     _D("em", "net_e1000_em", "librte_net_e1000.so", "pci", "1",
        "82540EM (QEMU e1000), 82545EM / 82574L (VMware, QEMU e1000e)",
-       ("The QEMU e1000 RX path uses one descriptor per packet: every mbuf must hold a whole frame "
-        "(testpmd --mbuf-size=<max packet size> for jumbo frames) [§1.4].",
+       ("The guide's QEMU e1000 RX path used one descriptor per packet: every mbuf had to hold a whole "
+        "frame (testpmd --mbuf-size=<max packet size>) [§1.4]. With QEMU 10 and DPDK 22.11 larger frames "
+        "arrive as chained mbufs instead (scattered RX; measured in the NIC lab).",
         "QEMU's e1000 does not validate the checksum of incoming packets [§1.4].")),
     _D("igb", "net_e1000_igb", "librte_net_e1000.so", "pci", "3.1.1",
        "82576, I350 family (QEMU >= 8 emulates the 82576 as 'igb')",
@@ -98,8 +99,8 @@ DRIVERS: dict[str, DriverInfo] = {d.name: d for d in [
     _D("vmxnet3", "net_vmxnet3", "librte_net_vmxnet3.so", "pci", "6",
        "VMware VMXNET3 (QEMU '-device vmxnet3')",
        ("No scattered packet RX or TX: one mbuf per packet [§6.1, §6.2].",
-        "RX rings need 256-4096 descriptors (a multiple of 32 in the device), TX rings 512-4096 "
-        "(DPDK 22.11 vmxnet3_dev_{rx,tx}_queue_setup).",
+        "DPDK 22.11: RX rings take 128-4096 descriptors (the device rounds down to a multiple of 32), "
+        "TX rings 512-4096 (probed in the NIC lab).",
         "No multicast filter table [§6.2].")),
     _D("pcap", "net_pcap", "librte_net_pcap.so", "vdev", "7.1.1",
        "pcap files and kernel interfaces through libpcap (--vdev net_pcap0,rx_pcap=...)",
