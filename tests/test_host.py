@@ -231,19 +231,26 @@ def test_cli(routed_nic, capsys):
 
 # -- for real, in a NIC lab guest -------------------------------------------------------------------
 @pytest.mark.niclab
-def test_host_tools_in_a_nic_lab_guest():
-    """bind/unbind/restore, SR-IOV numvfs, VF listing, VF MAC + spoofchk on QEMU e1000 + igb (about
-    60 s under TCG: the only place binding and SR-IOV can really run)."""
+def test_host_tools_and_driver_checks_in_a_nic_lab_guest():
+    """One guest (e1000 pair, igb pair, vmxnet3 pair, virtio pair; about 60-80 s under TCG), two
+    payloads: host_tools_check.py (bind/unbind/restore, SR-IOV numvfs, VF listing, VF MAC +
+    spoofchk — the only place they can really run) and driver_checks.py (pydpdk.drivers' claims
+    against the real em, vmxnet3 and virtio PMDs)."""
     niclab = pytest.importorskip("pydpdk.testing.niclab", reason="the NIC lab harness (pydpdk.testing.niclab) "
                                  "is not in this checkout")
-    why = niclab.unavailable(["e1000", "igb"])
+    nics = ["e1000", "igb", "vmxnet3", "virtio-modern"]
+    why = niclab.unavailable(nics)
     if why:
         pytest.skip(f"NIC lab unavailable: {why}")
-    res = niclab.run(["e1000", "igb"], os.path.join(niclab.GUEST_DIR, "host_tools_check.py"),
-                     name="host-tools", timeout=400, smp=1)   # no EAL in this payload: one vCPU boots faster
+    steps = [niclab.Step(os.path.join(niclab.GUEST_DIR, "host_tools_check.py")),
+             niclab.Step(os.path.join(niclab.GUEST_DIR, "driver_checks.py"))]
+    res = niclab.run(nics, steps, name="host-drivers", timeout=500, smp=1)   # one vCPU boots faster
+    host, drv = (s.result for s in res.steps)
+    assert host and host["ok"], res.describe() + json.dumps(host, indent=1)[:4000]
+    assert set(host["checks"]) >= {"refuse_routed_then_force", "bind_uio_pci_generic_and_back", "sriov_numvfs_1",
+                                   "vf_listing", "vf_mac_and_spoofchk", "sriov_numvfs_0"}
+    assert host["checks"]["vf_listing"]["detail"]["ids"] == "8086:10ca"
+    assert drv and drv["ok"], res.describe() + json.dumps(drv, indent=1)[:4000]
+    assert set(drv["checks"]) >= {"vmxnet3_ring_limits_match_the_pmd", "virtio_vq_size_warning",
+                                  "em_frame_larger_than_mbuf", "em_rx_checksum_flags"}
     res.check()
-    result = res.result
-    assert result["ok"], json.dumps(result, indent=1)[:4000]
-    assert set(result["checks"]) >= {"refuse_routed_then_force", "bind_uio_pci_generic_and_back", "sriov_numvfs_1",
-                                     "vf_listing", "vf_mac_and_spoofchk", "sriov_numvfs_0"}
-    assert result["checks"]["vf_listing"]["detail"]["ids"] == "8086:10ca"
