@@ -18,7 +18,7 @@ import time
 import traceback
 import warnings
 
-E1000, VMXNET3, VIRTIO = "8086:100e", "15ad:07b0", "1af4:1041"
+E1000, VMXNET3, VIRTIO, IGB_PF = "8086:100e", "15ad:07b0", "1af4:1041", "8086:10c9"
 checks: dict[str, dict] = {}
 
 
@@ -73,6 +73,18 @@ def main(argv: list[str]) -> int:
     allow = [a for addrs in nics.values() for a in addrs[:2]]
     for a in allow:
         bind(a, "uio_pci_generic")
+    vf = None
+    pfs = [d.address for d in devices.list_devices() if d.vendor_device == IGB_PF]
+    if pfs:                          # an 82576 VF through the kernel igb PF, for the VF queue limit
+        import subprocess
+        from pydpdk.host import restore, sriov
+        subprocess.run(["modprobe", "igb"], capture_output=True)
+        pf = restore(pfs[0])
+        if pf.interfaces:
+            subprocess.run(["ip", "link", "set", pf.interfaces[0], "up"], capture_output=True)
+        vf = sriov.set_num_vfs(pf.address, 1, autoprobe=False)[0].address
+        bind(vf, "uio_pci_generic")
+        allow.append(vf)
     import pydpdk
     from pydpdk._native import ffi, lib
     from pydpdk.drivers import DriverWarning
@@ -204,6 +216,28 @@ def main(argv: list[str]) -> int:
         for size in (1200, 1514):
             expect(res[size]["intact"] == res[size]["sent"] == 8 and res[size]["nb_segs"] == [2], f"{size}: {res[size]}")
         return res
+
+    @check("igb_vf_queue_limit")
+    def _():
+        if vf is None:
+            return "skipped: no igb PF (8086:10c9) in this guest"
+        p = ports[vf]
+        expect(p.driver == "net_e1000_igb_vf", f"VF driver {p.driver}")
+        info = p.info()
+        res = {}
+        for n in (1, 2, 3, 4):
+            try:
+                p.configure(n, n)
+                ours = "ok"
+            except InvalidArgumentError as e:
+                ours = f"refused: {str(e)[:90]}"
+            rc = lib.rte_eth_dev_configure(p.id, n, n, ffi.new("struct rte_eth_conf *"))
+            res[n] = {"pydpdk": ours, "pmd_rc": rc}
+        bad = {n: v for n, v in res.items() if v["pydpdk"].startswith("refused") != (v["pmd_rc"] < 0)}
+        expect(not bad, f"pydpdk and the PMD disagree: {bad}")
+        expect(res[2]["pmd_rc"] == 0 and res[3]["pmd_rc"] < 0, f"82576 VF: 2 queue pairs, not 3: {res}")
+        return {"vf": vf, "max_rx_queues": info.max_rx_queues, "max_tx_queues": info.max_tx_queues,
+                "configure": res}
 
     @check("em_rx_checksum_flags")
     def _():
