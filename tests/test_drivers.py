@@ -9,7 +9,7 @@ import warnings
 import pytest
 
 import pydpdk
-from pydpdk.drivers import (DRIVERS, DevFacts, DriverWarning, PortConf, RxqConf, TxqConf, check_burst,
+from pydpdk.drivers import (DevFacts, DriverWarning, PortConf, RxqConf, TxqConf, check_burst,
                             check_port, check_rxq, check_txq, explain, lookup, pmd_info, validate_devargs)
 from pydpdk.drivers import hooks
 from pydpdk.drivers.catalog import PMD_DIR

@@ -7,7 +7,7 @@ every constraint is testable for drivers whose hardware is not present (ixgbe, i
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Iterable
 
 from .findings import ERROR, INFO, WARNING, Explanation, Finding
