@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, asdict
 from typing import Any, Iterable, Mapping, Sequence
 
 from . import eal as _eal
+from .drivers import hooks as _drivers
 from ._native import ffi, lib, cstr
 from ._resource import Resource
 from .errors import PortError, ResourceClosedError, check, invalid
@@ -373,6 +374,7 @@ class Port(Resource):
                     raise invalid("rss_key", f"{len(rss_key)} bytes", f"{_key_size(info)} bytes for this driver", ctx)
                 key = self._rss_key = ffi.new("uint8_t[]", bytes(rss_key))
             lib.pydpdk_conf_set_rss(conf, key, len(rss_key or b""), hf)
+        _drivers.on_configure(self, nb_rxq, nb_txq, rx_mask, tx_mask, rss is not None, rss_key is not None, mtu)
         check(lib.rte_eth_dev_configure(self._id, nb_rxq, nb_txq, conf),
               f"rte_eth_dev_configure(port {self._id}, {nb_rxq}, {nb_txq})", PortError)
         self._nb_rxq, self._nb_txq = nb_rxq, nb_txq
@@ -431,6 +433,7 @@ class Port(Resource):
             conf.rx_drop_en = int(bool(drop_en))
         conf.offloads = _mask(offloads, RX_OFFLOADS, "offloads", ctx)
         sock = self.socket if socket is None else socket
+        _drivers.on_rx_queue_setup(self, queue, nb_desc, conf.rx_free_thresh, conf.offloads, pool)
         check(lib.rte_eth_rx_queue_setup(self._id, queue, nb_desc, sock if sock >= 0 else 0, conf, pool._ptr),
               f"rte_eth_rx_queue_setup(port {self._id}, queue {queue}, nb_desc {nb_desc})", PortError,
               hint="see DPDK's log above for the driver's reason")
@@ -472,6 +475,7 @@ class Port(Resource):
                 setattr(conf.tx_thresh, name, val)
         conf.offloads = _mask(offloads, TX_OFFLOADS, "offloads", ctx)
         sock = self.socket if socket is None else socket
+        _drivers.on_tx_queue_setup(self, queue, nb_desc, conf.tx_rs_thresh, conf.tx_free_thresh, conf.offloads)
         check(lib.rte_eth_tx_queue_setup(self._id, queue, nb_desc, sock if sock >= 0 else 0, conf),
               f"rte_eth_tx_queue_setup(port {self._id}, queue {queue}, nb_desc {nb_desc})", PortError,
               hint="see DPDK's log above for the driver's reason")
