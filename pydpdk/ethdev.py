@@ -831,10 +831,13 @@ class Port(Resource):
         return ports_from_rings(name, rx, tx, socket=socket)
 
     # -- other -------------------------------------------------------------------------------------
-    def explain(self) -> list[Any]:
-        """What the driver will do with this port's configuration (fast paths on/off, and why)."""
+    def explain(self, burst: int | None = None) -> Any:
+        """What the driver will do with this port's configuration (fast paths on/off, and why).
+        ``burst`` is the RX burst size to judge; by default that of a forwarder using the port."""
         from .drivers import explain_port
-        return explain_port(self)
+        if burst is None:
+            burst = next((f.burst for f in list(self._forwarders)), None)
+        return explain_port(self, burst)
 
     def __repr__(self) -> str:
         if self._closed:
