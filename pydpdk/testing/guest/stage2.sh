@@ -1,0 +1,37 @@
+#!/bin/bash
+# NIC lab stage 2: PID 1 on the overlay (host rootfs read-only + tmpfs). Mounts the API file systems,
+# hugepages and the writable /out share (the host's run directory), runs /out/job.sh (written by
+# pydpdk.testing.niclab.run), then powers the guest off. Never returns.
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8
+mount -t proc proc /proc; mount -t sysfs sysfs /sys; mount -t devtmpfs devtmpfs /dev
+mkdir -p /dev/pts /dev/shm /dev/hugepages; ln -sf /proc/self/fd /dev/fd
+mount -t devpts devpts /dev/pts; mount -t tmpfs tmpfs /dev/shm
+mount -t tmpfs -o mode=755 tmpfs /run          # EAL refuses a world-writable runtime dir
+mount -t hugetlbfs nodev /dev/hugepages
+mkdir -p /out
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 out /out || echo "niclab: no /out share"
+echo "NICLAB stage2 uptime=$(cut -d' ' -f1 /proc/uptime)" | tee /out/stage2.txt
+
+# niclab_pmds NAME...: DPDK then autoloads only these plugins (librte_NAME.so): every soname stays
+# resolvable, the other *.so links are hidden. A bind mount inside the guest: the host is untouched.
+niclab_pmds() {
+  local P=/usr/lib/x86_64-linux-gnu/dpdk/pmds-23.0 T=/run/pmds-trim m
+  [ -d $P ] || return 0
+  mkdir -p /run/pmds-all $T; mount --bind $P /run/pmds-all
+  ln -s -t $T /run/pmds-all/*.so.*                 # one process each: forks are slow under TCG
+  local L=(); for m in "$@"; do L+=("/run/pmds-all/librte_$m.so"); done
+  ln -s -t $T "${L[@]}"
+  mount --bind $T $P
+}
+
+if [ -f /out/job.sh ]; then
+  ( . /out/job.sh ) > >(tee /out/payload.log > /dev/ttyS0) 2>&1
+  rc=$?
+  sleep 0.2
+  echo "$rc" > /out/rc
+  echo "NICLAB job rc=$rc uptime=$(cut -d' ' -f1 /proc/uptime)" | tee -a /out/stage2.txt
+else
+  setsid -c bash -i </dev/ttyS0 >/dev/ttyS0 2>&1    # no job: interactive shell on the console
+fi
+sync; echo o > /proc/sysrq-trigger
+while :; do read -r -t 30 _ <> /dev/ttyS0; done   # builtins only: /usr is gone now
