@@ -295,9 +295,9 @@ PayloadSpec = Union[str, Step, Sequence[Step]]
 
 def run(nics: Sequence[str], payload: PayloadSpec, args: Sequence[str] = (), *, qemu: str | None = None,
         timeout: float = 300, name: str | None = None, kdrv: str = "uio_pci_generic",
-        pmds: Sequence[str] | None = None, mem_mb: int = 1024, hugepages: int = 256, smp: int = 2,
+        pmds: Sequence[str] | None = None, mem_mb: int = 1024, hugepages: int = 128, smp: int = 2,
         env: Mapping[str, str] | None = None, extra_qemu: Sequence[str] = (), job: Mapping[str, Any] | None = None,
-        work: str | None = None, accel: str = "tcg") -> LabResult:
+        work: str | None = None, accel: str = "tcg", append: str = "") -> LabResult:
     """Boot a guest with a cabled pair of NICs per model in ``nics``, run ``payload`` (a script
     path with ``args``, a :class:`Step`, or a list of steps run one after the other) and power off.
 
@@ -327,7 +327,7 @@ def run(nics: Sequence[str], payload: PayloadSpec, args: Sequence[str] = (), *, 
         pmds = ["mempool_ring"] + sorted({MODELS[m].plugin for m in nics})
     (out / "job.json").write_text(json.dumps({"name": name, "kdrv": kdrv, "pairs": pairs, **(job or {})}, indent=1))
     (out / "job.sh").write_text(_job_script(steps, pmds, env or {}))
-    append = (f"console=ttyS0 panic=-1 quiet hugepages={hugepages} "
+    append = (f"console=ttyS0 panic=-1 quiet hugepages={hugepages} {append} "
               f"nl.stage2={Path(GUEST_DIR) / 'stage2.sh'}")
     cmd = [binary, "-accel", accel, "-cpu", "max", "-smp", str(smp), "-M", "q35", "-m", str(mem_mb),
            "-nodefaults", "-display", "none", "-no-reboot", "-serial", f"file:{out / 'console.log'}",
