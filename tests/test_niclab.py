@@ -118,8 +118,9 @@ def test_pair(matrix, model):
 
 @pytest.mark.skipif(bool(HW_PAIRS), reason="the lab samples need the emulated NIC models")
 def test_lab_samples():
-    """The guide's procedures (samples/niclab/*.py) in one guest, then a failing step, which
-    the harness must report as failed with its output."""
+    """The guide's procedures (samples/niclab/*.py) in one guest; then this module in hardware mode
+    (PYDPDK_NICLAB_PCI) against the guest's e1000 pair, as on a host with real NICs; then a
+    failing step, which the harness must report as failed with its output."""
     assert LAB_SAMPLES, "samples/niclab/*.py missing"
     models = ["e1000", "virtio-modern", "virtio-legacy", "vmxnet3"]
     if _qemu_major() >= 8:
@@ -127,12 +128,18 @@ def test_lab_samples():
     why = niclab.unavailable(models)
     if why:
         pytest.skip(why)
-    steps = [niclab.Step(p) for p in LAB_SAMPLES] + [niclab.Step("-c", ["print('failing on purpose'); raise SystemExit(3)"])]
-    res = niclab.run(models, steps, name="samples", timeout=420)
+    em = ",".join(n["pci"] for n in niclab.layout(models)[0]["nics"])
+    hw_mode = niclab.Step("pytest", ["-q", "-p", "no:cacheprovider", os.path.abspath(__file__), "-k", "test_pair"],
+                          module=True, env={"PYDPDK_NICLAB_PCI": em, "PYDPDK_NICLAB_BIND": "uio_pci_generic"})
+    fail = niclab.Step("-c", ["print('failing on purpose'); raise SystemExit(3)"])
+    steps = [niclab.Step(p) for p in LAB_SAMPLES] + [hw_mode, fail]
+    res = niclab.run(models, steps, name="samples", timeout=480)
     _record("samples", res)
-    for step in res.steps[:-1]:
+    for step in res.steps[:len(LAB_SAMPLES)]:
         assert step.rc == 0, res.describe()
         assert step.result and step.result.get("ok") is True, (step.payload, step.result, step.output[-2000:])
+    # this module's hardware mode (PYDPDK_NICLAB_PCI), run in the guest on the e1000 pair
+    assert res.steps[-2].rc == 0 and "1 passed" in res.steps[-2].output, res.describe()
     last = res.steps[-1]
     assert last.rc == 3 and "failing on purpose" in last.output, res.describe()
     assert not res.ok

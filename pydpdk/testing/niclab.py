@@ -25,6 +25,7 @@ import re
 import shlex
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -32,13 +33,14 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence, Union
 
 __all__ = ["NicModel", "MODELS", "Step", "StepResult", "LabResult", "LabError", "run", "unavailable",
-           "find_qemu", "qemu_version", "guest_kernel", "GUEST_DIR", "REPO_ROOT"]
+           "find_qemu", "qemu_version", "guest_kernel", "layout", "GUEST_DIR", "REPO_ROOT"]
 
 GUEST_DIR = str(Path(__file__).resolve().parent / "guest")
 REPO_ROOT = str(Path(__file__).resolve().parents[2])   # what the guest puts on PYTHONPATH
 PMD_DIR = "/usr/lib/x86_64-linux-gnu/dpdk/pmds-23.0"
 INITRD_MODULES = ("virtio_ring", "virtio", "virtio_pci_modern_dev", "virtio_pci_legacy_dev", "virtio_pci",
                   "netfs", "fscache", "9pnet", "9pnet_virtio", "9p", "overlay")
+PYTHON = os.path.realpath(sys.executable)    # the guest runs the interpreter (and packages) of the tests
 _runs = itertools.count()
 
 
@@ -170,12 +172,12 @@ class Step:
     module: bool = False
     env: Mapping[str, str] = field(default_factory=dict)
 
-    def command(self) -> list[str]:
+    def command(self, python: str = "python3") -> list[str]:
         if self.module:
-            return ["python3", "-m", self.payload, *self.args]
+            return [python, "-m", self.payload, *self.args]
         if self.payload.endswith(".sh"):
             return ["bash", self.payload, *self.args]
-        return ["python3", self.payload, *self.args]
+        return [python, self.payload, *self.args]
 
 
 @dataclass
@@ -264,11 +266,18 @@ def _nic_args(nics: Sequence[str]) -> tuple[list[str], list[dict[str, Any]]]:
     return args, pairs
 
 
-def _job_script(steps: Sequence[Step], pmds: Sequence[str], env: Mapping[str, str]) -> str:
+def layout(nics: Sequence[str]) -> list[dict[str, Any]]:
+    """The cabled pairs run() gives the guest for these models (the job file's "pairs"): root-bus
+    NICs have fixed PCI addresses ("pci"), root-port ones are found "behind" their port."""
+    return _nic_args(nics)[1]
+
+
+def _job_script(steps: Sequence[Step], pmds: Sequence[str], env: Mapping[str, str], python: str) -> str:
     q = shlex.quote
     lines = ["# written by pydpdk.testing.niclab.run; sourced by stage2.sh in the guest",
              "set -o pipefail",
-             f"export PYTHONPATH={q(REPO_ROOT)} NICLAB_JOB=/out/job.json PYTHONUNBUFFERED=1"]
+             f"export PYTHONPATH={q(REPO_ROOT)} NICLAB_JOB=/out/job.json PYTHONUNBUFFERED=1",
+             f"export PATH={q(os.path.dirname(python))}:$PATH NICLAB_PYTHON={q(python)}"]
     lines += [f"export {k}={q(str(v))}" for k, v in env.items()]
     if pmds:
         lines.append("niclab_pmds " + " ".join(q(p) for p in pmds))
@@ -277,8 +286,8 @@ def _job_script(steps: Sequence[Step], pmds: Sequence[str], env: Mapping[str, st
         d = f"/out/step{i}"
         envs = " ".join(f"{k}={q(str(v))}" for k, v in step.env.items())
         lines += [f"mkdir -p {d}; cut -d' ' -f1 /proc/uptime > {d}/uptime",
-                  f"echo {q(f'NICLAB step {i}: ' + ' '.join(step.command()))}",
-                  f"NICLAB_OUT={d} {envs} {' '.join(q(c) for c in step.command())} 2>&1 | tee {d}/output.log",
+                  f"echo {q(f'NICLAB step {i}: ' + ' '.join(step.command(python)))}",
+                  f"NICLAB_OUT={d} {envs} {' '.join(q(c) for c in step.command(python))} 2>&1 | tee {d}/output.log",
                   f"echo ${{PIPESTATUS[0]}} > {d}/rc; cut -d' ' -f1 /proc/uptime >> {d}/uptime"]
     return "\n".join(lines) + "\n"
 
@@ -297,7 +306,7 @@ def run(nics: Sequence[str], payload: PayloadSpec, args: Sequence[str] = (), *, 
         timeout: float = 300, name: str | None = None, kdrv: str = "uio_pci_generic",
         pmds: Sequence[str] | None = None, mem_mb: int = 1024, hugepages: int = 128, smp: int = 2,
         env: Mapping[str, str] | None = None, extra_qemu: Sequence[str] = (), job: Mapping[str, Any] | None = None,
-        work: str | None = None, accel: str = "tcg", append: str = "") -> LabResult:
+        work: str | None = None, accel: str = "tcg", append: str = "", python: str = PYTHON) -> LabResult:
     """Boot a guest with a cabled pair of NICs per model in ``nics``, run ``payload`` (a script
     path with ``args``, a :class:`Step`, or a list of steps run one after the other) and power off.
 
@@ -326,7 +335,7 @@ def run(nics: Sequence[str], payload: PayloadSpec, args: Sequence[str] = (), *, 
     if pmds is None:
         pmds = ["mempool_ring"] + sorted({MODELS[m].plugin for m in nics})
     (out / "job.json").write_text(json.dumps({"name": name, "kdrv": kdrv, "pairs": pairs, **(job or {})}, indent=1))
-    (out / "job.sh").write_text(_job_script(steps, pmds, env or {}))
+    (out / "job.sh").write_text(_job_script(steps, pmds, env or {}, python))
     append = (f"console=ttyS0 panic=-1 quiet hugepages={hugepages} {append} "
               f"nl.stage2={Path(GUEST_DIR) / 'stage2.sh'}")
     cmd = [binary, "-accel", accel, "-cpu", "max", "-smp", str(smp), "-M", "q35", "-m", str(mem_mb),
