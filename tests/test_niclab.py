@@ -92,6 +92,8 @@ def test_pair(matrix, model):
     if not HW_PAIRS and niclab.MODELS[model].min_qemu > _qemu_major():
         pytest.skip(f"{model} needs QEMU >= {niclab.MODELS[model].min_qemu} (have "
                     f"{_qemu_major()}; .ci/niclab-install.sh installs it from bookworm-backports)")
+    # the guest ran the code under test: this checkout's pydpdk, not some installed copy
+    assert matrix["pydpdk"].startswith(niclab.REPO_ROOT + os.sep), matrix["pydpdk"]
     rep = matrix["pairs"].get(model)
     assert rep is not None, f"no report for {model}: {matrix.get('_describe')}"
     assert "error" not in rep, f"{model}: {rep['error']}\n{matrix.get('_describe')}"
@@ -130,7 +132,8 @@ def test_lab_samples():
         pytest.skip(why)
     em = ",".join(n["pci"] for n in niclab.layout(models)[0]["nics"])
     hw_mode = niclab.Step("pytest", ["-q", "-p", "no:cacheprovider", os.path.abspath(__file__), "-k", "test_pair"],
-                          module=True, env={"PYDPDK_NICLAB_PCI": em, "PYDPDK_NICLAB_BIND": "uio_pci_generic"})
+                          module=True, env={"PYDPDK_NICLAB_PCI": em, "PYDPDK_NICLAB_BIND": "uio_pci_generic",
+                                               "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"})   # 30 s less under TCG
     fail = niclab.Step("-c", ["print('failing on purpose'); raise SystemExit(3)"])
     steps = [niclab.Step(p) for p in LAB_SAMPLES] + [hw_mode, fail]
     res = niclab.run(models, steps, name="samples", timeout=480)
@@ -162,6 +165,17 @@ def test_host_tools_in_guest():
     res = niclab.run(models, HOST_TOOLS_CHECK, name="host-tools", timeout=300)
     _record("host-tools", res)
     res.check()
+
+
+def test_timeout_reported():
+    """A guest that overruns its timeout is stopped and reported, never left running."""
+    why = niclab.unavailable()
+    if why:
+        pytest.skip(why)
+    res = niclab.run([], niclab.Step("-c", ["pass"]), name="timeout", timeout=2)
+    assert res.timed_out and not res.ok and res.rc is None
+    with pytest.raises(niclab.LabError, match="timed_out=True"):
+        res.check()
 
 
 def test_bad_nic_model_refused():

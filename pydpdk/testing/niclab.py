@@ -285,10 +285,10 @@ def _job_script(steps: Sequence[Step], pmds: Sequence[str], env: Mapping[str, st
     for i, step in enumerate(steps):
         d = f"/out/step{i}"
         envs = " ".join(f"{k}={q(str(v))}" for k, v in step.env.items())
-        lines += [f"mkdir -p {d}; cut -d' ' -f1 /proc/uptime > {d}/uptime",
+        lines += [f"mkdir -p {d}; read -r up _ < /proc/uptime; echo $up > {d}/uptime",
                   f"echo {q(f'NICLAB step {i}: ' + ' '.join(step.command(python)))}",
                   f"NICLAB_OUT={d} {envs} {' '.join(q(c) for c in step.command(python))} 2>&1 | tee {d}/output.log",
-                  f"echo ${{PIPESTATUS[0]}} > {d}/rc; cut -d' ' -f1 /proc/uptime >> {d}/uptime"]
+                  f"echo ${{PIPESTATUS[0]}} > {d}/rc; read -r up _ < /proc/uptime; echo $up >> {d}/uptime"]
     return "\n".join(lines) + "\n"
 
 
@@ -355,13 +355,15 @@ def run(nics: Sequence[str], payload: PayloadSpec, args: Sequence[str] = (), *, 
             qrc = proc.wait(timeout)
         except subprocess.TimeoutExpired:
             timed_out = True
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-            qrc = proc.returncode
+        finally:                          # timeout, or KeyboardInterrupt: never leave the guest running
+            if proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+        qrc = proc.returncode
     wall = time.monotonic() - t0
     results = []
     for i, step in enumerate(steps):

@@ -1,16 +1,12 @@
 #!/bin/bash
-# NIC lab stage 2: PID 1 on the overlay (host rootfs read-only + tmpfs). Mounts the API file systems,
-# hugepages and the writable /out share (the host's run directory), runs /out/job.sh (written by
+# NIC lab stage 2: PID 1 on the overlay (host rootfs read-only + tmpfs), file systems mounted by
+# stage 1 (/out = the host's run directory). Runs /out/job.sh (written by
 # pydpdk.testing.niclab.run), then powers the guest off. Never returns.
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8
-mount -t proc proc /proc; mount -t sysfs sysfs /sys; mount -t devtmpfs devtmpfs /dev
-mkdir -p /dev/pts /dev/shm /dev/hugepages; ln -sf /proc/self/fd /dev/fd
-mount -t devpts devpts /dev/pts; mount -t tmpfs tmpfs /dev/shm
-mount -t tmpfs -o mode=755 tmpfs /run          # EAL refuses a world-writable runtime dir
-mount -t hugetlbfs nodev /dev/hugepages
-mkdir -p /out
-mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 out /out || echo "niclab: no /out share"
-echo "NICLAB stage2 uptime=$(cut -d' ' -f1 /proc/uptime)" | tee /out/stage2.txt
+# stage 1 mounted /proc /sys /dev (pts, shm, hugepages) /run and /out
+read -r up _ < /proc/uptime
+echo "NICLAB stage2 uptime=$up" > /out/stage2.txt
+echo "NICLAB stage2 uptime=$up"
 
 # niclab_pmds NAME...: DPDK then autoloads only these plugins (librte_NAME.so): every soname stays
 # resolvable, the other *.so links are hidden. A bind mount inside the guest: the host is untouched.
@@ -29,7 +25,8 @@ if [ -f /out/job.sh ]; then
   rc=$?
   sleep 0.2
   echo "$rc" > /out/rc
-  echo "NICLAB job rc=$rc uptime=$(cut -d' ' -f1 /proc/uptime)" | tee -a /out/stage2.txt
+  read -r up _ < /proc/uptime
+  echo "NICLAB job rc=$rc uptime=$up" | tee -a /out/stage2.txt
 else
   setsid -c bash -i </dev/ttyS0 >/dev/ttyS0 2>&1    # no job: interactive shell on the console
 fi
