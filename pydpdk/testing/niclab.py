@@ -17,6 +17,7 @@ See docs/niclab.md.
 from __future__ import annotations
 
 import glob
+import gzip
 import hashlib
 import itertools
 import json
@@ -155,7 +156,6 @@ def build_initrd(kver: str, work: str | None = None) -> str:
         names = subprocess.run(["find", "."], cwd=root, capture_output=True, check=True).stdout
         cpio = subprocess.run(["cpio", "-o", "-H", "newc", "--quiet"], cwd=root, input=names,
                               capture_output=True, check=True).stdout
-        import gzip
         part = Path(tmp) / "initrd.gz"
         part.write_bytes(gzip.compress(cpio, 1))
         os.replace(part, target)
@@ -165,7 +165,8 @@ def build_initrd(kver: str, work: str | None = None) -> str:
 # -- runs --------------------------------------------------------------------------------------
 @dataclass
 class Step:
-    """One payload run in the guest: a .py or .sh file, or ``module=True`` for ``python3 -m``."""
+    """One payload run in the guest: a .py file (or python options: ``Step("-c", ["code"])``), a
+    .sh file (bash), or ``module=True`` for ``python -m payload``; ``env`` for this step only."""
 
     payload: str
     args: Sequence[str] = ()
