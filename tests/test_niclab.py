@@ -173,9 +173,13 @@ def test_timeout_reported():
     if why:
         pytest.skip(why)
     res = niclab.run([], niclab.Step("-c", ["pass"]), name="timeout", timeout=2)
-    assert res.timed_out and not res.ok and res.rc is None
+    assert res.timed_out and not res.ok and res.rc is None and res.boots == 1
     with pytest.raises(niclab.LabError, match="timed_out=True"):
         res.check()
+    # a boot that never reaches stage 2 in boot_timeout is stopped and tried again, once
+    res = niclab.run([], niclab.Step("-c", ["pass"]), name="stall", timeout=30, boot_timeout=1)
+    assert res.boots == 2 and res.timed_out and not res.ok
+    assert os.path.exists(os.path.join(res.workdir, "console-stalled-1.log"))
 
 
 def test_bad_nic_model_refused():

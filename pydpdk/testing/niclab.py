@@ -202,6 +202,7 @@ class LabResult:
     wall_s: float               # host wall time, QEMU start to exit
     boot_s: float | None        # guest uptime when stage 2 took over
     qemu_stderr: str = ""
+    boots: int = 1              # > 1: an earlier boot stalled and was retried
 
     @property
     def rc(self) -> int | None:
@@ -221,7 +222,8 @@ class LabResult:
 
     def describe(self, tail: int = 3000) -> str:
         parts = [f"NIC lab {self.name} ({', '.join(self.nics)}): qemu rc={self.qemu_rc} "
-                 f"timed_out={self.timed_out} wall={self.wall_s:.1f}s boot={self.boot_s}s dir={self.workdir}"]
+                 f"timed_out={self.timed_out} wall={self.wall_s:.1f}s boot={self.boot_s}s boots={self.boots} "
+                 f"dir={self.workdir}"]
         for i, s in enumerate(self.steps):
             parts.append(f"--- step {i} {s.payload}: rc={s.rc}\n{s.output[-tail:]}")
         parts.append(f"--- console tail\n{self.console[-tail:]}")
@@ -293,6 +295,37 @@ def _job_script(steps: Sequence[Step], pmds: Sequence[str], env: Mapping[str, st
     return "\n".join(lines) + "\n"
 
 
+def _boot(cmd: list[str], out: Path, timeout: float, boot_timeout: float) -> tuple[int | None, bool, bool]:
+    """Run QEMU until it exits or timeout; (rc, timed_out, stalled): stalled = stage 2 never came up
+    within boot_timeout (a TCG guest on an overloaded host can hang in early boot), QEMU stopped."""
+    t0 = time.monotonic()
+    timed_out = stalled = False
+    with open(out / "qemu.stderr", "a") as err:
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=err, stderr=err)
+        try:
+            while proc.poll() is None:
+                waited = time.monotonic() - t0
+                if waited >= timeout:
+                    timed_out = True
+                    break
+                if waited >= boot_timeout and not (out / "stage2.txt").exists():
+                    stalled = True
+                    break
+                try:
+                    proc.wait(0.25)
+                except subprocess.TimeoutExpired:
+                    pass
+        finally:                          # timeout, stall, KeyboardInterrupt: never leave the guest running
+            if proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+    return proc.returncode, timed_out, stalled
+
+
 def _read(path: Path) -> str:
     try:
         return path.read_text(errors="replace")
@@ -307,7 +340,8 @@ def run(nics: Sequence[str], payload: PayloadSpec, args: Sequence[str] = (), *, 
         timeout: float = 300, name: str | None = None, kdrv: str = "uio_pci_generic",
         pmds: Sequence[str] | None = None, mem_mb: int = 1024, hugepages: int = 128, smp: int = 2,
         env: Mapping[str, str] | None = None, extra_qemu: Sequence[str] = (), job: Mapping[str, Any] | None = None,
-        work: str | None = None, accel: str = "tcg", append: str = "", python: str = PYTHON) -> LabResult:
+        work: str | None = None, accel: str = "tcg", append: str = "", python: str = PYTHON,
+        boot_timeout: float = 120, boot_retries: int = 1) -> LabResult:
     """Boot a guest with a cabled pair of NICs per model in ``nics``, run ``payload`` (a script
     path with ``args``, a :class:`Step`, or a list of steps run one after the other) and power off.
 
@@ -350,21 +384,14 @@ def run(nics: Sequence[str], payload: PayloadSpec, args: Sequence[str] = (), *, 
     (out / "qemu.cmd").write_text(" ".join(shlex.quote(c) for c in cmd) + "\n")
     t0 = time.monotonic()
     timed_out = False
-    with open(out / "qemu.stderr", "w") as err:
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=err, stderr=err)
-        try:
-            qrc = proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            timed_out = True
-        finally:                          # timeout, or KeyboardInterrupt: never leave the guest running
-            if proc.poll() is None:
-                proc.terminate()
-                try:
-                    proc.wait(10)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
-        qrc = proc.returncode
+    boots = 0
+    while True:
+        boots += 1
+        qrc, timed_out, stalled = _boot(cmd, out, timeout - (time.monotonic() - t0), boot_timeout)
+        if not stalled or boots > boot_retries:
+            break
+        (out / "console.log").rename(out / f"console-stalled-{boots}.log")   # boot again
+    timed_out = timed_out or stalled
     wall = time.monotonic() - t0
     results = []
     for i, step in enumerate(steps):
@@ -383,4 +410,4 @@ def run(nics: Sequence[str], payload: PayloadSpec, args: Sequence[str] = (), *, 
     stderr = "\n".join(line for line in _read(out / "qemu.stderr").splitlines()
                        if "not connected to host network" not in line)
     return LabResult(name, str(out), list(nics), results, _read(out / "console.log"), qrc, timed_out,
-                     round(wall, 2), float(m.group(1)) if m else None, stderr)
+                     round(wall, 2), float(m.group(1)) if m else None, stderr, boots)
