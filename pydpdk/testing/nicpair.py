@@ -1,0 +1,262 @@
+"""Two cabled ports, checked with pydpdk: probe, configure, exact packet accounting, forwarding.
+
+This is the payload side of the NIC lab. It runs wherever the NICs are: inside a QEMU guest booted
+by :mod:`pydpdk.testing.niclab` (which describes the NICs in a job file), or on a machine with real
+NICs cabled back to back (addresses given directly). It needs root for sysfs binding.
+
+    from pydpdk.testing import nicpair
+    pairs = nicpair.job_pairs()                  # [Pair(model, [pci_a, pci_b], ...)] from $NICLAB_JOB
+    nicpair.bind([p for pair in pairs for p in pair.pci])
+    with nicpair.lab_eal([...]) as eal:
+        report = nicpair.check_pair(pool, "0000:00:04.0", "0000:00:05.0")
+    nicpair.write_result({...})                  # $NICLAB_OUT/result.json, read back by the host
+
+The accounting check: port A's forwarder sends exactly ``bursts`` bursts of 32 (tx_first) while
+port B is not polled, so they wait in B's RX ring (which must hold them); then an rxonly forwarder
+drains B and must count exactly ``bursts * 32``; the same the other way round. The forwarding
+check runs the native ``mac`` engine (dst = the peer port's MAC, so it also works on SR-IOV VFs
+whose NIC filters by MAC) with one tx_first burst per port for ``seconds`` and checks that every
+stream conserves packets: tx + dropped == rx + generated.
+"""
+from __future__ import annotations
+
+import glob
+import json
+import os
+import subprocess
+import time
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+__all__ = ["Pair", "job", "job_pairs", "out_dir", "write_result", "bind", "pci_ids", "find_pci",
+           "driver_of", "create_vfs", "lab_eal", "check_pair", "BURST"]
+
+BURST = 32
+SYSFS_PCI = "/sys/bus/pci/devices"
+
+
+@dataclass
+class Pair:
+    """Two NICs cabled to each other (a QEMU hub, or a real cable)."""
+
+    model: str
+    pci: list[str]
+    pmd: str = ""                        # expected driver name (dev_info.driver_name), "" = any
+    kind: str = "pf"                     # "pf": bind the NICs; "vf": make one SR-IOV VF per NIC
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+# -- job file and results ------------------------------------------------------------------------
+def job() -> dict[str, Any]:
+    """The job description written by the host ($NICLAB_JOB), or {} when run by hand."""
+    path = os.environ.get("NICLAB_JOB")
+    if not path or not os.path.exists(path):
+        return {}
+    with open(path) as f:
+        return json.load(f)
+
+
+def _resolve(nic: dict[str, Any]) -> str:
+    if nic.get("pci"):
+        return nic["pci"]
+    port = nic["behind"]                 # a PCIe root port: the NIC is function 0 on its bus
+    found = sorted(glob.glob(os.path.join(SYSFS_PCI, port, "0000:*:00.0")))
+    if not found:
+        raise RuntimeError(f"no device behind PCIe root port {port}")
+    return os.path.basename(found[0])
+
+
+def job_pairs(data: dict[str, Any] | None = None) -> list[Pair]:
+    """The cabled pairs of the job, PCI addresses resolved in this (guest) machine."""
+    data = job() if data is None else data
+    return [Pair(p["model"], [_resolve(n) for n in p["nics"]], p.get("pmd", ""), p.get("kind", "pf"),
+                 p.get("extra", {})) for p in data.get("pairs", [])]
+
+
+def out_dir() -> str:
+    """Where this step writes: $NICLAB_OUT (the 9p share in the guest), else the current dir."""
+    d = os.environ.get("NICLAB_OUT") or os.getcwd()
+    os.makedirs(d, exist_ok=True)
+    return d
+
+
+def write_result(obj: Any, name: str = "result.json") -> str:
+    path = os.path.join(out_dir(), name)
+    with open(path + ".tmp", "w") as f:
+        json.dump(obj, f, indent=1, sort_keys=True)
+    os.replace(path + ".tmp", path)
+    return path
+
+
+# -- sysfs -----------------------------------------------------------------------------------
+def _write(path: str, value: str) -> None:
+    with open(path, "w") as f:
+        f.write(value)
+
+
+def _read(path: str) -> str:
+    with open(path) as f:
+        return f.read().strip()
+
+
+def pci_ids(pci: str) -> str:
+    """'vendor:device' in lspci's form, e.g. '8086:100e'."""
+    d = os.path.join(SYSFS_PCI, pci)
+    return f"{_read(d + '/vendor')[2:]}:{_read(d + '/device')[2:]}"
+
+
+def find_pci(ids: str) -> list[str]:
+    """PCI addresses with these 'vendor:device' ids (lspci -d), in address order."""
+    return sorted(os.path.basename(d) for d in glob.glob(os.path.join(SYSFS_PCI, "*"))
+                  if pci_ids(os.path.basename(d)) == ids)
+
+
+def driver_of(pci: str) -> str | None:
+    link = os.path.join(SYSFS_PCI, pci, "driver")
+    return os.path.basename(os.readlink(link)) if os.path.islink(link) else None
+
+
+def modprobe(module: str) -> None:
+    if not os.path.isdir(f"/sys/module/{module.replace('-', '_')}"):
+        subprocess.run(["modprobe", module], check=True)
+
+
+def bind(addrs: Sequence[str], driver: str = "uio_pci_generic") -> dict[str, str | None]:
+    """Bind each device to driver through driver_override (no new_id side effects)."""
+    modprobe(driver)
+    for pci in addrs:
+        d = os.path.join(SYSFS_PCI, pci)
+        if driver_of(pci) == driver:
+            continue
+        _write(d + "/driver_override", driver)
+        if driver_of(pci):
+            _write(d + "/driver/unbind", pci)
+        _write("/sys/bus/pci/drivers_probe", pci)
+    return {pci: driver_of(pci) for pci in addrs}
+
+
+def create_vfs(pf: str, macs: Sequence[str], *, pf_driver: str = "igb",
+               vf_driver: str = "uio_pci_generic", settle_s: float = 10.0) -> list[str]:
+    """The kernel PF driver creates len(macs) SR-IOV VFs on pf, gives them these MACs with
+    spoofchk off, and the VFs go to vf_driver. Returns the VFs' PCI addresses."""
+    d = os.path.join(SYSFS_PCI, pf)
+    bind([pf], pf_driver)
+    deadline = time.monotonic() + settle_s
+    while not glob.glob(d + "/net/*") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    ifaces = os.listdir(d + "/net")
+    if not ifaces:
+        raise RuntimeError(f"{pf}: {pf_driver} made no network interface")
+    iface = ifaces[0]
+    subprocess.run(["ip", "link", "set", iface, "up"], check=True)
+    _write(d + "/sriov_drivers_autoprobe", "0")
+    if int(_read(d + "/sriov_numvfs")) != len(macs):
+        if int(_read(d + "/sriov_numvfs")):
+            _write(d + "/sriov_numvfs", "0")
+        _write(d + "/sriov_numvfs", str(len(macs)))
+    vfs = []
+    for i, mac in enumerate(macs):
+        subprocess.run(["ip", "link", "set", iface, "vf", str(i), "mac", mac], check=True)
+        subprocess.run(["ip", "link", "set", iface, "vf", str(i), "spoofchk", "off"], check=True)
+        vfs.append(os.path.basename(os.readlink(f"{d}/virtfn{i}")))
+    bind(vfs, vf_driver)
+    return vfs
+
+
+# -- DPDK ------------------------------------------------------------------------------------
+def lab_eal(allow: Sequence[str], **kw: Any):
+    """An EAL on two lcores over just these PCI devices (one per process; hugepages if free)."""
+    import pydpdk
+    from pydpdk.eal import hugepage_status
+    huge = any(s.free >= 64 and s.mounted_at for s in hugepage_status())
+    cfg = dict(lcores="0-1", allow=list(allow), file_prefix=f"pydpdk-niclab-{os.getpid()}",
+               no_huge=not huge, memory_mb=None if huge else 512, log_levels=["lib.eal:warning"])
+    cfg.update(kw)
+    return pydpdk.Eal.init(pydpdk.EalConfig(**cfg))
+
+
+def _hw(port) -> tuple[int, int, int]:
+    s = port.stats()
+    return s.opackets, s.ipackets, s.imissed
+
+
+def _exact_one_way(tx_port, rx_port, bursts: int, timeout: float) -> dict[str, Any]:
+    """tx_port sends bursts*32 (tx_first) while rx_port is not polled; then rxonly drains rx_port."""
+    from pydpdk.forward import Forwarder
+    want = bursts * BURST
+    hw0 = {p.id: _hw(p) for p in (tx_port, rx_port)}
+    sender = Forwarder([tx_port], "io", streams=[(tx_port.id, 0, tx_port.id, 0)],
+                       eth_peers={tx_port.id: rx_port.mac})
+    receiver = Forwarder([rx_port], "rxonly", streams=[(rx_port.id, 0, rx_port.id, 0)])
+    try:
+        sender.start(tx_first=bursts)
+        sent = sender.stop()
+        receiver.start(flush_rx=False)
+        deadline = time.monotonic() + timeout
+        while receiver.stats().rx_packets < want and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.2)                  # anything beyond want would show up now
+        got = receiver.stop()
+    finally:
+        sender.close()
+        receiver.close()
+    hw1 = {p.id: _hw(p) for p in (tx_port, rx_port)}
+    return {"from": tx_port.name, "to": rx_port.name, "want": want,
+            "sent": sent.tx_packets, "tx_dropped": sum(p.tx_dropped for p in sent.ports),
+            "received": got.rx_packets, "rx_dropped": sum(p.rx_dropped for p in got.ports),
+            "hw_opackets": hw1[tx_port.id][0] - hw0[tx_port.id][0],
+            "hw_ipackets": hw1[rx_port.id][1] - hw0[rx_port.id][1],
+            "hw_imissed": hw1[rx_port.id][2] - hw0[rx_port.id][2]}
+
+
+def _forward(a, b, seconds: float) -> dict[str, Any]:
+    from pydpdk.forward import Forwarder
+    with Forwarder([a, b], "mac", eth_peers={a.id: b.mac, b.id: a.mac}) as fwd:
+        final = fwd.run(seconds, tx_first=True)
+    return {"elapsed_s": round(final.elapsed_s, 3), "rx_pps": round(final.rx_pps),
+            "ports": [{"name": p.name, "rx": p.rx_packets, "tx": p.tx_packets, "rx_dropped": p.rx_dropped,
+                       "tx_dropped": p.tx_dropped} for p in final.ports],
+            "streams": [{"rx_port": s.rx_port, "tx_port": s.tx_port, "rx": s.rx_packets,
+                         "tx": s.tx_packets, "generated": s.gen_packets, "dropped": s.fwd_dropped,
+                         "conserved": s.tx_packets + s.fwd_dropped == s.rx_packets + s.gen_packets}
+                        for s in final.streams]}
+
+
+def port_info(port) -> dict[str, Any]:
+    info = port.info()
+    return {"port": port.id, "name": port.name, "driver": port.driver, "mac": port.mac,
+            "ids": pci_ids(port.name) if os.path.isdir(os.path.join(SYSFS_PCI, port.name)) else "",
+            "max_rx_queues": info.max_rx_queues, "max_tx_queues": info.max_tx_queues}
+
+
+def check_pair(pool, pci_a: str, pci_b: str, *, bursts: int = 4, seconds: float = 1.0,
+               nb_desc: int = 512, link_timeout: float = 15.0, promiscuous: bool = True) -> dict[str, Any]:
+    """Probe, configure and start both ports, then the exact and the forwarding checks.
+    Returns a JSON-able report; raises nothing for a failed check (the report says it)."""
+    import pydpdk
+    t = {}
+    rep: dict[str, Any] = {"pci": [pci_a, pci_b]}
+    t0 = time.monotonic()
+    a, b = pydpdk.Port(pci_a), pydpdk.Port(pci_b)
+    rep["ports"] = [port_info(a), port_info(b)]
+    for p in (a, b):
+        p.setup(pool, nb_rxd=nb_desc, nb_txd=nb_desc)
+        if promiscuous:
+            try:
+                p.promiscuous = True
+            except pydpdk.PydpdkError as exc:     # VFs: the PF decides
+                rep.setdefault("notes", []).append(f"{p.name}: promiscuous refused: {exc}")
+    t["setup_s"] = time.monotonic() - t0
+    t1 = time.monotonic()
+    rep["links"] = [str(p.wait_link_up(link_timeout)) for p in (a, b)]
+    t["link_s"] = time.monotonic() - t1
+    t2 = time.monotonic()
+    rep["exact"] = [_exact_one_way(a, b, bursts, 10.0), _exact_one_way(b, a, bursts, 10.0)]
+    t["exact_s"] = time.monotonic() - t2
+    t3 = time.monotonic()
+    rep["forward"] = _forward(a, b, seconds)
+    t["forward_s"] = time.monotonic() - t3
+    for p in (a, b):
+        p.stop()
+    rep["times"] = {k: round(v, 3) for k, v in t.items()}
+    return rep
