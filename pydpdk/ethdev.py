@@ -94,6 +94,15 @@ def _mask(names: Iterable[str] | int, table: Mapping[str, int], param: str, ctx:
 
 
 @dataclass(frozen=True)
+class QueueConf:
+    """An RX or TX queue's set-up: descriptors, thresholds, offload mask."""
+    nb_desc: int
+    free_thresh: int
+    rs_thresh: int
+    offloads: int
+
+
+@dataclass(frozen=True)
 class DescLimits:
     nb_max: int
     nb_min: int
@@ -217,6 +226,7 @@ class Port(Resource):
         self._rxq_ready: set[int] = set()
         self._txq_ready: set[int] = set()
         self._rxq_desc: dict[int, int] = {}
+        self._queue_conf: dict[tuple[str, int], QueueConf] = {}
         self._pools: dict[int, Mempool] = {}
         self._started = False
         self._rss_key: Any = None
@@ -365,6 +375,7 @@ class Port(Resource):
         self._rxq_ready.clear()
         self._txq_ready.clear()
         self._rxq_desc.clear()
+        self._queue_conf.clear()
         self._drop_pools()
 
     def _drop_pools(self) -> None:
@@ -425,6 +436,7 @@ class Port(Resource):
         self._pools[queue] = pool
         pool._users.add(self)
         self._rxq_desc[queue] = nb_desc
+        self._queue_conf[("rx", queue)] = QueueConf(nb_desc, conf.rx_free_thresh, 0, conf.offloads)
         self._rxq_ready.add(queue)
 
     def tx_queue_setup(self, queue: int, nb_desc: int | None = None, *, rs_thresh: int | None = None,
@@ -459,7 +471,20 @@ class Port(Resource):
         check(lib.rte_eth_tx_queue_setup(self._id, queue, nb_desc, sock if sock >= 0 else 0, conf),
               f"rte_eth_tx_queue_setup(port {self._id}, queue {queue}, nb_desc {nb_desc})", PortError,
               hint="see DPDK's log above for the driver's reason")
+        self._queue_conf[("tx", queue)] = QueueConf(nb_desc, conf.tx_free_thresh, conf.tx_rs_thresh,
+                                                    conf.offloads)
         self._txq_ready.add(queue)
+
+    def queue_conf(self, kind: str, queue: int) -> "QueueConf":
+        """What a queue was set up with (``kind`` is "rx" or "tx"); 0 thresholds mean the driver's default."""
+        ctx = f"Port.queue_conf({self._describe()})"
+        if kind not in ("rx", "tx"):
+            raise invalid("kind", kind, '"rx" or "tx"', ctx)
+        try:
+            return self._queue_conf[(kind, queue)]
+        except KeyError:
+            ready = sorted(q for (k, q) in self._queue_conf if k == kind)
+            raise invalid("queue", queue, f"a {kind} queue set up on this port: {ready}", ctx) from None
 
     def setup(self, pool: Mempool, nb_rxq: int = 1, nb_txq: int = 1, *, nb_rxd: int | None = None,
               nb_txd: int | None = None, start: bool = True, promiscuous: bool | None = None,

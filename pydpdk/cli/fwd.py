@@ -73,7 +73,7 @@ class Session:
         self.opts, self.out = opts, out
         default = not eal_argv
         if default:       # the guide's §7.1.2: ring ports forward nothing until tx_first primes them
-            eal_argv = list(DEFAULT_EAL)
+            eal_argv = DEFAULT_EAL + ["--file-prefix", f"pydpdk-fwd-{os.getpid()}"]   # runs never collide
             opts.tx_first = True
         from ..eal import EalConfig, hugepage_status
         cfg = EalConfig.from_argv(eal_argv)
@@ -153,6 +153,16 @@ class Session:
         self.print()
         self.print(f"  {f.mode} packet forwarding packets/burst={f.burst}")
         self.print(f"  nb forwarding cores={len(f.lcores)} - nb forwarding ports={len(self.ports)}")
+        for p in self.ports:
+            self.print(f"  port {p.id}: RX queue number: {p.nb_rx_queues} Tx queue number: {p.nb_tx_queues}")
+            rx, tx = p.queue_conf("rx", 0), p.queue_conf("tx", 0)
+            self.print(f"    RX queue: 0\n      RX desc={rx.nb_desc} - RX free threshold={rx.free_thresh}")
+            self.print(f"      RX Offloads=0x{rx.offloads:x}")
+            self.print(f"    TX queue: 0\n      TX desc={tx.nb_desc} - TX free threshold={tx.free_thresh}")
+            self.print(f"      TX offloads=0x{tx.offloads:x} - TX RS bit threshold={tx.rs_thresh}")
+        pool = self.pool
+        self.print(f"  mbuf pool {pool.name}: {pool.size} mbufs, data room {pool.data_room}, "
+                   f"cache {pool.cache_size}")
 
     def start(self, tx_first: bool = False) -> None:
         if self.fwd.running:
