@@ -10,7 +10,9 @@ Rows (see docs/performance.md):
   txonly         net_null0/1, generated 64-byte packets, TX counters
   rxonly         net_null0/1, RX counters
   pyloop         a Python rx_burst/tx_burst loop between the ring ports vs testpmd io
-  numpy          the same loop reading every header through MbufBurst.headers() vs testpmd io
+  pyloop256      the same with burst 256 on both sides
+  numpy          the loop reading every header through MbufBurst.headers(), burst 256, vs testpmd io
+  numpy32        the same with burst 32 on both sides
   pcap           a generated pcap replayed rx_pcap -> tx_pcap: wall time (shown as Mpps)
 
 Every EAL is ``-l 0-1 --no-pci -m 256`` with forwarding on lcore 1 (the Python loops run on the
@@ -65,8 +67,12 @@ CASES = {
                    target=">= 1.0x"),
     "pyloop": Case("pyloop", "Python rx/tx_burst loop vs testpmd io", RING, "io", pyloop="plain",
                    target=">= 0.08x"),
+    "pyloop256": Case("pyloop256", "the same, burst 256 on both sides", RING, "io", pyloop="plain",
+                      burst=256, target=">= 0.08x"),
     "numpy": Case("numpy", "Python loop + numpy headers() vs testpmd io", RING, "io",
                   pyloop="inspect", burst=256, target=">= 10 Mpps"),
+    "numpy32": Case("numpy32", "the same, burst 32 on both sides", RING, "io",
+                    pyloop="inspect", target=">= 10 Mpps"),
     "pcap": Case("pcap", "pcap replay rx_pcap -> tx_pcap (wall time)", [], "io", start="start",
                  counter="tx", pcap=True, target=">= 1.0x", extra=["--no-flush-rx"]),
 }

@@ -10,7 +10,7 @@ import pytest
 from conftest import ROOT, unpin
 
 RUN = os.path.join(ROOT, "bench", "run.py")
-ROWS = ["io", "macswap", "txonly", "rxonly", "pyloop", "numpy", "pcap"]
+ROWS = ["io", "macswap", "txonly", "rxonly", "pyloop", "pyloop256", "numpy", "numpy32", "pcap"]
 
 
 def test_bench_quick_every_row(tmp_path):
@@ -32,5 +32,7 @@ def test_bench_quick_every_row(tmp_path):
     for row, r in data["rows"].items():
         assert r["pydpdk"]["runs"] and all(v > 0 for v in r["pydpdk"]["runs"]), row
         assert r["testpmd"]["runs"] and all(v > 0 for v in r["testpmd"]["runs"]), row
+    numpy = data["rows"]["numpy"]["details"]["pydpdk"]
+    assert all(x["ipv4_seen"] > 0 for x in numpy)          # the headers were really read
     pcap = data["rows"]["pcap"]["details"]
     assert all(x["packets"] >= data["pcap_packets"] for side in pcap.values() for x in side)
