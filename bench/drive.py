@@ -38,7 +38,7 @@ class PipeProcess:
         self.argv = list(argv)
         self.proc = subprocess.Popen(self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, text=True, bufsize=1, env=env,
-                                     preexec_fn=unpin)
+                                     preexec_fn=child_setup)
         self.lines: list[tuple[float, str]] = []
         self._cv = threading.Condition()
         self._eof = False
@@ -123,12 +123,25 @@ class PipeProcess:
             self.proc.wait()
 
 
+NICE = 0     # bench/run.py --nice: added to both sides' niceness alike
+
+
 def unpin() -> None:
-    """Children get every CPU (the caller may run pinned, e.g. under pytest with an EAL)."""
+    """Every CPU back (the caller may run pinned, e.g. under pytest with an EAL)."""
     try:
         os.sched_setaffinity(0, range(os.cpu_count() or 1))
     except OSError:
         pass
+
+
+def child_setup() -> None:
+    """preexec_fn of both sides: every CPU, and the --nice adjustment."""
+    unpin()
+    if NICE:
+        try:
+            os.nice(NICE)
+        except OSError:
+            pass
 
 
 def measure_rate(argv: Sequence[str], *, nports: int, start_cmd: str, warmup: float, seconds: float,

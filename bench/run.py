@@ -36,6 +36,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 
+import drive  # noqa: E402
 from drive import BenchError, measure_drain, measure_rate, unpin  # noqa: E402
 
 TESTPMD = os.environ.get("TESTPMD", "/usr/bin/dpdk-testpmd")
@@ -108,7 +109,7 @@ def run_side(case: Case, side: str, a: argparse.Namespace, pcap_in: str | None, 
         argv = [sys.executable, os.path.join(HERE, "pyloop.py"), case.pyloop, str(a.warmup), str(a.seconds),
                 *eal_args(case, side, vdevs, main_lcore=1), "--", *app_args(case)]
         proc = subprocess.run(argv, capture_output=True, text=True, timeout=120 + 2 * a.seconds,
-                              env=child_env(), preexec_fn=unpin)
+                              env=child_env(), preexec_fn=drive.child_setup)
         if proc.returncode != 0:
             raise BenchError(f"pyloop failed ({proc.returncode}):\n{proc.stdout[-2000:]}\n{proc.stderr[-3000:]}")
         return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -157,6 +158,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pcap-packets", type=int, default=1_000_000)
     ap.add_argument("--quick", action="store_true", help="CI smoke: 0.3 s windows, 1 repeat, small pcap")
     ap.add_argument("--json", metavar="PATH", help="write every run's numbers here")
+    ap.add_argument("--nice", type=int, default=0,
+                    help="niceness added to both sides (e.g. -5 as root: less noise on a shared machine)")
     a = ap.parse_args(argv)
     if a.quick:
         a.seconds, a.warmup, a.repeat, a.pcap_packets = 0.3, 0.2, 1, 20_000
@@ -167,6 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     if not os.path.exists(TESTPMD):
         print(f"bench: {TESTPMD} not found (set TESTPMD=...)", file=sys.stderr)
         return 2
+    drive.NICE = a.nice
     unpin()
     tmp = tempfile.mkdtemp(prefix="pydpdk-bench-")
     results: dict[str, dict] = {}
@@ -202,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     if a.json:
         with open(a.json, "w") as f:
             json.dump({"date": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
-                       "seconds": a.seconds, "warmup": a.warmup, "repeat": a.repeat,
+                       "argv": sys.argv[1:], "nice": a.nice, "seconds": a.seconds, "warmup": a.warmup, "repeat": a.repeat,
                        "pcap_packets": a.pcap_packets, "rows": results}, f, indent=1)
     return 0
 
