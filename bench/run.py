@@ -15,7 +15,7 @@ Rows (see docs/performance.md):
   numpy32        the same with burst 32 on both sides
   pcap           a generated pcap replayed rx_pcap -> tx_pcap: wall time (shown as Mpps)
 
-Every EAL is ``-l 0-1 --no-pci -m 256`` with forwarding on lcore 1 (the Python loops run on the
+Every EAL is ``-l 0-1 --no-pci -m 128`` with forwarding on lcore 1 (the Python loops run on the
 main lcore, moved to lcore 1 with ``--main-lcore 1``), burst, descriptors, mbufs and mbuf cache
 identical on both sides. Runs alternate (pydpdk, testpmd, testpmd, pydpdk, ...) ``--repeat``
 times; the table shows median and best of each side and the ratio of the medians.
@@ -85,7 +85,7 @@ def app_args(case: Case) -> list[str]:
 
 
 def eal_args(case: Case, side: str, vdevs: list[str], main_lcore: int | None = None) -> list[str]:
-    args = ["-l", "0-1", "--no-pci", "-m", "256", "--file-prefix", f"pydpdk-bench-{side}-{os.getpid()}",
+    args = ["-l", "0-1", "--no-pci", "-m", "128", "--file-prefix", prefix(side),
             "--log-level", "lib.eal:warning", *vdevs]
     if main_lcore is not None:
         args += ["--main-lcore", str(main_lcore)]
@@ -99,6 +99,25 @@ def child_env() -> dict:
 
 
 def run_side(case: Case, side: str, a: argparse.Namespace, pcap_in: str | None, tmp: str) -> dict:
+    """One run; retried when the EAL finds no free hugepages (other users of a shared machine)."""
+    for attempt in range(6):
+        try:
+            return _run_side(case, side, a, pcap_in, tmp)
+        except BenchError as exc:
+            if "Cannot init memory" not in str(exc) or attempt == 5:
+                raise
+            print(f"# {side}: no free hugepages, retrying in 5 s", file=sys.stderr, flush=True)
+            time.sleep(5)
+        finally:
+            shutil.rmtree(f"/var/run/dpdk/{prefix(side)}", ignore_errors=True)
+    raise AssertionError("unreachable")
+
+
+def prefix(side: str) -> str:
+    return f"pydpdk-bench-{side}-{os.getpid()}"
+
+
+def _run_side(case: Case, side: str, a: argparse.Namespace, pcap_in: str | None, tmp: str) -> dict:
     vdevs = list(case.vdevs)
     out = None
     if case.pcap:
