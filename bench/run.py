@@ -100,14 +100,15 @@ def child_env() -> dict:
 
 def run_side(case: Case, side: str, a: argparse.Namespace, pcap_in: str | None, tmp: str) -> dict:
     """One run; retried when the EAL finds no free hugepages (other users of a shared machine)."""
-    for attempt in range(6):
+    for attempt in range(10):
         try:
             return _run_side(case, side, a, pcap_in, tmp)
         except BenchError as exc:
-            if "Cannot init memory" not in str(exc) or attempt == 5:
+            text = str(exc)
+            if not ("Cannot init memory" in text or "hugepage" in text) or attempt == 9:
                 raise
-            print(f"# {side}: no free hugepages, retrying in 5 s", file=sys.stderr, flush=True)
-            time.sleep(5)
+            print(f"# {side}: no free hugepages, retrying in 3 s", file=sys.stderr, flush=True)
+            time.sleep(3)
         finally:
             shutil.rmtree(f"/var/run/dpdk/{prefix(side)}", ignore_errors=True)
     raise AssertionError("unreachable")
