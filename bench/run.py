@@ -176,13 +176,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--warmup", type=float, default=1.0, help="forwarding before the window opens")
     ap.add_argument("--repeat", type=int, default=5, help="runs of each side per row (interleaved)")
     ap.add_argument("--pcap-packets", type=int, default=1_000_000)
-    ap.add_argument("--quick", action="store_true", help="CI smoke: 0.3 s windows, 1 repeat, small pcap")
+    ap.add_argument("--quick", action="store_true", help="CI smoke: 0.2 s windows, 1 repeat, small pcap")
     ap.add_argument("--json", metavar="PATH", help="write every run's numbers here")
     ap.add_argument("--nice", type=int, default=0,
                     help="niceness added to both sides (e.g. -5 as root: less noise on a shared machine)")
     a = ap.parse_args(argv)
     if a.quick:
-        a.seconds, a.warmup, a.repeat, a.pcap_packets = 0.3, 0.2, 1, 20_000
+        a.seconds, a.warmup, a.repeat, a.pcap_packets = 0.2, 0.1, 1, 10_000
     names = [n.strip() for n in a.only.split(",") if n.strip()]
     bad = [n for n in names if n not in CASES]
     if bad:
