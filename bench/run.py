@@ -84,8 +84,26 @@ def app_args(case: Case) -> list[str]:
             "--total-num-mbufs", "16384", "--mbcache", "250", *case.extra]
 
 
+def free_hugepage_mb() -> int:
+    """Free hugepage memory (MiB) the kernel reports; 0 when there is none."""
+    free = size_kb = 0
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("HugePages_Free:"):
+                    free = int(line.split()[1])
+                elif line.startswith("Hugepagesize:"):
+                    size_kb = int(line.split()[1])
+    except OSError:
+        return 0
+    return free * size_kb // 1024
+
+
+NO_HUGE: list[str] = []     # ["--no-huge"] on both sides when the machine has no free hugepages
+
+
 def eal_args(case: Case, side: str, vdevs: list[str], main_lcore: int | None = None) -> list[str]:
-    args = ["-l", "0-1", "--no-pci", "-m", "128", "--file-prefix", prefix(side),
+    args = ["-l", "0-1", "--no-pci", "-m", "128", *NO_HUGE, "--file-prefix", prefix(side),
             "--log-level", "lib.eal:warning", *vdevs]
     if main_lcore is not None:
         args += ["--main-lcore", str(main_lcore)]
@@ -192,6 +210,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     drive.NICE = a.nice
     unpin()
+    if free_hugepage_mb() < 128:
+        NO_HUGE.append("--no-huge")
+        print("# bench: no free hugepages: both sides run with --no-huge (slower, still comparable)",
+              file=sys.stderr, flush=True)
     tmp = tempfile.mkdtemp(prefix="pydpdk-bench-")
     results: dict[str, dict] = {}
     try:
