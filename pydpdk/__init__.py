@@ -15,6 +15,7 @@ from .mbuf import Mbuf, MbufBurst
 from .ethdev import Port, ports, Link, PortStats, DevInfo
 from .ring import Ring
 from . import vdev
+from . import stats  # records and the rate Sampler (pydpdk.stats.Sampler)
 
 __all__ = [
     "__version__", "dpdk_version", "Eal", "EalConfig", "cleanup", "current", "Mempool", "Mbuf",
@@ -24,3 +25,5 @@ __all__ = [
     "RingError", "InvalidArgumentError", "ResourceClosedError", "ResourceBusyError",
     "MbufReleasedError",
 ]
+from .errors import TelemetryError  # noqa: E402  (telemetry, log, multiprocess: import pydpdk.<name>)
+__all__ += ["TelemetryError"]

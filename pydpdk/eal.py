@@ -297,7 +297,11 @@ def hugepage_status() -> list[HugepageStatus]:
 
 
 def _check_hugepages(cfg: EalConfig) -> None:
-    if cfg.no_huge or cfg.proc_type == "secondary":
+    if cfg.proc_type == "secondary":
+        from .multiprocess import check_primary
+        check_primary(cfg)
+        return
+    if cfg.no_huge:
         return
     status = hugepage_status()
     how = ("reserve some, e.g. `echo 512 > /sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages` "
@@ -353,6 +357,9 @@ class Eal:
             rc = lib.rte_eal_init(len(argv_c), arr)
             if rc < 0:
                 err = lib.pydpdk_rte_errno()
+                if config.proc_type == "secondary":
+                    from .multiprocess import secondary_failure
+                    raise EalError(err, secondary_failure(err, config), "rte_eal_init")
                 raise EalError(err, _init_failure(err, config), "rte_eal_init")
             _live = cls(config, rc)
             atexit.register(_atexit_cleanup)
@@ -466,6 +473,11 @@ def is_initialized() -> bool:
     return _live is not None
 
 
+def is_secondary() -> bool:
+    """True in a secondary process: ports, pools and hugepages belong to the primary."""
+    return _live is not None and lib.rte_eal_process_type() == lib.RTE_PROC_SECONDARY
+
+
 def cleanup() -> None:
     """Close all pydpdk objects and clean up the EAL. Every object refuses use afterwards."""
     global _live, _cleaned
@@ -473,6 +485,8 @@ def cleanup() -> None:
         if _live is None:
             return
         prefix = _live.file_prefix
+        if is_secondary():      # the hugepage files belong to the primary
+            prefix = None
         _resource.close_all("closed (the EAL was cleaned up)")
         lib.rte_eal_cleanup()
         _resource.invalidate_all("unusable: the EAL was cleaned up")

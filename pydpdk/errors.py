@@ -134,3 +134,10 @@ def check_ptr(ptr: Any, what: str, cls: type[DpdkError] = DpdkError, *,
 
 def strerror(err: int) -> str:
     return os.strerror(err)
+
+
+class TelemetryError(PydpdkError, OSError):
+    """A DPDK telemetry socket could not be reached or answered something unexpected."""
+
+
+__all__ += ["TelemetryError"]

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, asdict
 from typing import Any, Iterable, Mapping, Sequence
 
 from . import eal as _eal
+from .drivers import hooks as _drivers
 from ._native import ffi, lib, cstr
 from ._resource import Resource
 from .errors import PortError, ResourceClosedError, check, invalid
@@ -188,6 +189,10 @@ class PortStats:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def _repr_html_(self) -> str:  # Jupyter
+        from .notebook import port_stats_html
+        return port_stats_html(self)
 
 
 _ports: dict[int, "Port"] = {}
@@ -372,6 +377,7 @@ class Port(Resource):
                     raise invalid("rss_key", f"{len(rss_key)} bytes", f"{_key_size(info)} bytes for this driver", ctx)
                 key = self._rss_key = ffi.new("uint8_t[]", bytes(rss_key))
             lib.pydpdk_conf_set_rss(conf, key, len(rss_key or b""), hf)
+        _drivers.on_configure(self, nb_rxq, nb_txq, rx_mask, tx_mask, rss is not None, rss_key is not None, mtu)
         check(lib.rte_eth_dev_configure(self._id, nb_rxq, nb_txq, conf),
               f"rte_eth_dev_configure(port {self._id}, {nb_rxq}, {nb_txq})", PortError)
         self._nb_rxq, self._nb_txq = nb_rxq, nb_txq
@@ -430,6 +436,7 @@ class Port(Resource):
             conf.rx_drop_en = int(bool(drop_en))
         conf.offloads = _mask(offloads, RX_OFFLOADS, "offloads", ctx)
         sock = self.socket if socket is None else socket
+        _drivers.on_rx_queue_setup(self, queue, nb_desc, conf.rx_free_thresh, conf.offloads, pool)
         check(lib.rte_eth_rx_queue_setup(self._id, queue, nb_desc, sock if sock >= 0 else 0, conf, pool._ptr),
               f"rte_eth_rx_queue_setup(port {self._id}, queue {queue}, nb_desc {nb_desc})", PortError,
               hint="see DPDK's log above for the driver's reason")
@@ -471,6 +478,7 @@ class Port(Resource):
                 setattr(conf.tx_thresh, name, val)
         conf.offloads = _mask(offloads, TX_OFFLOADS, "offloads", ctx)
         sock = self.socket if socket is None else socket
+        _drivers.on_tx_queue_setup(self, queue, nb_desc, conf.tx_rs_thresh, conf.tx_free_thresh, conf.offloads)
         check(lib.rte_eth_tx_queue_setup(self._id, queue, nb_desc, sock if sock >= 0 else 0, conf),
               f"rte_eth_tx_queue_setup(port {self._id}, queue {queue}, nb_desc {nb_desc})", PortError,
               hint="see DPDK's log above for the driver's reason")
@@ -543,7 +551,9 @@ class Port(Resource):
 
     def _release(self) -> None:
         self._check_not_forwarding("closing the port")
-        if lib.rte_eth_dev_is_valid_port(self._id):
+        if _eal.is_secondary():      # the primary's port: forget it here, never stop or close it
+            self._started = False
+        elif lib.rte_eth_dev_is_valid_port(self._id):
             if self._started:
                 lib.rte_eth_dev_stop(self._id)
             lib.rte_eth_dev_close(self._id)
@@ -824,10 +834,13 @@ class Port(Resource):
         return ports_from_rings(name, rx, tx, socket=socket)
 
     # -- other -------------------------------------------------------------------------------------
-    def explain(self) -> list[Any]:
-        """What the driver will do with this port's configuration (fast paths on/off, and why)."""
+    def explain(self, burst: int | None = None) -> Any:
+        """What the driver will do with this port's configuration (fast paths on/off, and why).
+        ``burst`` is the RX burst size to judge; by default that of a forwarder using the port."""
         from .drivers import explain_port
-        return explain_port(self)
+        if burst is None:
+            burst = next((f.burst for f in list(self._forwarders)), None)
+        return explain_port(self, burst)
 
     def __repr__(self) -> str:
         if self._closed:

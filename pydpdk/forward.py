@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import time
+import weakref
 from dataclasses import dataclass, field, asdict
 from typing import Any, Iterable, Sequence
 
@@ -257,6 +258,9 @@ class Forwarder(Resource):
         self._base_port_stats: dict[int, Any] = {}
         self._elapsed = 0.0
         self._register()
+        # telemetry (/pydpdk/fwd/stats,ID) reads the counters in C until this forwarder goes
+        self._telemetry_id = lib.pydpdk_tel_fwd_add(self._fwd)
+        self._tel_remove = weakref.finalize(self, lib.pydpdk_tel_fwd_remove, self._fwd)
         self._prepare()
 
     # -- configuration ---------------------------------------------------------------------
@@ -320,9 +324,10 @@ class Forwarder(Resource):
 
     # -- running ---------------------------------------------------------------------------
     def flush_rx(self) -> int:
-        """Drop what waits in the RX queues (testpmd does this before forwarding)."""
+        """Drop what waits in the RX queues, as testpmd 22.11 does before forwarding: twice, each
+        receiving queue read until empty or for 1 s at most. Returns how many were dropped."""
         self._check_open()
-        return check(lib.pydpdk_fwd_flush_rx(self._fwd, 512), "pydpdk_fwd_flush_rx")
+        return check(lib.pydpdk_fwd_flush_rx(self._fwd, 1000), "pydpdk_fwd_flush_rx")
 
     def start(self, *, tx_first: bool | int = False, flush_rx: bool = True) -> None:
         """Launch the engines. ``tx_first`` sends that many bursts first (True = 1)."""
@@ -408,9 +413,15 @@ class Forwarder(Resource):
             final = self.stop()
         return final
 
+    @property
+    def telemetry_id(self) -> int | None:
+        """This forwarder's id in the telemetry command /pydpdk/fwd/stats,ID (None: not listed)."""
+        return self._telemetry_id if self._telemetry_id >= 0 and self._tel_remove.alive else None
+
     def _release(self) -> None:
         if self._fwd.running:
             lib.pydpdk_fwd_stop(self._fwd)
+        self._tel_remove()
 
     def _describe(self) -> str:
         return f"Forwarder({self.mode} on {', '.join(p.name for p in self.ports)})"

@@ -19,7 +19,9 @@ from ._native import ffi, lib, cstr, PMD_DIR
 from .errors import DeviceError, DriverNotFoundError, invalid
 
 __all__ = ["DriverSpec", "DRIVERS", "parse_devargs", "normalize_devargs", "attach", "detach",
-           "device_ports", "driver_for"]
+           "device_ports", "driver_for", "VdevSpec", "Generic", "Ring", "Null", "Pcap", "AfPacket",
+           "Tap", "Tun", "VirtioUser", "Vhost", "Memif", "parse", "spec_of", "Capability", "capabilities",
+           "require"]
 
 
 def _int(lo: int = 0, hi: int = 1 << 31) -> Callable[[str], str | None]:
@@ -103,7 +105,7 @@ DRIVERS: dict[str, DriverSpec] = {d.name: d for d in [
     DriverSpec("net_memif", "librte_net_memif.so", (),
                {"id": _int(0), "role": lambda v: None if v in ("server", "client", "master", "slave")
                 else "'server' or 'client'", "bsize": _int(1, 65535), "rsize": _int(1, 14),
-                "socket": _socket_dir, "socket-abstract": lambda v: None if v in ("yes", "no") else "'yes' or 'no'",
+                "socket": _any, "socket-abstract": lambda v: None if v in ("yes", "no") else "'yes' or 'no'",
                 "owner-uid": _int(0), "owner-gid": _int(0), "mac": _mac,
                 "zero-copy": lambda v: None if v in ("yes", "no") else "'yes' or 'no'", "secret": _any}),
 ]}
@@ -139,7 +141,10 @@ def parse_devargs(devargs: str) -> tuple[str, list[tuple[str, str]]]:
 
 def normalize_devargs(vdev: Any) -> str:
     """A devargs string from a str or a spec object (anything with ``devargs``), checked."""
+    if isinstance(vdev, VdevSpec):
+        return vdev.check().devargs()
     devargs = vdev.devargs if hasattr(vdev, "devargs") else vdev
+    devargs = devargs() if callable(devargs) else devargs
     check_devargs(devargs)
     return devargs
 
@@ -191,12 +196,28 @@ def _missing_driver(name: str) -> DriverNotFoundError:
     return DriverNotFoundError(19, msg, "rte_dev_probe")
 
 
+def _check_shareable_memory(cfg: Any, devargs: str) -> None:
+    """virtio-user over vhost-user hands its memory to the peer by fd, at most 8 regions: one
+    hugepage file per page (the EAL's default) cannot work, and DPDK only logs it."""
+    spec = driver_for(devargs.split(",")[0])
+    if spec is None or spec.name != "net_virtio_user" or ",path=/dev/" in devargs + ",":
+        return
+    if cfg.in_memory or cfg.no_huge or "--single-file-segments" in cfg.eal_argv():
+        return
+    raise invalid("vdev", devargs, "an EAL whose memory a vhost-user peer can map: this EAL keeps one "
+                  "hugepage file per page (no --single-file-segments), more than vhost-user's 8 memory "
+                  "regions (DPDK logs 'Too many memory regions' and the device never starts). Initialise "
+                  "the EAL with single_file_segments=True, in_memory=True or no_huge=True, or list the "
+                  "device in EalConfig(vdevs=[...]) so pydpdk adds --single-file-segments itself")
+
+
 def attach(vdev: Any) -> list["Port"]:  # noqa: F821
     """Hotplug a virtual device by devargs (or spec); returns its ports."""
     from .ethdev import Port
-    _eal.require()
+    live = _eal.require()
     devargs = normalize_devargs(vdev)
     name = devargs.split(",")[0]
+    _check_shareable_memory(live.config, devargs)
     if device_ports(name):
         raise invalid("devargs", devargs, f"a device name not in use ({name!r} is attached already)")
     rc = lib.rte_dev_probe(devargs.encode())
@@ -229,3 +250,7 @@ def detach(device: Any) -> None:
     if rc < 0:
         raise DeviceError(-rc, f"detaching {name!r} failed: {cstr(lib.rte_strerror(-rc))}",
                           "rte_eal_hotplug_remove")
+
+
+from .vdev_spec import (VdevSpec, Generic, Ring, Null, Pcap, AfPacket, Tap, Tun, VirtioUser,  # noqa: E402
+                        Vhost, Memif, parse, spec_of, Capability, capabilities, require)

@@ -61,8 +61,9 @@ def forward_stats(out: str) -> list[tuple[int, int]]:
 
 
 def test_default_is_two_ring_ports_io_tx_first():
-    """`pydpdk fwd` alone: the guide's §7.1.2 — two ring ports, io, tx_first, forward statistics."""
-    proc = fwd("--", "--duration", "1")
+    """`pydpdk fwd --duration 1` (the README's main job, app options without `--`): the guide's
+    §7.1.2 — two ring ports, io, tx_first, forward statistics."""
+    proc = fwd("--duration", "1")
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "io packet forwarding" in proc.stdout
     stats = forward_stats(proc.stdout)

@@ -15,5 +15,6 @@ MODULES = (
     "net_ring",
     "burst",
     "fwd",
+    "telemetry",
     "build_info",
 )

@@ -99,7 +99,7 @@ int pydpdk_fwd_reset_stats(struct pydpdk_fwd *fwd);
 int pydpdk_fwd_tx_first(struct pydpdk_fwd *fwd, unsigned int nb_bursts);
 int pydpdk_fwd_launch(struct pydpdk_fwd *fwd, const unsigned int *lcore_ids, unsigned int nb_lcores);
 int pydpdk_fwd_stop(struct pydpdk_fwd *fwd);
-int64_t pydpdk_fwd_flush_rx(struct pydpdk_fwd *fwd, uint32_t max_per_queue);
+int64_t pydpdk_fwd_flush_rx(struct pydpdk_fwd *fwd, uint32_t ms_per_queue);
 uint32_t pydpdk_rx_drain(uint16_t port_id, uint16_t queue_id, uint32_t max);
 
 uint16_t pydpdk_free_bulk(struct rte_mbuf **pkts, uint16_t n);

@@ -13,6 +13,8 @@ commands:
   version                              pydpdk's and DPDK's versions
   run SETUP.yaml                       run a YAML set-up (EAL, ports, forwarding, duration)
   host SUBCOMMAND ...                  hugepages, devices, bind/unbind, sriov, iommu
+  telemetry [-f PREFIX] CMD...         query a DPDK process's telemetry socket (/ethdev/stats,0)
+  procinfo --file-prefix P [--xstats]  a running primary's port statistics, as a secondary process
 
 `pydpdk fwd -- --help` lists the forwarding options.
 """
@@ -42,5 +44,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if cmd == "host":
         from ..host.cli import main as host_main
         return host_main(rest)
+    if cmd == "telemetry":
+        from .telemetry import main as telemetry_main
+        return telemetry_main(rest)
+    if cmd == "procinfo":
+        from .procinfo import main as procinfo_main
+        return procinfo_main(rest)
     print(f"pydpdk: unknown command {cmd!r}\n\n{USAGE}", file=sys.stderr)
     return 2

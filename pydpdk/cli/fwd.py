@@ -18,10 +18,16 @@ DEFAULT_EAL = ["-l", "0-1", "--no-pci", "--vdev", "net_ring0", "--vdev", "net_ri
 
 
 def _split(argv: Sequence[str]) -> tuple[list[str], list[str]]:
+    """EAL options, then app options: after ``--`` as testpmd wants, or (leniently) from the first
+    option only the app knows (``pydpdk fwd --duration 5``)."""
     argv = list(argv)
     if "--" in argv:
         i = argv.index("--")
         return argv[:i], argv[i + 1:]
+    app_only = {o for a in app_parser()._actions for o in a.option_strings if o.startswith("--")} | {"-i"}
+    for i, arg in enumerate(argv):
+        if arg.split("=", 1)[0] in app_only:
+            return argv[:i], argv[i:]
     return argv, []
 
 
@@ -60,6 +66,11 @@ def app_parser() -> argparse.ArgumentParser:
     ap.add_argument("--no-promisc", dest="promisc", action="store_false")
     ap.add_argument("--stats-period", type=float, default=0, help="print port statistics every N s")
     ap.add_argument("--duration", type=float, default=None, help="run N seconds, stop, print, exit 0")
+    ap.add_argument("--packets", type=int, default=None,
+                    help="stop once N packets were received (e.g. a pcap replay), exit 0")
+    ap.add_argument("--progress", dest="progress", action="store_true", default=None,
+                    help="show progress of a --duration/--packets run (default: on a terminal)")
+    ap.add_argument("--no-progress", dest="progress", action="store_false")
     ap.add_argument("--json", action="store_true", help="final statistics as one JSON object on stdout")
     return ap
 
@@ -76,12 +87,15 @@ class Session:
             eal_argv = DEFAULT_EAL + ["--file-prefix", f"pydpdk-fwd-{os.getpid()}"]   # runs never collide
             opts.tx_first = True
         from ..eal import EalConfig, hugepage_status
-        cfg = EalConfig.from_argv(eal_argv)
+        cfg = eal_argv if isinstance(eal_argv, EalConfig) else EalConfig.from_argv(eal_argv)
         if not cfg.no_huge and not any(s.free for s in hugepage_status()):
             print("pydpdk: no free hugepages: running on ordinary memory (--no-huge -m 512); "
                   "reserve hugepages for full speed", file=sys.stderr)
             cfg = cfg.replace(no_huge=True, memory_mb=cfg.memory_mb or 512)
         self.eal = pydpdk.Eal.init(cfg)
+        make_ports = getattr(opts, "make_ports", None)     # pydpdk run: ports made from rings
+        if make_ports is not None:
+            make_ports(self)
         ports = pydpdk.ports()
         if opts.nb_ports:
             ports = ports[:opts.nb_ports]
@@ -91,29 +105,39 @@ class Session:
         self.ports = ports
         mbuf_size = int(opts.mbuf_size.split(",")[0]) if opts.mbuf_size else 2176
         nb_lcores = len(self.eal.lcores())
-        rxd, txd = opts.rxd or 512, opts.txd or 512
-        per_port = rxd * opts.rxq + txd * opts.txq + nb_lcores * opts.mbcache + 512
-        n = opts.total_num_mbufs or max(per_port * len(ports), 8191)
+        port_conf = getattr(opts, "port_config", None) or {}  # pydpdk run: per-port settings
+        pc = [argparse.Namespace(**{**vars(opts), **port_conf.get(p.id, port_conf.get(p.name, {}))})
+              for p in ports]
+        unknown = set(port_conf) - {p.id for p in ports} - {p.name for p in ports}
+        if unknown:
+            raise invalid("ports", sorted(map(str, unknown)), "ids or names of the ports in use: "
+                          f"{', '.join(f'{p.id} ({p.name})' for p in ports)}")
+        need = sum((c.rxd or 512) * c.rxq + (c.txd or 512) * c.txq + nb_lcores * opts.mbcache + 512 for c in pc)
+        n = opts.total_num_mbufs or max(need, 8191)
         self.pool = pydpdk.Mempool.create("pydpdk_fwd_pool", n, cache_size=min(opts.mbcache, n // 2),
                                           data_room=mbuf_size)
-        rss = None
-        if opts.rxq > 1 and not opts.disable_rss:
-            rss = ["ip"] + (["udp"] if opts.rss_udp else [])
-        for p in ports:
+        for p, c in zip(ports, pc):
             info = p.info()
+            rss = None
+            if c.rxq > 1 and not c.disable_rss:
+                rss = ["ip"] + (["udp"] if c.rss_udp else [])
+            rss = getattr(c, "rss", None) or rss
             use_rss = rss if (rss and info.flow_type_rss_offloads) else None
             mtu = None
             if opts.max_pkt_len:
                 mtu = max(min(opts.max_pkt_len - 18, info.max_mtu), info.min_mtu)
             rx_off = ["scatter"] if (opts.max_pkt_len and opts.max_pkt_len > mbuf_size - 128
                                      and "scatter" in info.rx_offload_capa) else []
-            p.configure(opts.rxq, opts.txq, rss=use_rss, mtu=mtu, rx_offloads=rx_off)
-            for q in range(opts.rxq):
-                p.rx_queue_setup(q, opts.rxd, self.pool, free_thresh=opts.rxfreet)
-            for q in range(opts.txq):
-                p.tx_queue_setup(q, opts.txd, rs_thresh=opts.txrst, free_thresh=opts.txfreet)
+            mtu = getattr(c, "mtu", None) or mtu
+            rx_off = list(rx_off) + [o for o in getattr(c, "rx_offloads", ()) if o not in rx_off]
+            p.configure(c.rxq, c.txq, rss=use_rss, mtu=mtu, rx_offloads=rx_off,
+                        tx_offloads=getattr(c, "tx_offloads", ()))
+            for q in range(c.rxq):
+                p.rx_queue_setup(q, c.rxd, self.pool, free_thresh=c.rxfreet)
+            for q in range(c.txq):
+                p.tx_queue_setup(q, c.txd, rs_thresh=c.txrst, free_thresh=c.txfreet)
             p.start()
-            if opts.promisc:
+            if c.promisc:
                 try:
                     p.promiscuous = True
                 except pydpdk.PortError:
@@ -203,6 +227,12 @@ class Session:
 def main(argv: Sequence[str]) -> int:
     eal_argv, app_argv = _split(argv)
     opts = app_parser().parse_args(app_argv)
+    return execute(eal_argv, opts)
+
+
+def execute(eal_argv, opts: argparse.Namespace, prog: str = "pydpdk fwd", explain=str) -> int:
+    """Build a Session (EAL argv or an EalConfig), forward, print testpmd's final statistics
+    (or JSON). ``explain(exc)`` words a set-up error (``pydpdk run`` adds the YAML line)."""
     out = sys.stderr if opts.json else sys.stdout
     if opts.json:
         from .._native import lib
@@ -211,7 +241,7 @@ def main(argv: Sequence[str]) -> int:
     try:
         session = Session(eal_argv, opts, out)
     except PydpdkError as exc:
-        print(f"pydpdk fwd: {exc}", file=sys.stderr)
+        print(f"{prog}: {explain(exc)}", file=sys.stderr)
         return 1
     try:
         if opts.interactive:
@@ -239,17 +269,32 @@ def _run(session: Session, opts: argparse.Namespace):
         session.start(opts.tx_first)
         if opts.duration is None:
             session.print("Press Ctrl-C to stop forwarding.")
-        deadline = None if opts.duration is None else time.monotonic() + opts.duration
+        t0 = time.monotonic()
+        deadline = None if opts.duration is None else t0 + opts.duration
         next_stats = time.monotonic() + opts.stats_period if opts.stats_period else None
+        packets = getattr(opts, "packets", None)
+        bar = None
+        if deadline is not None or packets:
+            from ..progress import Progress
+            bar = Progress(packets or opts.duration, desc=f"{session.fwd.mode} forwarding",
+                           unit="pkt" if packets else "s", enable=getattr(opts, "progress", None),
+                           callback=getattr(opts, "progress_callback", None))
         while not stop.is_set():
             now = time.monotonic()
             if deadline is not None and now >= deadline:
                 break
             waits = [x - now for x in (deadline, next_stats) if x is not None]
-            stop.wait(min(waits + [0.5]))
+            stop.wait(min(waits + [0.5 if bar is None else 0.2]))
+            if bar is not None:
+                rx = session.fwd.stats().rx_packets if packets else 0
+                bar.set(rx if packets else round(min(time.monotonic() - t0, opts.duration), 1))
+                if packets and rx >= packets:
+                    break
             if next_stats is not None and time.monotonic() >= next_stats:
                 session.print(session.port_stats_text())
                 next_stats += opts.stats_period
+        if bar is not None:
+            bar.close()
         return session.stop()
     finally:
         for s, h in old.items():

@@ -1066,8 +1066,26 @@ uint32_t pydpdk_rx_drain(uint16_t port_id, uint16_t queue_id, uint32_t max)
     return total;
 }
 
-int64_t pydpdk_fwd_flush_rx(struct pydpdk_fwd *fwd, uint32_t max_per_queue)
+/* testpmd 22.11's flush_fwd_rx_queues: twice, 10 ms apart, read every receiving stream's queue
+ * until it comes back empty or ms_per_queue has passed on it, freeing what was read. */
+static int64_t drain_for(uint16_t port_id, uint16_t queue_id, uint64_t cycles)
 {
+    struct rte_mbuf *pkts[PYDPDK_FWD_MAX_BURST];
+    uint64_t start = rte_get_timer_cycles();
+    int64_t total = 0;
+    uint16_t n;
+
+    do {
+        n = rte_eth_rx_burst(port_id, queue_id, pkts, PYDPDK_FWD_MAX_BURST);
+        rte_pktmbuf_free_bulk(pkts, n);
+        total += n;
+    } while (n > 0 && rte_get_timer_cycles() - start < cycles);
+    return total;
+}
+
+int64_t pydpdk_fwd_flush_rx(struct pydpdk_fwd *fwd, uint32_t ms_per_queue)
+{
+    uint64_t cycles = rte_get_timer_hz() / 1000 * ms_per_queue;
     int64_t total = 0;
     uint32_t i;
     int pass;
@@ -1080,7 +1098,7 @@ int64_t pydpdk_fwd_flush_rx(struct pydpdk_fwd *fwd, uint32_t max_per_queue)
             uint32_t mode = s->mode ? s->mode : fwd->cfg.mode;
 
             if (mode_receives(mode))
-                total += pydpdk_rx_drain(s->rx_port, s->rx_queue, max_per_queue);
+                total += drain_for(s->rx_port, s->rx_queue, cycles);
         }
         if (pass == 0)
             rte_delay_ms(10);

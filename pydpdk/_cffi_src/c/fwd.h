@@ -12,7 +12,7 @@
  *     pydpdk_fwd_launch(fwd, lcore_ids, nb_lcores); returns at once, engines run on the lcores
  *     ... read streams[i] counters and lcores[i].iterations at any time ...
  *     pydpdk_fwd_stop(fwd);                         waits for every lcore; safe to call twice
- *     pydpdk_fwd_flush_rx(fwd, 512);                free what is still queued
+ *     pydpdk_fwd_flush_rx(fwd, 1000);               free what is queued (as testpmd)
  *
  * Functions returning int return 0 (or a count) on success and a negative errno on failure;
  * on -EINVAL they also leave a one-line explanation in fwd->error.
@@ -174,7 +174,7 @@ int pydpdk_fwd_stop(struct pydpdk_fwd *fwd);
 /* Drain the rx queues of the streams that receive (twice, 10 ms apart, at most max_per_queue
  * packets per queue each time) like testpmd before and after forwarding. Returns the number of
  * packets freed (not counted in the streams), or -EBUSY while running. */
-int64_t pydpdk_fwd_flush_rx(struct pydpdk_fwd *fwd, uint32_t max_per_queue);
+int64_t pydpdk_fwd_flush_rx(struct pydpdk_fwd *fwd, uint32_t ms_per_queue);
 
 /* Receive and free up to max packets from one rx queue; returns the number freed. */
 uint32_t pydpdk_rx_drain(uint16_t port_id, uint16_t queue_id, uint32_t max);

@@ -1,0 +1,133 @@
+"""Where :class:`pydpdk.Port` calls in: one call per configure / queue setup, plus explain().
+
+Each hook records the configuration, runs the pure checks of :mod:`.checks`, raises
+:class:`~pydpdk.errors.InvalidArgumentError` for findings the driver would fail on, and emits
+:class:`DriverWarning` (and a ``pydpdk.drivers`` log record) for the others.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import re
+import warnings
+import weakref
+from typing import Any
+
+from ..errors import invalid
+from .checks import DevFacts, PortConf, RxqConf, TxqConf, check_port, check_rxq, check_txq, explain
+from .findings import ERROR, WARNING, Explanation, Finding
+
+__all__ = ["DriverWarning", "on_configure", "on_rx_queue_setup", "on_tx_queue_setup", "explain_port"]
+
+log = logging.getLogger("pydpdk.drivers")
+_PCI = re.compile(r"^[0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]$")
+
+
+class DriverWarning(UserWarning):
+    """The driver will accept the configuration but not do what one may expect (a fast path off...)."""
+
+
+class _State:
+    def __init__(self) -> None:
+        self.conf: PortConf | None = None
+        self.rxq: dict[int, RxqConf] = {}
+        self.txq: dict[int, TxqConf] = {}
+        self.burst: int | None = None
+
+
+_states: "weakref.WeakKeyDictionary[Any, _State]" = weakref.WeakKeyDictionary()
+
+
+def _state(port: Any) -> _State:
+    st = _states.get(port)
+    if st is None:
+        st = _states[port] = _State()
+    return st
+
+
+def _names(mask: int, table: dict[str, int]) -> frozenset[str]:
+    return frozenset(n for n, bit in table.items() if mask & bit)
+
+
+def dev_facts(port: Any) -> DevFacts:
+    """DevFacts of a live port: rte_eth_dev_info plus, for PCI devices, sysfs (VF or not, PF's VFs)."""
+    info = port.info()
+    dev_name = port.device_name
+    is_vf, pf_vfs, pci = False, None, None
+    if _PCI.match(dev_name or ""):
+        pci = dev_name
+        d = f"/sys/bus/pci/devices/{pci}"
+        if os.path.exists(f"{d}/physfn"):
+            is_vf = True
+            try:
+                with open(f"{d}/physfn/sriov_numvfs") as f:
+                    pf_vfs = int(f.read())
+            except OSError:
+                pass
+    vq = None
+    if info.driver == "net_virtio_user":   # the vq size is the queue_size devarg (default 256)
+        m = re.search(r"(?:^|,)queue_size=(\d+)", port.devargs or "")
+        vq = int(m.group(1)) if m else 256
+    return DevFacts(driver=info.driver, vq_size=vq, max_rx_queues=info.max_rx_queues, max_tx_queues=info.max_tx_queues,
+                    rx_offload_capa=frozenset(info.rx_offload_capa), is_vf=is_vf or info.driver.endswith("_vf"),
+                    pf_num_vfs=pf_vfs, pci_address=pci)
+
+
+def _apply(findings: list[Finding], ctx: str) -> None:
+    for f in findings:
+        if f.severity == ERROR:
+            allowed = f"{f.allowed}: {f.reason}" if f.allowed else f.reason
+            raise invalid(f.param or f.code, f.value, allowed, ctx)
+    for f in findings:
+        if f.severity == WARNING:
+            log.warning("%s: %s", ctx, f.text().strip())
+            warnings.warn(f"{ctx}: {f.text().strip()}", DriverWarning, stacklevel=4)
+
+
+def on_configure(port: Any, nb_rxq: int, nb_txq: int, rx_offloads: int, tx_offloads: int,
+                 rss: int | None, rss_key: bool, mtu: int | None) -> None:
+    """Before rte_eth_dev_configure: check, warn, remember."""
+    from ..ethdev import RX_OFFLOADS, TX_OFFLOADS
+    conf = PortConf(nb_rxq=nb_rxq, nb_txq=nb_txq, rx_offloads=_names(rx_offloads, RX_OFFLOADS),
+                    tx_offloads=_names(tx_offloads, TX_OFFLOADS), rss=bool(rss), rss_key=rss_key, mtu=mtu)
+    _apply(check_port(dev_facts(port), conf), f"Port.configure({port._describe()})")
+    st = _state(port)
+    st.conf, st.rxq, st.txq = conf, {}, {}
+
+
+def on_rx_queue_setup(port: Any, queue: int, nb_desc: int, free_thresh: int, offloads: int,
+                      pool: Any) -> None:
+    """Before rte_eth_rx_queue_setup."""
+    from ..ethdev import RX_OFFLOADS
+    from .._native import lib
+    st = _state(port)
+    rxq = RxqConf(queue=queue, nb_desc=nb_desc, free_thresh=free_thresh,
+                  offloads=_names(offloads, RX_OFFLOADS),
+                  mbuf_data_size=pool.data_room - lib.RTE_PKTMBUF_HEADROOM)
+    _apply(check_rxq(dev_facts(port), st.conf or PortConf(), rxq), f"Port.rx_queue_setup({port._describe()})")
+    st.rxq[queue] = rxq
+
+
+def on_tx_queue_setup(port: Any, queue: int, nb_desc: int, rs_thresh: int, free_thresh: int,
+                      offloads: int) -> None:
+    """Before rte_eth_tx_queue_setup (0 thresholds mean the driver's default, 32)."""
+    from ..ethdev import TX_OFFLOADS
+    st = _state(port)
+    txq = TxqConf(queue=queue, nb_desc=nb_desc, rs_thresh=rs_thresh or 32, free_thresh=free_thresh or 32,
+                  offloads=_names(offloads, TX_OFFLOADS))
+    _apply(check_txq(dev_facts(port), st.conf or PortConf(), txq), f"Port.tx_queue_setup({port._describe()})")
+    st.txq[queue] = txq
+
+
+def set_burst(port: Any, burst: int) -> None:
+    """Tell explain() the RX burst size an application uses (forwarders do)."""
+    _state(port).burst = burst
+
+
+def explain_port(port: Any, burst: int | None = None) -> Explanation:
+    """What the port's driver does with its recorded configuration (see Port.explain)."""
+    st = _state(port)
+    facts = dev_facts(port)
+    return explain(facts, st.conf, list(st.rxq.values()), list(st.txq.values()),
+                   burst if burst is not None else st.burst,
+                   header=f"port {port.id} ({port.name}): driver {facts.driver}")

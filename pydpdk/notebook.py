@@ -1,0 +1,316 @@
+"""Jupyter support: HTML views of the EAL, ports, mempools, statistics and forwarders, a live
+throughput view and rate plots. No dependency beyond IPython (present in any kernel);
+matplotlib is used for :func:`plot_rates` when installed, an inline SVG otherwise.
+
+    eal                     # a cell ending in an object shows its HTML view
+    live_rates(fwd, seconds=5)             # a table + sparkline updated in place every interval
+    plot_rates(sampler)                    # matplotlib figure, or an SVG without matplotlib
+"""
+from __future__ import annotations
+
+import html
+import time
+from typing import Any, Iterable, Sequence
+
+__all__ = ["eal_html", "port_html", "mempool_html", "port_stats_html", "xstats_html",
+           "forward_stats_html", "forwarder_html", "sampler_html", "sparkline_svg", "rates_svg",
+           "plot_rates", "live_rates", "HTML", "have_matplotlib"]
+
+_STYLE = ("<style>.pydpdk table{border-collapse:collapse;font-size:12px;margin:2px 0}"
+          ".pydpdk td,.pydpdk th{border:1px solid #ccc;padding:2px 6px;text-align:right}"
+          ".pydpdk th{background:#f3f3f3}.pydpdk td.l,.pydpdk th.l{text-align:left}"
+          ".pydpdk .up{color:#080}.pydpdk .down{color:#b00}</style>")
+
+
+class HTML:
+    """HTML text that Jupyter renders (``_repr_html_``) and a terminal prints as text."""
+
+    def __init__(self, html_text: str, text: str = ""):
+        self.html, self.text = html_text, text or "(HTML output: display in Jupyter)"
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def _e(x: Any) -> str:
+    return html.escape(str(x))
+
+
+def _num(x: Any) -> str:
+    if isinstance(x, float):
+        return f"{x:,.1f}"
+    if isinstance(x, int) and not isinstance(x, bool):
+        return f"{x:,}"
+    return _e(x)
+
+
+def _table(headers: Sequence[str], rows: Iterable[Sequence[Any]], left: int = 1) -> str:
+    """A table; the first ``left`` columns are left-aligned text, the rest numbers."""
+    th = "".join(f"<th class='l'>{_e(h)}</th>" if i < left else f"<th>{_e(h)}</th>"
+                 for i, h in enumerate(headers))
+    body = "".join("<tr>" + "".join(f"<td class='l'>{_e(v)}</td>" if i < left else f"<td>{_num(v)}</td>"
+                                    for i, v in enumerate(r)) + "</tr>" for r in rows)
+    return f"<table><tr>{th}</tr>{body}</table>"
+
+
+def _kv(pairs: Iterable[tuple[str, Any]]) -> str:
+    return _table(["", ""], pairs, left=2).replace("<tr><th class='l'></th><th class='l'></th></tr>", "")
+
+
+def _box(title: str, *parts: str) -> str:
+    return f"<div class='pydpdk'>{_STYLE}<b>{_e(title)}</b>{''.join(parts)}</div>"
+
+
+def _details(summary: str, inner: str) -> str:
+    return f"<details><summary>{_e(summary)}</summary>{inner}</details>"
+
+
+def _link_html(link: Any) -> str:
+    cls = "up" if link.up else "down"
+    return f"<span class='{cls}'>{_e(link)}</span>"
+
+
+# -- objects ---------------------------------------------------------------------------------
+def eal_html(eal: Any) -> str:
+    """The EAL: arguments, memory, lcores and ports."""
+    if not eal.alive:
+        return _box("EAL (cleaned up)", f"<p>{_e(' '.join(eal.config.argv()))}</p>")
+    from .ethdev import ports
+    info = [("DPDK", eal.version), ("arguments", " ".join(eal.config.argv())),
+            ("process", eal.process_type), ("IOVA mode", eal.iova_mode),
+            ("hugepages", "yes" if eal.has_hugepages else "no (--no-huge)"),
+            ("file prefix", eal.file_prefix or "(in memory)"), ("runtime dir", eal.runtime_dir),
+            ("TSC", f"{eal.tsc_hz / 1e9:.3f} GHz")]
+    lcores = _table(["lcore", "socket", "cpu", "role"],
+                    [(lc.id, lc.socket, lc.cpu, "main" if lc.is_main else lc.state) for lc in eal.lcores()], 1)
+    plist = ports()
+    prow = _table(["port", "name", "driver", "mac", "link"],
+                  [(p.id, p.name, p.driver, p.mac, str(p.link())) for p in plist], 5) if plist else "<p>no ports</p>"
+    return _box("EAL", _kv(info), "<b>lcores</b>", lcores, f"<b>ports ({len(plist)})</b>", prow)
+
+
+def port_html(port: Any) -> str:
+    """A port: identity, link, configuration, stats, per-queue stats and xstats."""
+    if port.closed:
+        return _box(f"Port {port.id} ({port.name})", f"<p>{_e(port._why_closed)}</p>")
+    info = port.info()
+    head = [("driver", info.driver), ("device", port.device_name), ("bus", port.bus or "-"),
+            ("MAC", port.mac), ("socket", port.socket), ("started", port.started),
+            ("promiscuous", port.promiscuous),
+            ("queues (rx/tx)", f"{port.nb_rx_queues}/{port.nb_tx_queues} "
+                               f"(max {info.max_rx_queues}/{info.max_tx_queues})"),
+            ("MTU", f"{port.mtu} ({info.min_mtu}-{info.max_mtu})"),
+            ("RSS", ", ".join(info.rss_hash_capa) or "no"),
+            ("RX offloads", ", ".join(info.rx_offload_capa) or "none"),
+            ("TX offloads", ", ".join(info.tx_offload_capa) or "none")]
+    link = f"<p>{_link_html(port.link())}</p>"
+    return _box(f"Port {port.id} ({port.name})", link, _kv(head), port_stats_html(port.stats()),
+                _details("xstats", xstats_html(port.xstats())))
+
+
+def port_stats_html(stats: Any) -> str:
+    """A PortStats: totals, then one row per queue."""
+    tot = _table(["", "packets", "bytes", "errors", "missed", "no mbuf"],
+                 [("RX", stats.ipackets, stats.ibytes, stats.ierrors, stats.imissed, stats.rx_nombuf),
+                  ("TX", stats.opackets, stats.obytes, stats.oerrors, "", "")])
+    q = _table(["queue", "rx packets", "rx bytes", "tx packets", "tx bytes", "errors"],
+               [(i, stats.q_ipackets[i], stats.q_ibytes[i], stats.q_opackets[i], stats.q_obytes[i],
+                 stats.q_errors[i]) for i in range(len(stats.q_ipackets))])
+    return tot + _details("per queue", q)
+
+
+def xstats_html(xstats: dict[str, int], nonzero: bool = False) -> str:
+    """Extended statistics as a name/value table (``nonzero`` to hide zeros)."""
+    rows = [(k, v) for k, v in xstats.items() if v or not nonzero]
+    return _table(["xstat", "value"], rows)
+
+
+def mempool_html(pool: Any) -> str:
+    """A mempool: size, use (with a bar), element layout."""
+    if pool.closed:
+        return _box(f"Mempool {pool.name!r}", "<p>closed</p>")
+    used, size = pool.in_use, pool.size
+    pct = 100.0 * used / size if size else 0.0
+    bar = (f"<div style='width:200px;border:1px solid #999;height:10px'>"
+           f"<div style='width:{pct:.1f}%;background:#48c;height:10px'></div></div>")
+    rows = [("size", f"{size:,} mbufs"), ("in use", f"{used:,} ({pct:.1f}%)"),
+            ("available", f"{pool.available:,}"), ("cache per lcore", pool.cache_size),
+            ("data room", f"{pool.data_room} bytes"), ("private size", pool.priv_size),
+            ("socket", pool.socket), ("ops", pool.ops)]
+    return _box(f"Mempool {pool.name!r}", bar, _kv(rows))
+
+
+def forward_stats_html(st: Any) -> str:
+    """A ForwardStats: per port packets, drops and rates; totals; streams folded."""
+    rows = [(p.port, p.name, p.rx_packets, p.rx_dropped, p.tx_packets, p.tx_dropped, p.rx_pps, p.tx_pps)
+            for p in st.ports]
+    rows.append(("all", "", st.rx_packets, sum(p.rx_dropped for p in st.ports), st.tx_packets,
+                 sum(p.tx_dropped for p in st.ports), st.rx_pps, st.tx_pps))
+    ports = _table(["port", "name", "RX-packets", "RX-dropped", "TX-packets", "TX-dropped", "RX pps",
+                    "TX pps"], rows, 2)
+    streams = _table(["lcore", "rx port/queue", "tx port/queue", "rx", "tx", "generated", "dropped"],
+                     [(s.lcore, f"{s.rx_port}/{s.rx_queue}", f"{s.tx_port}/{s.tx_queue}", s.rx_packets,
+                       s.tx_packets, s.gen_packets, s.fwd_dropped + s.other_dropped) for s in st.streams], 3)
+    return _box(f"{st.forward_mode} forwarding, {st.elapsed_s:.2f} s", ports, _details("streams", streams))
+
+
+def forwarder_html(fwd: Any) -> str:
+    """A Forwarder: mode, state, lcores and its live statistics (rates since the last read)."""
+    if fwd.closed:
+        return _box("Forwarder", "<p>closed</p>")
+    state = "running" if fwd.running else "stopped"
+    head = _kv([("mode", fwd.mode), ("state", state), ("burst", fwd.burst), ("lcores", fwd.lcores),
+                ("streams", len(fwd.streams))])
+    return _box(f"Forwarder ({state})", head, forward_stats_html(fwd.stats()))
+
+
+def sampler_html(sampler: Any) -> str:
+    """A Sampler: its latest rates per port and an SVG of RX/TX packet rates over time."""
+    last: dict[int, Any] = {}
+    for s in sampler.samples:
+        last[s.port] = s
+    rows = [(s.port, s.name, s.rx_packets, s.tx_packets, s.rx_pps, s.tx_pps, s.rx_bps / 1e6, s.tx_bps / 1e6)
+            for s in last.values()]
+    tab = _table(["port", "name", "RX packets", "TX packets", "RX pps", "TX pps", "RX Mbit/s", "TX Mbit/s"],
+                 rows, 2)
+    return _box(repr(sampler).strip("<>"), tab, rates_svg(sampler))
+
+
+# -- charts ------------------------------------------------------------------------------------
+_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b")
+
+
+def sparkline_svg(values: Sequence[float], width: int = 160, height: int = 30, color: str = _COLORS[0]) -> str:
+    """A tiny inline SVG line of values (no dependency)."""
+    vals = [float(v) for v in values]
+    if not vals:
+        return f"<svg width='{width}' height='{height}'></svg>"
+    hi, lo = max(vals), min(min(vals), 0.0)
+    span = (hi - lo) or 1.0
+    n = max(len(vals) - 1, 1)
+    pts = " ".join(f"{i * width / n:.1f},{height - 1 - (v - lo) / span * (height - 2):.1f}"
+                   for i, v in enumerate(vals))
+    return (f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}'>"
+            f"<polyline fill='none' stroke='{color}' stroke-width='1.5' points='{pts}'/></svg>")
+
+
+def rates_svg(sampler: Any, fields: Sequence[str] = ("rx_pps", "tx_pps"), width: int = 480,
+              height: int = 160) -> str:
+    """An SVG chart of summed rates over time (axes labelled with the maximum and duration)."""
+    series = [(f, sampler.series(f)) for f in fields]
+    tmax = max((s[-1][0] for _, s in series if s), default=0.0) or 1.0
+    vmax = max((v for _, s in series for _, v in s), default=0.0) or 1.0
+    pad = 40
+    w, h = width - pad, height - 20
+    lines = []
+    for (name, s), color in zip(series, _COLORS):
+        pts = " ".join(f"{pad + t / tmax * w:.1f},{h - v / vmax * (h - 4):.1f}" for t, v in s)
+        lines.append(f"<polyline fill='none' stroke='{color}' stroke-width='1.5' points='{pts}'/>")
+    legend = "".join(f"<text x='{pad + 8 + i * 90}' y='12' fill='{c}' font-size='11'>{_e(n)}</text>"
+                     for i, ((n, _), c) in enumerate(zip(series, _COLORS)))
+    return (f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' font-family='sans-serif'>"
+            f"<line x1='{pad}' y1='{h}' x2='{width}' y2='{h}' stroke='#999'/>"
+            f"<line x1='{pad}' y1='0' x2='{pad}' y2='{h}' stroke='#999'/>"
+            f"<text x='2' y='12' font-size='10'>{_si(vmax)}</text><text x='2' y='{h}' font-size='10'>0</text>"
+            f"<text x='{width - 40}' y='{height - 4}' font-size='10'>{tmax:.1f} s</text>"
+            f"{''.join(lines)}{legend}</svg>")
+
+
+def _si(v: float) -> str:
+    for unit, scale in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if v >= scale:
+            return f"{v / scale:.1f}{unit}"
+    return f"{v:.0f}"
+
+
+def have_matplotlib() -> bool:
+    try:
+        import matplotlib  # noqa: F401
+        return True
+    except ImportError:
+        return False
+
+
+def plot_rates(sampler: Any, fields: Sequence[str] = ("rx_pps", "tx_pps"), ax: Any = None) -> Any:
+    """Rates over time: a matplotlib Axes when matplotlib is installed, otherwise an HTML
+    object holding an SVG chart and a note saying matplotlib would give a full plot."""
+    if have_matplotlib() and ax is not False:
+        import matplotlib.pyplot as plt
+        if ax is None:
+            _, ax = plt.subplots(figsize=(7, 3))
+        for f in fields:
+            s = sampler.series(f)
+            ax.plot([t for t, _ in s], [v for _, v in s], label=f)
+        ax.set_xlabel("seconds")
+        ax.set_ylabel("rate")
+        ax.legend()
+        return ax
+    note = "<p><i>matplotlib is not installed: inline SVG chart (pip install matplotlib for a full plot)</i></p>"
+    text = "\n".join(f"{f}: " + " ".join(_si(v) for _, v in sampler.series(f)[-20:]) for f in fields)
+    return HTML(f"<div class='pydpdk'>{note}{rates_svg(sampler, fields)}</div>",
+                "matplotlib is not installed: rates as text (last 20 samples)\n" + text)
+
+
+# -- live view ---------------------------------------------------------------------------------
+def _live_html(sampler: Any, elapsed: float, total: float | None) -> str:
+    last: dict[int, Any] = {}
+    hist: dict[int, list[float]] = {}
+    for s in sampler.samples:
+        last[s.port] = s
+        hist.setdefault(s.port, []).append(s.rx_pps)
+    rows = "".join(
+        f"<tr><td class='l'>{s.port}</td><td class='l'>{_e(s.name)}</td><td>{_num(s.rx_packets)}</td>"
+        f"<td>{_num(s.tx_packets)}</td><td>{_si(s.rx_pps)}</td><td>{_si(s.tx_pps)}</td>"
+        f"<td>{sparkline_svg(hist[s.port][-60:], 120, 20)}</td></tr>" for s in last.values())
+    head = ("<tr><th class='l'>port</th><th class='l'>name</th><th>RX packets</th><th>TX packets</th>"
+            "<th>RX pps</th><th>TX pps</th><th>RX pps history</th></tr>")
+    when = f"{elapsed:.1f} s" + (f" / {total:.1f} s" if total else "")
+    return _box(f"live rates ({when})", f"<table>{head}{rows}</table>")
+
+
+def _live_text(sampler: Any, elapsed: float) -> str:
+    last: dict[int, Any] = {}
+    for s in sampler.samples:
+        last[s.port] = s
+    return f"{elapsed:5.1f}s " + "  ".join(f"port {s.port}: rx {_si(s.rx_pps)}pps tx {_si(s.tx_pps)}pps"
+                                          for s in last.values())
+
+
+def live_rates(source: Any, seconds: float, interval: float = 0.5, *, sampler: Any = None) -> Any:
+    """Show rates of a Forwarder (or ports) for ``seconds``, updated in place every interval
+    (IPython display when available, one text line per interval otherwise). Returns the
+    Sampler that recorded them (stopped), for plots and exports."""
+    from .stats import Sampler
+    own = sampler is None
+    sampler = sampler or Sampler(source, interval)
+    try:
+        from IPython.display import display
+        from .progress import in_notebook
+        rich = in_notebook()
+    except ImportError:
+        rich = False
+    handle = None
+    t0 = time.monotonic()
+    sampler.start()
+    try:
+        while True:
+            elapsed = time.monotonic() - t0
+            if rich:
+                data = {"text/html": _live_html(sampler, elapsed, seconds),
+                        "text/plain": _live_text(sampler, elapsed)}
+                if handle is None:
+                    handle = display(data, raw=True, display_id=True)
+                else:
+                    handle.update(data, raw=True)
+            else:
+                print(_live_text(sampler, elapsed), flush=True)
+            if elapsed >= seconds:
+                break
+            time.sleep(min(interval, max(seconds - elapsed, 0.01)))
+    finally:
+        if own:
+            sampler.stop()
+    return sampler

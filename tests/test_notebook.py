@@ -1,0 +1,114 @@
+"""HTML views (what Jupyter shows for a cell's last value), charts and the live view, in-process;
+tests/test_notebooks.py executes the sample notebooks in real kernels."""
+import html.parser
+
+import pytest
+
+import pydpdk
+from pydpdk import notebook, stats
+from pydpdk.forward import Forwarder
+
+from conftest import drain, make_frame
+
+
+class _Check(html.parser.HTMLParser):
+    """Well-formedness: every opened table/div/details/svg element is closed."""
+
+    TAGS = {"table", "tr", "td", "th", "div", "details", "summary", "svg", "b", "p", "span"}
+
+    def __init__(self):
+        super().__init__()
+        self.stack, self.text = [], []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.TAGS:
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag):
+        if tag in self.TAGS:
+            assert self.stack and self.stack.pop() == tag, f"</{tag}> closes the wrong element"
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def parsed(h):
+    c = _Check()
+    c.feed(h)
+    c.close()
+    assert c.stack == [], f"unclosed: {c.stack}"
+    return " ".join(c.text)
+
+
+def test_eal_html(eal):
+    text = parsed(eal._repr_html_())
+    assert eal.version in text and "net_ring0" in text and "lcores" in text
+    assert eal.config.effective_file_prefix in text
+
+
+def test_port_html_shows_link_stats_queues_xstats(ring_pair, pool):
+    p0, _ = ring_pair
+    p0.reset_stats()
+    p0.tx_burst(pool.burst([make_frame(i) for i in range(7)]))
+    drain(p0)
+    h = p0._repr_html_()
+    text = parsed(h)
+    assert "Port %d (net_ring0)" % p0.id in text and "Link Up" in text and "net_ring" in text
+    assert "rx_good_packets" in text and "per queue" in text
+    assert "<td>7</td>" in h                       # TX packets (and RX: the ring loops back)
+
+
+def test_mempool_html(pool):
+    text = parsed(pool._repr_html_())
+    assert "test_pool" in text and "8,191 mbufs" in text and "in use" in text
+
+
+def test_closed_objects_render(eal, pool):
+    ring = pydpdk.Ring.create("nbq", 64)
+    port = pydpdk.Port.from_rings("nbq", [ring], [ring])
+    port.close()
+    assert "closed" in parsed(port._repr_html_())
+    ring.close()
+
+
+@pytest.mark.skipif(len(pydpdk.eal._PROCESS_CPUS) < 2, reason="needs two CPUs")
+def test_forwarder_stats_sampler_and_live_views(ring_pair, capsys):
+    p0, p1 = ring_pair
+    fwd = Forwarder([p0, p1], "io")
+    try:
+        fwd.start(tx_first=True)
+        running = parsed(fwd._repr_html_())
+        assert "running" in running and "RX pps" in running
+        s = notebook.live_rates(fwd, seconds=0.4, interval=0.1)     # not in a kernel: text lines
+        lines = capsys.readouterr().out.strip().splitlines()
+        assert len(lines) >= 3 and "port %d: rx" % p0.id in lines[-1]
+        final = fwd.stop()
+        text = parsed(final._repr_html_())
+        assert "io forwarding" in text and f"{final.rx_packets:,}" in text and "streams" in text
+        assert "stopped" in parsed(fwd._repr_html_())
+        sh = s._repr_html_()
+        assert "<svg" in sh and "rx_pps" in parsed(sh) and len(s.samples) >= 2 * 3
+        plot = notebook.plot_rates(s)
+        if notebook.have_matplotlib():
+            assert plot.get_xlabel() == "seconds"
+        else:
+            assert "matplotlib is not installed" in plot._repr_html_() and "<svg" in plot._repr_html_()
+            assert "rx_pps:" in repr(plot)
+    finally:
+        fwd.close()
+        drain(p0, p1)
+
+
+def test_sparkline_svg_scales_values():
+    svg = notebook.sparkline_svg([0, 5, 10], width=100, height=21)
+    assert "points='0.0,20.0 50.0,10.5 100.0,1.0'" in svg
+    assert notebook.sparkline_svg([]).startswith("<svg")
+
+
+def test_port_stats_and_xstats_tables(ring_pair):
+    p0, _ = ring_pair
+    assert p0.stats()._repr_html_() == notebook.port_stats_html(p0.stats())
+    text = parsed(notebook.port_stats_html(p0.stats()) + notebook.xstats_html(p0.xstats(), nonzero=True))
+    assert "RX" in text and "TX" in text and "queue" in text
+    recs = stats.xstat_records(p0)
+    assert len(recs) == len(p0.xstats())
