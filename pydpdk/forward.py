@@ -152,8 +152,8 @@ def _paired(ports: Sequence[Port]) -> dict[int, Port]:
 class Forwarder(Resource):
     """Forwarding engines over ports' queues, running on worker lcores.
 
-    ``count_bytes``: keep rx_bytes/tx_bytes; None (default) counts them in every mode but io,
-    whose engine otherwise never reads an mbuf (like dpdk-testpmd's io; bytes stay 0 there).
+    ``count_bytes``: keep rx_bytes/tx_bytes (default). None: in every mode but io, whose engine
+    then never reads an mbuf, like dpdk-testpmd's io (~20 % faster on ring ports; io bytes stay 0).
     """
 
     _rank = 0
@@ -164,7 +164,7 @@ class Forwarder(Resource):
                  topology: str = "paired", eth_peers: dict[int, Any] | None = None,
                  txpkts: int | Sequence[int] = 64, tx_template: bytes | None = None,
                  nb_flows: int = 1024, tx_pool: Mempool | None = None, txretry: int = 0,
-                 count_bytes: bool | None = None, set_macs: bool = True):
+                 count_bytes: bool | None = True, set_macs: bool = True):
         eal = _eal.require()
         ctx = "Forwarder"
         ports = list(ports)
@@ -269,7 +269,7 @@ class Forwarder(Resource):
             raise invalid("mode", mode, f"one of {', '.join(MODES)}", "Forwarder")
         self._fwd.cfg.mode = MODES[mode]
         # Byte counters cost io (and only io) a read of every mbuf, which dpdk-testpmd's io
-        # engine does not do either: by default io counts packets only.
+        # engine does not do: count_bytes=None skips them there.
         cb = self._count_bytes
         self._fwd.cfg.count_bytes = int(mode != "io" if cb is None else bool(cb))
 

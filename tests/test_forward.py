@@ -209,8 +209,8 @@ def test_forwarder_bad_input(ring_pair, kwargs, words):
         assert w in str(info.value)
 
 
-def test_io_counts_packets_only_by_default(ring_pair):
-    """io reads no mbuf (like testpmd's io): bytes stay 0 unless count_bytes=True."""
+def test_io_count_bytes_none_reads_no_mbuf(ring_pair):
+    """count_bytes=None: io counts packets only (like testpmd's io); the default counts bytes."""
     p0, p1 = ring_pair
     for count, expect_bytes in ((None, False), (True, True)):
         with Forwarder([p0, p1], "io", count_bytes=count) as fwd:
