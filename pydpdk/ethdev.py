@@ -24,6 +24,9 @@ from .errors import PortError, ResourceClosedError, check, invalid
 from .mbuf import Mbuf, MbufBurst
 from .mempool import Mempool
 
+_rx_burst = lib.rte_eth_rx_burst              # bound once: the burst methods run per burst
+_tx_compact = lib.pydpdk_tx_burst_compact
+
 __all__ = ["Port", "ports", "DevInfo", "DescLimits", "Link", "PortStats", "RX_OFFLOADS",
            "TX_OFFLOADS", "RSS_HASH_FUNCTIONS", "parse_mac", "format_mac"]
 
@@ -791,11 +794,11 @@ class Port(Resource):
             into = MbufBurst(max_pkts)
         elif into._n:
             raise invalid("into", into, "an empty burst (free or send what it holds first)", "Port.rx_burst")
-        else:
-            max_pkts = min(max_pkts, into._cap)
+        elif max_pkts > into._cap:
+            max_pkts = into._cap
         if not self._started:
             raise invalid("port", self._describe(), "a started port", "Port.rx_burst")
-        into._n = lib.rte_eth_rx_burst(self._id, queue, into._arr, max_pkts)
+        into._n = _rx_burst(self._id, queue, into._arr, max_pkts)
         into._gen += 1
         return into
 
@@ -811,7 +814,7 @@ class Port(Resource):
         if pkts.__class__ is MbufBurst:
             if not _eal._live:
                 raise ResourceClosedError("the EAL was cleaned up")
-            sent = lib.pydpdk_tx_burst_compact(self._id, queue, pkts._arr, pkts._n)
+            sent = _tx_compact(self._id, queue, pkts._arr, pkts._n)
             pkts._n -= sent
             pkts._gen += 1
             return sent

@@ -150,7 +150,11 @@ def _paired(ports: Sequence[Port]) -> dict[int, Port]:
 
 
 class Forwarder(Resource):
-    """Forwarding engines over ports' queues, running on worker lcores."""
+    """Forwarding engines over ports' queues, running on worker lcores.
+
+    ``count_bytes``: keep rx_bytes/tx_bytes (default). None: in every mode but io, whose engine
+    then never reads an mbuf, like dpdk-testpmd's io (~20 % faster on ring ports; io bytes stay 0).
+    """
 
     _rank = 0
 
@@ -160,7 +164,7 @@ class Forwarder(Resource):
                  topology: str = "paired", eth_peers: dict[int, Any] | None = None,
                  txpkts: int | Sequence[int] = 64, tx_template: bytes | None = None,
                  nb_flows: int = 1024, tx_pool: Mempool | None = None, txretry: int = 0,
-                 count_bytes: bool = True, set_macs: bool = True):
+                 count_bytes: bool | None = True, set_macs: bool = True):
         eal = _eal.require()
         ctx = "Forwarder"
         ports = list(ports)
@@ -172,11 +176,11 @@ class Forwarder(Resource):
         self._fwd, self._fwd_mem = _aligned("struct pydpdk_fwd")
         cfg = self._fwd.cfg
         lib.pydpdk_fwd_init_config(ffi.addressof(cfg))
+        self._count_bytes = count_bytes
         self._set_mode(mode)
         if not isinstance(burst, int) or not 1 <= burst <= lib.PYDPDK_FWD_MAX_BURST:
             raise invalid("burst", burst, f"1 to {lib.PYDPDK_FWD_MAX_BURST} packets", ctx)
         cfg.burst = burst
-        cfg.count_bytes = int(count_bytes)
         if not isinstance(txretry, int) or txretry < 0:
             raise invalid("txretry", txretry, "a number of retries >= 0", ctx)
         cfg.txretry = txretry
@@ -264,6 +268,10 @@ class Forwarder(Resource):
         if mode not in MODES:
             raise invalid("mode", mode, f"one of {', '.join(MODES)}", "Forwarder")
         self._fwd.cfg.mode = MODES[mode]
+        # Byte counters cost io (and only io) a read of every mbuf, which dpdk-testpmd's io
+        # engine does not do: count_bytes=None skips them there.
+        cb = self._count_bytes
+        self._fwd.cfg.count_bytes = int(mode != "io" if cb is None else bool(cb))
 
     def _set_txpkts(self, txpkts: int | Sequence[int]) -> None:
         cfg = self._fwd.cfg

@@ -366,15 +366,27 @@ class MbufBurst:
         """Sum of pkt_len over the burst."""
         return lib.pydpdk_mbufs_bytes(self._arr, self._n) if self._n else 0
 
-    def headers(self, snap: int = 64) -> Any:
+    def headers(self, snap: int = 64, out: Any = None) -> Any:
         """The first ``snap`` bytes of every packet as a (len, snap) uint8 numpy array (zero-padded),
-        filled by one C call: inspect every packet without a Python loop. Needs numpy."""
+        filled by one C call: inspect every packet without a Python loop. Needs numpy.
+        ``out``: a C-contiguous uint8 array of at least (len, snap) to fill instead of a new one
+        (its first len rows are returned)."""
         import numpy as np
         if not 1 <= snap <= 65535:
             raise invalid("snap", snap, "1 to 65535 bytes", "MbufBurst.headers")
-        out = np.zeros((self._n, snap), dtype=np.uint8)
-        if self._n:
-            lib.pydpdk_headers_view(self._arr, self._n, ffi.from_buffer(out), snap)
+        n = self._n
+        if out is None:
+            out = np.empty((n, snap), dtype=np.uint8)    # C writes (or zero-pads) every byte
+        else:
+            if not isinstance(out, np.ndarray) or out.dtype != np.uint8 or out.ndim != 2 or \
+                    out.shape[1] != snap or out.shape[0] < n or not out.flags.c_contiguous or \
+                    not out.flags.writeable:
+                raise invalid("out", getattr(out, "shape", type(out).__name__),
+                              f"a writable C-contiguous uint8 array of shape (>= {n}, {snap})",
+                              "MbufBurst.headers")
+            out = out[:n]
+        if n:
+            lib.pydpdk_headers_view(self._arr, n, ffi.from_buffer(out), snap)
         return out
 
     def __repr__(self) -> str:

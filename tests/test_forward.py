@@ -207,3 +207,16 @@ def test_forwarder_bad_input(ring_pair, kwargs, words):
         Forwarder(list(ring_pair), **kwargs)
     for w in words:
         assert w in str(info.value)
+
+
+def test_io_count_bytes_none_reads_no_mbuf(ring_pair):
+    """count_bytes=None: io counts packets only (like testpmd's io); the default counts bytes."""
+    p0, p1 = ring_pair
+    for count, expect_bytes in ((None, False), (True, True)):
+        with Forwarder([p0, p1], "io", count_bytes=count) as fwd:
+            final = fwd.run(0.1, tx_first=True)
+        drain(p0, p1)
+        assert final.rx_packets > 0
+        assert (sum(p.rx_bytes for p in final.ports) > 0) is expect_bytes
+        if expect_bytes:
+            assert sum(p.rx_bytes for p in final.ports) == 64 * final.rx_packets

@@ -129,3 +129,18 @@ def test_burst_bulk_views(pool):
             assert hdr.shape == (32, 42)
             assert (hdr[:, 12] == 0x08).all() and (hdr[:, 23] == 17).all()  # IPv4, UDP
             assert np.array_equal(hdr[5], np.frombuffer(frames[5][:42], dtype=np.uint8))
+
+
+def test_headers_into_reused_array_zero_pads(pool):
+    np = pytest.importorskip("numpy")
+    frames = [make_frame(i, 60) for i in range(8)] + [b"\x01" * 20]     # a runt: padded
+    out = np.full((16, 64), 0xEE, dtype=np.uint8)                        # stale bytes
+    with pool.burst(frames) as b:
+        hdr = b.headers(64, out=out)
+        assert hdr.shape == (9, 64) and np.shares_memory(hdr, out)
+        assert np.array_equal(hdr[3, :60], np.frombuffer(frames[3], dtype=np.uint8))
+        assert not hdr[3, 60:].any() and not hdr[8, 20:].any() and (hdr[8, :20] == 1).all()
+        for bad in (np.zeros((4, 64), np.uint8), np.zeros((16, 32), np.uint8),
+                    np.zeros((16, 64), np.int16), b"x" * 1024):
+            with pytest.raises(pydpdk.InvalidArgumentError, match="out"):
+                b.headers(64, out=bad)

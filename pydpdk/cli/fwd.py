@@ -157,7 +157,8 @@ class Session:
         o = self.opts
         return Forwarder(self.ports, mode, burst=o.burst, nb_cores=o.nb_cores, topology=o.port_topology,
                          eth_peers=self.peers, txpkts=[int(x) for x in o.txpkts.split(",")],
-                         nb_flows=o.nb_flows, tx_pool=self.pool, txretry=o.txretry)
+                         nb_flows=o.nb_flows, tx_pool=self.pool, txretry=o.txretry,
+                         count_bytes=None)   # like testpmd: io reads no mbuf (forward stats: packets)
 
     def print(self, text: str = "") -> None:
         print(text, file=self.out, flush=True)

@@ -1,0 +1,38 @@
+"""bench/run.py --quick: every row runs on both sides (pydpdk and dpdk-testpmd) and reports a
+positive rate. Smoke test only: timings and ratios are never asserted (shared CI machines)."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT, unpin
+
+RUN = os.path.join(ROOT, "bench", "run.py")
+ROWS = ["io", "macswap", "txonly", "rxonly", "pyloop", "pyloop256", "numpy", "numpy32", "pcap"]
+
+
+def test_bench_quick_every_row(tmp_path):
+    if not os.path.exists("/usr/bin/dpdk-testpmd"):
+        pytest.skip("dpdk-testpmd is not installed (apt install dpdk)")
+    pytest.importorskip("numpy")
+    out = tmp_path / "bench.json"
+    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.run([sys.executable, RUN, "--quick", "--json", str(out)], capture_output=True,
+                          text=True, timeout=300, env=env, cwd=ROOT, preexec_fn=unpin)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    lines = {ln.split()[0]: ln.split() for ln in proc.stdout.splitlines()[3:] if ln.strip()}
+    assert sorted(lines) == sorted(ROWS), proc.stdout
+    for row, cols in lines.items():
+        py_med, tp_med = float(cols[2]), float(cols[4])
+        assert py_med > 0 and tp_med > 0, f"{row}: {cols}"
+    data = json.loads(out.read_text())
+    assert sorted(data["rows"]) == sorted(ROWS)
+    for row, r in data["rows"].items():
+        assert r["pydpdk"]["runs"] and all(v > 0 for v in r["pydpdk"]["runs"]), row
+        assert r["testpmd"]["runs"] and all(v > 0 for v in r["testpmd"]["runs"]), row
+    numpy = data["rows"]["numpy"]["details"]["pydpdk"]
+    assert all(x["ipv4_seen"] > 0 for x in numpy)          # the headers were really read
+    pcap = data["rows"]["pcap"]["details"]
+    assert all(x["packets"] >= data["pcap_packets"] for side in pcap.values() for x in side)
