@@ -24,7 +24,7 @@ from .errors import PortError, ResourceClosedError, check, invalid
 from .mbuf import Mbuf, MbufBurst
 from .mempool import Mempool
 
-__all__ = ["Port", "ports", "DevInfo", "DescLimits", "Link", "PortStats", "RX_OFFLOADS",
+__all__ = ["Port", "ports", "DevInfo", "DescLimits", "Link", "PortStats", "PortCounters", "RX_OFFLOADS",
            "TX_OFFLOADS", "RSS_HASH_FUNCTIONS", "parse_mac", "format_mac"]
 
 
@@ -167,8 +167,8 @@ class Link:
 
 
 @dataclass(frozen=True)
-class PortStats:
-    """rte_eth_stats as plain data (per-queue lists cover the configured queues)."""
+class PortCounters:
+    """rte_eth_stats' port-wide counters (PortStats and pydpdk.stats.PortRecord have them)."""
 
     ipackets: int
     opackets: int
@@ -178,6 +178,12 @@ class PortStats:
     ierrors: int
     oerrors: int
     rx_nombuf: int
+
+
+@dataclass(frozen=True)
+class PortStats(PortCounters):
+    """rte_eth_stats as plain data (per-queue lists cover the configured queues)."""
+
     q_ipackets: list[int] = field(default_factory=list)
     q_opackets: list[int] = field(default_factory=list)
     q_ibytes: list[int] = field(default_factory=list)
