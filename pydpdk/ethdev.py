@@ -27,7 +27,7 @@ from .mempool import Mempool
 _rx_burst = lib.rte_eth_rx_burst              # bound once: the burst methods run per burst
 _tx_compact = lib.pydpdk_tx_burst_compact
 
-__all__ = ["Port", "ports", "DevInfo", "DescLimits", "Link", "PortStats", "RX_OFFLOADS",
+__all__ = ["Port", "ports", "DevInfo", "DescLimits", "Link", "PortStats", "PortCounters", "RX_OFFLOADS",
            "TX_OFFLOADS", "RSS_HASH_FUNCTIONS", "parse_mac", "format_mac"]
 
 
@@ -170,8 +170,8 @@ class Link:
 
 
 @dataclass(frozen=True)
-class PortStats:
-    """rte_eth_stats as plain data (per-queue lists cover the configured queues)."""
+class PortCounters:
+    """rte_eth_stats' port-wide counters (PortStats and pydpdk.stats.PortRecord have them)."""
 
     ipackets: int
     opackets: int
@@ -181,6 +181,12 @@ class PortStats:
     ierrors: int
     oerrors: int
     rx_nombuf: int
+
+
+@dataclass(frozen=True)
+class PortStats(PortCounters):
+    """rte_eth_stats as plain data (per-queue lists cover the configured queues)."""
+
     q_ipackets: list[int] = field(default_factory=list)
     q_opackets: list[int] = field(default_factory=list)
     q_ibytes: list[int] = field(default_factory=list)

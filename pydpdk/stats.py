@@ -20,6 +20,7 @@ from dataclasses import asdict, astuple, dataclass, fields
 from typing import Any, Sequence
 
 from ._resource import Resource
+from .ethdev import Port, PortCounters
 from .errors import invalid
 
 __all__ = ["PortRecord", "QueueRecord", "XstatRecord", "RateSample", "port_records",
@@ -27,20 +28,18 @@ __all__ = ["PortRecord", "QueueRecord", "XstatRecord", "RateSample", "port_recor
 
 
 @dataclass(frozen=True)
-class PortRecord:
-    """One port's basic counters (rte_eth_stats) at time ``t`` (time.time())."""
-
+class _PortAt:
     t: float
     port: int
     name: str
-    ipackets: int
-    opackets: int
-    ibytes: int
-    obytes: int
-    imissed: int
-    ierrors: int
-    oerrors: int
-    rx_nombuf: int
+
+
+@dataclass(frozen=True)
+class PortRecord(PortCounters, _PortAt):
+    """One port's basic counters (rte_eth_stats) at time ``t`` (time.time()).
+
+    Fields: t, port, name, then PortCounters' (a dataclass takes its bases' fields in reverse MRO
+    order, so _PortAt's come first)."""
 
 
 @dataclass(frozen=True)
@@ -89,7 +88,6 @@ class RateSample:
 
 
 def _ports(ports: Any) -> list[Any]:
-    from .ethdev import Port
     if isinstance(ports, Port):
         return [ports]
     ports = list(ports)
@@ -104,8 +102,7 @@ def port_records(ports: Any) -> list[PortRecord]:
     out = []
     for p in _ports(ports):
         s = p.stats()
-        out.append(PortRecord(now, p.id, p.name, s.ipackets, s.opackets, s.ibytes, s.obytes,
-                              s.imissed, s.ierrors, s.oerrors, s.rx_nombuf))
+        out.append(PortRecord(now, p.id, p.name, *(getattr(s, f.name) for f in fields(PortCounters))))
     return out
 
 

@@ -33,6 +33,15 @@ def _roundtrip(port, pool, nq=2, n=64):
         assert got == frames, f"queue {q}: {len(got)} of {n} frames came back intact"
 
 
+def _echo_through(port, pool, tp):
+    """Link up, warm-up probes, both queues' round trip; testpmd received and sent exactly those frames."""
+    assert port.wait_link_up(timeout=10).up
+    probes = warm_up(port, pool)
+    _roundtrip(port, pool)
+    stats = tp.forward_stats()
+    assert stats["rx"] == stats["tx"] == 128 + probes
+
+
 def _wait_socket(path, tp, timeout=20):
     deadline = time.monotonic() + timeout
     while not os.path.exists(path):
@@ -54,11 +63,7 @@ def test_pydpdk_virtio_user_with_testpmd_vhost(eal, pool, sockdir):
         [port] = vdev.attach(spec)
         try:
             port.setup(pool, 2, 2, nb_rxd=256, nb_txd=256)
-            assert port.wait_link_up(timeout=10).up
-            probes = warm_up(port, pool)
-            _roundtrip(port, pool)
-            stats = tp.forward_stats()
-            assert stats["rx"] == stats["tx"] == 128 + probes
+            _echo_through(port, pool, tp)
         finally:
             vdev.detach(port)
 
@@ -73,11 +78,7 @@ def test_pydpdk_vhost_with_testpmd_virtio_user(eal, pool, sockdir):
         with Testpmd([peer], ["--rxq=2", "--txq=2", "--port-topology=loop", "--forward-mode=io"]) as tp:
             tp.ready()
             tp.cmd("start", r"io packet forwarding")
-            assert port.wait_link_up(timeout=10).up
-            probes = warm_up(port, pool)
-            _roundtrip(port, pool)
-            stats = tp.forward_stats()
-            assert stats["rx"] == stats["tx"] == 128 + probes
+            _echo_through(port, pool, tp)
     finally:
         vdev.detach(port)
 

@@ -2,4 +2,5 @@
 
 - :mod:`pydpdk.testing.niclab`: QEMU guests with emulated NICs, pydpdk running inside (host side).
 - :mod:`pydpdk.testing.nicpair`: two cabled ports checked with pydpdk (guest or real hardware).
+- :mod:`pydpdk.testing.guestcheck`: named, recorded checks for guest payloads.
 """

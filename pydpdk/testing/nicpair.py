@@ -88,57 +88,38 @@ def write_result(obj: Any, name: str = "result.json") -> str:
     return path
 
 
-# -- sysfs -----------------------------------------------------------------------------------
-def _write(path: str, value: str) -> None:
-    with open(path, "w") as f:
-        f.write(value)
-
-
-def _read(path: str) -> str:
-    with open(path) as f:
-        return f.read().strip()
-
-
+# -- sysfs (through pydpdk.host) ----------------------------------------------------------------
 def pci_ids(pci: str) -> str:
     """'vendor:device' in lspci's form, e.g. '8086:100e'."""
-    d = os.path.join(SYSFS_PCI, pci)
-    return f"{_read(d + '/vendor')[2:]}:{_read(d + '/device')[2:]}"
+    from pydpdk.host import get_device
+    return get_device(pci).vendor_device
 
 
 def find_pci(ids: str) -> list[str]:
     """PCI addresses with these 'vendor:device' ids (lspci -d), in address order."""
-    return sorted(os.path.basename(d) for d in glob.glob(os.path.join(SYSFS_PCI, "*"))
-                  if pci_ids(os.path.basename(d)) == ids)
+    from pydpdk.host import list_devices
+    return [d.address for d in list_devices(network_only=False) if d.vendor_device == ids]
 
 
 def driver_of(pci: str) -> str | None:
-    link = os.path.join(SYSFS_PCI, pci, "driver")
-    return os.path.basename(os.readlink(link)) if os.path.islink(link) else None
-
-
-def modprobe(module: str) -> None:
-    if not os.path.isdir(f"/sys/module/{module.replace('-', '_')}"):
-        subprocess.run(["modprobe", module], check=True)
+    from pydpdk.host import get_device
+    return get_device(pci).driver
 
 
 def bind(addrs: Sequence[str], driver: str = "uio_pci_generic") -> dict[str, str | None]:
-    """Bind each device to driver through driver_override (no new_id side effects)."""
-    modprobe(driver)
-    for pci in addrs:
-        d = os.path.join(SYSFS_PCI, pci)
-        if driver_of(pci) == driver:
-            continue
-        _write(d + "/driver_override", driver)
-        if driver_of(pci):
-            _write(d + "/driver/unbind", pci)
-        _write("/sys/bus/pci/drivers_probe", pci)
-    return {pci: driver_of(pci) for pci in addrs}
+    """Load driver's module and bind each device to it with :func:`pydpdk.host.bind` (driver_override;
+    refuses a device whose interface carries routes: the lab's NICs have none)."""
+    from pydpdk import host
+    from pydpdk.host.bind import ensure_driver
+    ensure_driver(driver)
+    return {pci: host.bind(pci, driver).driver for pci in addrs}
 
 
 def create_vfs(pf: str, macs: Sequence[str], *, pf_driver: str = "igb",
                vf_driver: str = "uio_pci_generic", settle_s: float = 10.0) -> list[str]:
     """The kernel PF driver creates len(macs) SR-IOV VFs on pf, gives them these MACs with
     spoofchk off, and the VFs go to vf_driver. Returns the VFs' PCI addresses."""
+    from pydpdk.host import sriov
     d = os.path.join(SYSFS_PCI, pf)
     bind([pf], pf_driver)
     deadline = time.monotonic() + settle_s
@@ -147,18 +128,11 @@ def create_vfs(pf: str, macs: Sequence[str], *, pf_driver: str = "igb",
     ifaces = os.listdir(d + "/net")
     if not ifaces:
         raise RuntimeError(f"{pf}: {pf_driver} made no network interface")
-    iface = ifaces[0]
-    subprocess.run(["ip", "link", "set", iface, "up"], check=True)
-    _write(d + "/sriov_drivers_autoprobe", "0")
-    if int(_read(d + "/sriov_numvfs")) != len(macs):
-        if int(_read(d + "/sriov_numvfs")):
-            _write(d + "/sriov_numvfs", "0")
-        _write(d + "/sriov_numvfs", str(len(macs)))
-    vfs = []
+    subprocess.run(["ip", "link", "set", ifaces[0], "up"], check=True)
+    vfs = [vf.address for vf in sriov.set_num_vfs(pf, len(macs), autoprobe=False)]
     for i, mac in enumerate(macs):
-        subprocess.run(["ip", "link", "set", iface, "vf", str(i), "mac", mac], check=True)
-        subprocess.run(["ip", "link", "set", iface, "vf", str(i), "spoofchk", "off"], check=True)
-        vfs.append(os.path.basename(os.readlink(f"{d}/virtfn{i}")))
+        sriov.set_vf_mac(pf, i, mac)
+        sriov.set_vf_spoofchk(pf, i, False)
     bind(vfs, vf_driver)
     return vfs
 

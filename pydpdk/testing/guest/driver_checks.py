@@ -15,30 +15,20 @@ import json
 import os
 import sys
 import time
-import traceback
 import warnings
+
+from pydpdk.testing.guestcheck import expect, run_check
 
 E1000, VMXNET3, VIRTIO, IGB_PF = "8086:100e", "15ad:07b0", "1af4:1041", "8086:10c9"
 checks: dict[str, dict] = {}
 
 
 def check(name: str):
+    """Decorator: run fn now and record it (pydpdk.testing.guestcheck), with its seconds as "s"."""
     def run(fn):
-        t = time.monotonic()
-        try:
-            checks[name] = {"ok": True, "detail": fn()}
-        except Exception as exc:  # noqa: BLE001 - report and go on
-            checks[name] = {"ok": False, "detail": f"{type(exc).__name__}: {exc}",
-                            "traceback": traceback.format_exc()[-2000:]}
-        checks[name]["s"] = round(time.monotonic() - t, 3)
-        print(f"[{'ok' if checks[name]['ok'] else 'FAIL'}] {name}: {checks[name]['detail']}", flush=True)
+        checks[name]["s"] = run_check(checks, name, fn)
         return fn
     return run
-
-
-def expect(cond: bool, what: str) -> None:
-    if not cond:
-        raise AssertionError(what)
 
 
 def frame(size: int, src: bytes, dst: bytes, i: int) -> bytes:
@@ -63,6 +53,28 @@ def udp_frame(src: bytes, dst: bytes, i: int, good_ip_cksum: bool) -> bytes:
     c = _csum(bytes(ip))
     ip[10:12] = (c if good_ip_cksum else c ^ 0x5A5A).to_bytes(2, "big")
     return dst + src + b"\x08\x00" + bytes(ip) + udp + payload
+
+
+def send_all(port, burst) -> int:
+    """tx_burst until the burst is empty (at most 100 calls); the packets sent."""
+    sent = 0
+    for _ in range(100):
+        sent += port.tx_burst(burst)
+        if not len(burst):
+            break
+    return sent
+
+
+def receive(port, want: int, what, timeout: float = 5.0) -> list:
+    """Poll queue 0 until want packets came (or timeout); what(mbuf) for each, in arrival order."""
+    got: list = []
+    deadline = time.monotonic() + timeout
+    while len(got) < want and time.monotonic() < deadline:
+        r = port.rx_burst(0, 32)
+        got.extend(what(m) for m in r)
+        r.free()
+        time.sleep(0.01)
+    return got
 
 
 def main(argv: list[str]) -> int:
@@ -192,23 +204,11 @@ def main(argv: list[str]) -> int:
         res = {}
         for size in (64, 1000, 1200, 1514):
             burst = pool.burst([frame(size, src, dst, i) for i in range(8)])
-            sent = 0
-            for _ in range(100):
-                sent += a.tx_burst(burst)
-                if not len(burst):
-                    break
-            got_pkts, segs, intact = 0, set(), 0
-            deadline = time.monotonic() + 5
-            while got_pkts < sent and time.monotonic() < deadline:
-                r = b.rx_burst(0, 32)
-                for m in r:
-                    got_pkts += 1
-                    segs.add(m.nb_segs)
-                    intact += m.pkt_len == size or m.pkt_len == size + 4
-                r.free()
-                time.sleep(0.01)
+            sent = send_all(a, burst)
+            got = receive(b, sent, lambda m: (m.nb_segs, m.pkt_len))
             burst.free()
-            res[size] = {"sent": sent, "received": got_pkts, "nb_segs": sorted(segs), "intact": intact}
+            res[size] = {"sent": sent, "received": len(got), "nb_segs": sorted({segs for segs, _ in got}),
+                         "intact": sum(n == size or n == size + 4 for _, n in got)}
         st = b.stats()
         res["rx_errors"] = {"ierrors": st.ierrors, "imissed": st.imissed, "rx_nombuf": st.rx_nombuf}
         expect(res[64]["received"] == res[64]["sent"] == 8, f"64-byte frames lost: {res[64]}")
@@ -257,23 +257,15 @@ def main(argv: list[str]) -> int:
         flags = {}
         for good in (True, False):
             burst = pool.burst([udp_frame(src, dst, i, good) for i in range(8)])
-            sent = 0
-            for _ in range(100):
-                sent += a.tx_burst(burst)
-                if not len(burst):
-                    break
+            sent = send_all(a, burst)
             burst.free()
+            keys = receive(b, sent, lambda m: ",".join(sorted(x for x in m.ol_flag_names() if "CKSUM" in x))
+                           or "(no checksum flag)")
             seen: dict[str, int] = {}
-            n, deadline = 0, time.monotonic() + 5
-            while n < sent and time.monotonic() < deadline:
-                r = b.rx_burst(0, 32)
-                for m in r:
-                    n += 1
-                    key = ",".join(sorted(x for x in m.ol_flag_names() if "CKSUM" in x)) or "(no checksum flag)"
-                    seen[key] = seen.get(key, 0) + 1
-                r.free()
-                time.sleep(0.01)
-            flags["good_ip_cksum" if good else "bad_ip_cksum"] = {"sent": sent, "received": n, "flags": seen}
+            for key in keys:
+                seen[key] = seen.get(key, 0) + 1
+            flags["good_ip_cksum" if good else "bad_ip_cksum"] = {"sent": sent, "received": len(keys),
+                                                                  "flags": seen}
         expect(flags["good_ip_cksum"]["received"] == 8 == flags["bad_ip_cksum"]["received"], f"{flags}")
         bad_flags = flags["bad_ip_cksum"]["flags"]
         flags["qemu_validates_ip_cksum"] = any("IP_CKSUM_BAD" in k for k in bad_flags)

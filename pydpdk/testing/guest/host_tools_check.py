@@ -17,10 +17,10 @@ import os
 import subprocess
 import sys
 import time
-import traceback
 
 from pydpdk.errors import DeviceError, InvalidArgumentError
 from pydpdk.host import bind, devices, hugepages, iommu, restore, sriov, unbind
+from pydpdk.testing.guestcheck import expect, run_check
 
 E1000, IGB_PF, IGB_VF = "8086:100e", "8086:10c9", "8086:10ca"
 checks: dict[str, dict] = {}
@@ -28,24 +28,11 @@ times: dict[str, float] = {}
 
 
 def check(name: str):
-    """Decorator: run fn now, record ok/detail (the return value, or the exception and traceback)."""
+    """Decorator: run fn now and record it (pydpdk.testing.guestcheck), its seconds in times."""
     def run(fn):
-        t = time.monotonic()
-        try:
-            detail = fn()
-            checks[name] = {"ok": True, "detail": detail}
-        except Exception as exc:  # noqa: BLE001 - every failure is reported, the next check still runs
-            checks[name] = {"ok": False, "detail": f"{type(exc).__name__}: {exc}",
-                            "traceback": traceback.format_exc()[-2000:]}
-        times[name] = round(time.monotonic() - t, 3)
-        print(f"[{'ok' if checks[name]['ok'] else 'FAIL'}] {name}: {checks[name]['detail']}", flush=True)
+        times[name] = run_check(checks, name, fn)
         return fn
     return run
-
-
-def expect(cond: bool, what: str) -> None:
-    if not cond:
-        raise AssertionError(what)
 
 
 def raises(exc_type, fn, *args, **kw):
