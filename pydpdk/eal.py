@@ -15,6 +15,7 @@ import dataclasses
 import glob
 import os
 import re
+import shutil
 import threading
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
@@ -485,8 +486,9 @@ def cleanup() -> None:
         if _live is None:
             return
         prefix = _live.file_prefix
-        if is_secondary():      # the hugepage files belong to the primary
+        if is_secondary():      # the hugepage files and the runtime directory belong to the primary
             prefix = None
+        rundir = _live.runtime_dir if prefix else None
         _resource.close_all("closed (the EAL was cleaned up)")
         lib.rte_eal_cleanup()
         _resource.invalidate_all("unusable: the EAL was cleaned up")
@@ -497,6 +499,8 @@ def cleanup() -> None:
                     os.unlink(path)
                 except OSError:
                     pass
+            if rundir and os.path.basename(rundir) == prefix:   # config, sockets: nobody reads them now
+                shutil.rmtree(rundir, ignore_errors=True)
 
 
 def _atexit_cleanup() -> None:

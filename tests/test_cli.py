@@ -24,6 +24,15 @@ def prefix() -> list[str]:
     return ["--file-prefix", f"pydpdk-cli-{uuid.uuid4().hex[:8]}"]
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _remove_testpmd_runtime_dirs():
+    """pydpdk removes its EAL runtime directory on cleanup; dpdk-testpmd leaves its own behind."""
+    yield
+    import glob
+    for d in glob.glob("/var/run/dpdk/pydpdk-cli-*"):
+        shutil.rmtree(d, ignore_errors=True)
+
+
 def fwd(*args: str, stdin: str | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
     """`python -m pydpdk fwd ARGS` in its own process."""
     return subprocess.run([sys.executable, "-m", "pydpdk", "fwd", *args], input=stdin, capture_output=True,
