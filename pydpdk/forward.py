@@ -386,10 +386,13 @@ class Forwarder(Resource):
             missed = (pst.imissed - base.imissed) if pst and base else 0
             nombuf = (pst.rx_nombuf - base.rx_nombuf) if pst and base else 0
             lrx, ltx = self._last.get(p.id, (0, 0))
+            if self._fwd.cfg.count_bytes or not (pst and base):
+                rxb = sum(s.rx_bytes for s in streams if s.rx_port == p.id)
+                txb = sum(s.tx_bytes for s in streams if s.tx_port == p.id)
+            else:           # the engine reads no mbuf (testpmd-like io): the port's own byte counters
+                rxb, txb = pst.ibytes - base.ibytes, pst.obytes - base.obytes
             ports.append(PortForwardStats(
-                p.id, p.name, rx, tx,
-                sum(s.rx_bytes for s in streams if s.rx_port == p.id),
-                sum(s.tx_bytes for s in streams if s.tx_port == p.id),
+                p.id, p.name, rx, tx, rxb, txb,
                 missed + sum(s.other_dropped for s in streams if s.rx_port == p.id),
                 sum(s.fwd_dropped for s in streams if s.tx_port == p.id), nombuf,
                 (rx - lrx) / dt, (tx - ltx) / dt))

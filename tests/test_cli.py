@@ -145,6 +145,7 @@ def test_pcap_file_to_file_like_testpmd(in_pcap, tmp_path, flush):
     assert got == ref
     (port,) = res["ports"]
     assert port["rx_packets"] == port["tx_packets"] == len(got)
+    assert port["rx_bytes"] == port["tx_bytes"] == sum(map(len, got))     # io reads no mbuf: port counters
     assert forward_stats(out)[0] == (len(got), len(got))
     if flush:
         assert got == []
