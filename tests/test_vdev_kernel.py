@@ -151,3 +151,35 @@ def test_kernel_to_kernel_through_pydpdk_af_packet_and_tap(eal, pool):
     assert ping.returncode == 0 and " 0% packet loss" in ping.stdout, ping.stdout + ping.stderr
     assert cli.stdout.strip() == "through pydpdk"[::-1], (cli.returncode, cli.stderr[-500:])
     assert st.rx_packets >= 10 and {p.name for p in st.ports} == {pa.name, pt.name}
+
+
+def test_af_packet_two_queue_pairs(eal, pool, netns):
+    """af_packet with qpairs=2 (the kernel fans flows out over two packet sockets): each TX queue
+    reaches the kernel, the answers come back on the RX queues, and icmpecho on both queues
+    answers the kernel's ping."""
+    n = next(_n)
+    with Veth(netns, PEER_IP + "/24", "02:00:00:00:99:12") as v:
+        spec = vdev.AfPacket(f"net_af_packet_q{n}", iface=v.outer, qpairs=2)
+        assert "qpairs=2" in str(spec)
+        [port] = vdev.attach(spec)
+        try:
+            port.setup(pool, nb_rxq=2, nb_txq=2, promiscuous=True)
+            assert (port.nb_rx_queues, port.nb_tx_queues) == (2, 2)
+            me = port.mac
+            for q in (0, 1):
+                req = Ether(dst="ff:ff:ff:ff:ff:ff", src=me) / ARP(op=1, hwsrc=me, psrc=OUR_IP, pdst=PEER_IP)
+                assert interop.send(port, pool, [req], queue=q) == 1
+                [rep] = interop.receive(port, 1, queue=[0, 1], match=_is(ARP, op=2), decode="scapy", timeout=3)
+                assert rep[ARP].hwsrc == "02:00:00:00:99:12" and rep[ARP].pdst == OUR_IP
+            fwd = Forwarder([port], mode="icmpecho", topology="loop")
+            assert sorted(s[1] for s in fwd.streams) == [0, 1]
+            fwd.start(flush_rx=False)
+            try:
+                p = netns.run("ping", "-c", "3", "-i", "0.2", "-W", "2", OUR_IP, check=False)
+            finally:
+                st = fwd.stop()
+                fwd.close()
+            assert p.returncode == 0 and " 0% packet loss" in p.stdout, p.stdout + p.stderr
+            assert st.tx_packets >= 3      # 3 echo replies (the kernel learnt our MAC from the ARP above)
+        finally:
+            vdev.detach(port)
