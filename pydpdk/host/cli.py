@@ -108,8 +108,8 @@ def _iommu_cmd(a: argparse.Namespace) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="pydpdk host", usage=USAGE, add_help=True)
-    sub = p.add_subparsers(dest="cmd")
+    p = argparse.ArgumentParser(prog="pydpdk host", usage=USAGE.removeprefix("usage: "), add_help=True)
+    sub = p.add_subparsers(dest="cmd", prog="pydpdk host")   # subcommands' usage: their own line
     h = sub.add_parser("hugepages")
     h.add_argument("--reserve", type=int)
     h.add_argument("--size")
