@@ -31,6 +31,17 @@ def _split(argv: Sequence[str]) -> tuple[list[str], list[str]]:
     return argv, []
 
 
+def ordinary_memory_unless_hugepages(cfg, memory_mb: int, say: bool = False):
+    """The commands' fallback: no free hugepages and none asked away -> --no-huge -m memory_mb."""
+    from ..eal import hugepage_status
+    if cfg.no_huge or any(s.free for s in hugepage_status()):
+        return cfg
+    if say:
+        print(f"pydpdk: no free hugepages: running on ordinary memory (--no-huge -m {memory_mb}); "
+              "reserve hugepages for full speed", file=sys.stderr)
+    return cfg.replace(no_huge=True, memory_mb=cfg.memory_mb or memory_mb)
+
+
 def app_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="pydpdk fwd [EAL options] --", add_help=True,
                                  description="dpdk-testpmd's options, with their meanings.")
@@ -86,12 +97,9 @@ class Session:
         if default:       # the guide's §7.1.2: ring ports forward nothing until tx_first primes them
             eal_argv = DEFAULT_EAL + ["--file-prefix", f"pydpdk-fwd-{os.getpid()}"]   # runs never collide
             opts.tx_first = True
-        from ..eal import EalConfig, hugepage_status
+        from ..eal import EalConfig
         cfg = eal_argv if isinstance(eal_argv, EalConfig) else EalConfig.from_argv(eal_argv)
-        if not cfg.no_huge and not any(s.free for s in hugepage_status()):
-            print("pydpdk: no free hugepages: running on ordinary memory (--no-huge -m 512); "
-                  "reserve hugepages for full speed", file=sys.stderr)
-            cfg = cfg.replace(no_huge=True, memory_mb=cfg.memory_mb or 512)
+        cfg = ordinary_memory_unless_hugepages(cfg, 512, say=True)
         self.eal = pydpdk.Eal.init(cfg)
         make_ports = getattr(opts, "make_ports", None)     # pydpdk run: ports made from rings
         if make_ports is not None:
@@ -305,10 +313,8 @@ def _run(session: Session, opts: argparse.Namespace):
 def ports_main(argv: Sequence[str]) -> int:
     import pydpdk
     eal_argv = list(argv) or ["--no-pci", "-l", "0"]
-    from ..eal import EalConfig, hugepage_status
-    cfg = EalConfig.from_argv(eal_argv)
-    if not cfg.no_huge and not any(s.free for s in hugepage_status()):
-        cfg = cfg.replace(no_huge=True, memory_mb=cfg.memory_mb or 256)
+    from ..eal import EalConfig
+    cfg = ordinary_memory_unless_hugepages(EalConfig.from_argv(eal_argv), 256)
     try:
         pydpdk.Eal.init(cfg)
         ports = pydpdk.ports()
