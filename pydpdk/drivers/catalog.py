@@ -10,12 +10,13 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from .._native import PMD_DIR
 from ..errors import invalid
 
 __all__ = ["DriverInfo", "DRIVERS", "lookup", "plugin_path", "PMD_DIR"]
 
-#: where Debian's DPDK 22.11 keeps its plugins
-PMD_DIR = "/usr/lib/x86_64-linux-gnu/dpdk/pmds-23.0"
+# PMD_DIR: the plugin directory of the DPDK this build links (pmds-23.0 for 22.11, pmds-25.0
+# for 24.11, pmds-26.0 for 25.11: DPDK names it after its ABI version), found by build_ffi.py.
 
 
 @dataclass(frozen=True)

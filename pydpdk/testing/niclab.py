@@ -38,7 +38,6 @@ __all__ = ["NicModel", "MODELS", "Step", "StepResult", "LabResult", "LabError", 
 
 GUEST_DIR = str(Path(__file__).resolve().parent / "guest")
 REPO_ROOT = str(Path(__file__).resolve().parents[2])   # what the guest puts on PYTHONPATH
-PMD_DIR = "/usr/lib/x86_64-linux-gnu/dpdk/pmds-23.0"
 INITRD_MODULES = ("virtio_ring", "virtio", "virtio_pci_modern_dev", "virtio_pci_legacy_dev", "virtio_pci",
                   "netfs", "fscache", "9pnet", "9pnet_virtio", "9p", "overlay")
 PYTHON = os.path.realpath(sys.executable)    # the guest runs the interpreter (and packages) of the tests
@@ -115,8 +114,9 @@ def unavailable(models: Sequence[str] = (), qemu: str | None = None) -> str | No
     for tool in ("/usr/lib/klibc/bin/run-init", shutil.which("cpio"), shutil.which("modinfo")):
         if not tool or not os.path.exists(tool):
             return "initramfs tools missing: need klibc-utils, cpio and kmod (run .ci/niclab-install.sh)"
-    if not os.path.isdir(PMD_DIR):
-        return f"no DPDK plugin directory {PMD_DIR}"
+    from .._native import PMD_DIR   # the plugin directory of the DPDK this build links
+    if not PMD_DIR or not os.path.isdir(PMD_DIR):
+        return f"no DPDK plugin directory {PMD_DIR or '(none found by build_ffi.py)'}"
     need = max([MODELS[m].min_qemu for m in models if m in MODELS] + [0])
     have = qemu_version(binary)
     if have[0] < need:
