@@ -67,6 +67,9 @@ kill_chroot_procs() {  # processes this leg left running inside the chroot (a pe
 mount_chroot() {
   local root=$1 m
   CHROOT_ROOT=$root
+  # The chroot's / a mount point of its own: `ip netns exec` remounts / (--make-rslave), which
+  # fails with EINVAL on a plain directory.
+  bind "$root" "$root" || return 1
   bind /proc "$root/proc" && bind /sys "$root/sys" && bind /dev "$root/dev" || return 1
   for m in /dev/pts /dev/shm /dev/hugepages; do
     if mountpoint -q "$m"; then bind "$m" "$root$m" || return 1; fi

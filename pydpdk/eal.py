@@ -352,7 +352,7 @@ class Eal:
                 _live._attach_vdevs(config.vdevs)
                 return _live
             _check_hugepages(config)
-            argv_c = [ffi.new("char[]", a.encode()) for a in config.eal_argv()]
+            argv_c = [ffi.new("char[]", a.encode()) for a in config.eal_argv() + _boot_vdevs(config)]
             arr = ffi.new("char *[]", argv_c)
             _argv_keepalive.append((argv_c, arr))
             rc = lib.rte_eal_init(len(argv_c), arr)
@@ -367,7 +367,7 @@ class Eal:
         _live._attach_vdevs(config.vdevs)
         return _live
 
-    def _attach_vdevs(self, vdevs: Sequence[str]) -> None:
+    def _attach_vdevs(self, vdevs: Sequence[str]) -> None:  # those _boot_vdevs() left out
         from .vdev import attach, device_ports
         for devargs in vdevs:
             if not device_ports(devargs.split(",")[0]):
@@ -443,6 +443,18 @@ class Eal:
     def _repr_html_(self) -> str:  # Jupyter
         from .notebook import eal_html
         return eal_html(self)
+
+
+def _boot_vdevs(config: EalConfig) -> list[str]:
+    """--vdev arguments for rte_eal_init: only the devargs too long for hotplug (rte_dev_probe
+    refuses more than HOTPLUG_DEVARGS_MAX bytes on DPDK 24.11.8+/25.11; --vdev has no limit). The
+    others are hotplugged after init, where a bad one raises a clear error."""
+    from .dpdk_features import HOTPLUG_DEVARGS_MAX
+    out: list[str] = []
+    for v in config.vdevs:
+        if len(v.encode()) > HOTPLUG_DEVARGS_MAX:
+            out += ["--vdev", v]
+    return out
 
 
 def _init_failure(err: int, cfg: EalConfig) -> str:
