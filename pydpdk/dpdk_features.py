@@ -19,13 +19,31 @@ from typing import Any
 
 from ._native import BUILT_AGAINST_DPDK, PMD_DIR, RUNTIME_DPDK, lib
 
-__all__ = ["DpdkFeatures", "FEATURES", "release_of", "HOTPLUG_DEVARGS_MAX"]
+__all__ = ["DpdkFeatures", "FEATURES", "release_of", "HOTPLUG_DEVARGS_MAX", "EAL_OPTIONS_25_11",
+           "unknown_eal_option"]
 
 #: rte_dev_probe() (pydpdk.vdev.attach) sends its devargs to the other processes in a fixed
 #: 128-byte field (EAL_DEV_MP_DEV_ARGS_MAX_LEN, an EAL-internal constant): Debian's 22.11.11,
 #: 24.11.8 and 25.11.4 refuse longer devargs with E2BIG ("devargs truncated (len N, max 128)"),
 #: older point releases silently cut them in the secondary processes. At most 127 bytes.
 HOTPLUG_DEVARGS_MAX = 127
+
+
+#: The EAL options of DPDK 25.11 on Linux (lib/eal/common/eal_option_list.h: long and short
+#: names). 25.11's EAL parses its arguments with rte_argparse, which exit()s the process on an
+#: unknown option instead of returning EINVAL, so pydpdk checks EalConfig(extra=...) against this
+#: list first (eal_exits_on_bad_argument). A later release adding EAL options extends it.
+EAL_OPTIONS_25_11 = frozenset("""
+--allow -a --base-virtaddr --block -b --coremask -c --driver-path -d --force-max-simd-bitwidth
+--huge-unlink --in-memory --iova-mode --lcores -l --legacy-mem --log-color --log-level
+--log-timestamp --main-lcore --mbuf-pool-ops-name --memory-channels -n --memory-ranks -r
+--memory-size -m --no-hpet --no-huge --no-pci --no-shconf --no-telemetry --proc-type
+--remap-lcore-ids -R --service-corelist -S --service-coremask -s --single-file-segments
+--telemetry --vdev --vmware-tsc-map --version -v --syslog --trace --trace-bufsz --trace-dir
+--trace-mode --create-uio-dev --file-prefix --huge-dir --huge-worker-stack --match-allocations
+--numa-mem --numa-limit --socket-mem --socket-limit --vfio-intr --vfio-vf-token
+--help -h
+""".split())
 
 
 def release_of(version: str) -> tuple[int, int]:
@@ -48,6 +66,7 @@ class DpdkFeatures:
     telemetry_dict_uint: bool    # rte_tel_data_add_dict_uint (23.03+) instead of ..._u64
     hotplug_devargs_max: int     # longest devargs string rte_dev_probe() takes
     eal_coremask_deprecated: bool  # 25.11: EAL '-c <mask>' deprecated; pydpdk passes '-l' instead
+    eal_exits_on_bad_argument: bool  # 25.11: rte_eal_init exit()s on an unknown option (argparse)
     mbuf_cacheline_markers: bool  # struct rte_mbuf has cacheline0/1 markers (removed in 24.07)
     rss_algorithm: bool          # rte_eth_rss_conf.algorithm / dev_info.rss_algo_capa (23.11+)
     ipv6_addr_struct: bool       # struct rte_ipv6_addr in rte_ip6.h (24.11+)
@@ -78,6 +97,7 @@ def _detect() -> DpdkFeatures:
         telemetry_dict_uint=at_least(23, 3),
         hotplug_devargs_max=HOTPLUG_DEVARGS_MAX,
         eal_coremask_deprecated=at_least(25, 11),
+        eal_exits_on_bad_argument=at_least(25, 11),
         mbuf_cacheline_markers=not at_least(24, 7),
         rss_algorithm=at_least(23, 11),
         ipv6_addr_struct=at_least(24, 11),
@@ -86,3 +106,15 @@ def _detect() -> DpdkFeatures:
 
 #: the table for the DPDK this process runs
 FEATURES = _detect()
+
+
+def unknown_eal_option(argv: "list[str] | tuple[str, ...]") -> str | None:
+    """The first argument of argv that 25.11's EAL would not know (None: all known). Values
+    (arguments not starting with '-') pass; '--opt=value' and '-Xvalue' are split as EAL does."""
+    for a in argv:
+        if not a.startswith("-") or a == "--":
+            continue
+        name = a.split("=", 1)[0] if a.startswith("--") else a[:2]
+        if name not in EAL_OPTIONS_25_11:
+            return a
+    return None

@@ -159,7 +159,7 @@ class EalConfig:
         if self.lcores is not None:
             a += ["-l", self.lcores]
         if self.coremask is not None:
-            a += ["-c", self.coremask]
+            a += _coremask_argv(self.coremask)
         if self.main_lcore is not None:
             a += ["--main-lcore", str(self.main_lcore)]
         if self.memory_channels is not None:
@@ -351,6 +351,7 @@ class Eal:
                         "in a new process")
                 _live._attach_vdevs(config.vdevs)
                 return _live
+            _check_eal_options(config)
             _check_hugepages(config)
             argv_c = [ffi.new("char[]", a.encode()) for a in config.eal_argv() + _boot_vdevs(config)]
             arr = ffi.new("char *[]", argv_c)
@@ -443,6 +444,30 @@ class Eal:
     def _repr_html_(self) -> str:  # Jupyter
         from .notebook import eal_html
         return eal_html(self)
+
+
+def _coremask_argv(mask: str) -> list[str]:
+    """'-c MASK', or on DPDK 25.11+ (where '-c' is deprecated and warns) the same cores as '-l'."""
+    from .dpdk_features import FEATURES
+    if not FEATURES.eal_coremask_deprecated:
+        return ["-c", mask]
+    bits = int(mask, 16)
+    return ["-l", ",".join(str(i) for i in range(bits.bit_length()) if bits >> i & 1)]
+
+
+def _check_eal_options(config: EalConfig) -> None:
+    """DPDK 25.11's rte_eal_init exit()s the whole process on an unknown option (rte_argparse):
+    refuse it here, as EINVAL, so the process stays usable as on earlier releases."""
+    from .dpdk_features import FEATURES, unknown_eal_option
+    if not FEATURES.eal_exits_on_bad_argument:
+        return
+    bad = unknown_eal_option(config.eal_argv()[1:])
+    if bad is not None:
+        args = " ".join(config.eal_argv()[1:])
+        raise EalError(22, f"rte_eal_init refused the arguments ({args}): {bad!r} is not an EAL "
+                       f"option of DPDK {FEATURES.version} (whose EAL would exit the process on it, so "
+                       "pydpdk checks first); the process is still usable, call Eal.init again with "
+                       "corrected arguments", "rte_eal_init")
 
 
 def _boot_vdevs(config: EalConfig) -> list[str]:

@@ -99,3 +99,28 @@ def test_over_long_devargs_given_at_init_are_booted_with_the_eal(tmp_path):
         print("PORT", p.name, p.driver)
         """, timeout=60)
     assert "PORT net_pcap_boot0 net_pcap" in proc.stdout, proc.stdout + proc.stderr
+
+
+def test_eal_arguments_pydpdk_writes_are_known_to_every_release():
+    """25.11's EAL exits the process on an unknown option: pydpdk refuses one first (EINVAL, the
+    process stays usable, as 22.11 and 24.11 return EINVAL), and everything EalConfig itself
+    writes is in 25.11's option list (so the check can never refuse pydpdk's own argv)."""
+    from pydpdk.dpdk_features import unknown_eal_option
+    cfg = pydpdk.EalConfig(lcores="0-1", main_lcore=0, memory_channels=4, allow=["0000:00:01.0"],
+                           no_pci=True, single_file_segments=True,
+                           telemetry=False, file_prefix="x", memory_mb=64, iova_mode="va",
+                           proc_type="primary", huge_dir="/dev/hugepages", log_levels=["lib.eal:debug"],
+                           plugins=[PMD_DIR], extra=["--huge-unlink=never", "--base-virtaddr", "0x1000"])
+    assert unknown_eal_option(cfg.argv()) is None
+    assert unknown_eal_option(pydpdk.EalConfig(coremask="0x6").eal_argv()[1:]) is None
+    assert unknown_eal_option(["-l", "0", "--no-such-option"]) == "--no-such-option"
+    assert unknown_eal_option(["-l0", "-n4", "--log-level=lib.eal:info", "-x"]) == "-x"
+
+
+def test_coremask_is_passed_as_the_release_wants_it():
+    """'-c' is deprecated in 25.11 (EAL warns): pydpdk passes the same cores as '-l' there."""
+    argv = pydpdk.EalConfig(coremask="0x6").eal_argv()
+    if FEATURES.eal_coremask_deprecated:
+        assert argv[1:3] == ["-l", "1,2"]
+    else:
+        assert argv[1:3] == ["-c", "0x6"]
