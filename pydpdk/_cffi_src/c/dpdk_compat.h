@@ -5,6 +5,7 @@
 #define PYDPDK_DPDK_COMPAT_H
 
 #include <rte_version.h>
+#include <rte_icmp.h>
 #include <rte_telemetry.h>
 
 /* Telemetry: rte_tel_data_add_dict_uint() appeared in 23.03; rte_tel_data_add_dict_u64() was
@@ -25,6 +26,16 @@
 #else
 #define PYDPDK_QSTATS_IN_ETH_STATS 0
 #define PYDPDK_QUEUE_STAT_CNTRS 16
+#endif
+
+/* ICMP echo types: 24.11 named them RTE_ICMP_TYPE_ECHO_* and deprecated RTE_IP_ICMP_ECHO_* (a
+ * compile warning there and on 25.11; 22.11 has only the old names). */
+#ifdef RTE_ICMP_TYPE_ECHO_REQUEST
+#define PYDPDK_ICMP_ECHO_REQUEST RTE_ICMP_TYPE_ECHO_REQUEST
+#define PYDPDK_ICMP_ECHO_REPLY RTE_ICMP_TYPE_ECHO_REPLY
+#else
+#define PYDPDK_ICMP_ECHO_REQUEST RTE_IP_ICMP_ECHO_REQUEST
+#define PYDPDK_ICMP_ECHO_REPLY RTE_IP_ICMP_ECHO_REPLY
 #endif
 
 #endif
