@@ -25,7 +25,8 @@ LOGS=${PYDPDK_CI_LOGS:-/tmp/pydpdk-ci-logs}
 mkdir -p "$LOGS"
 LEGS=("$@")
 [ ${#LEGS[@]} -gt 0 ] || LEGS=(host py-oldest py-newest trixie sid)
-CORE_TESTS="tests/test_eal.py tests/test_ethdev.py tests/test_mbuf.py tests/test_ring.py tests/test_forward.py tests/test_build.py"
+CORE_TESTS="tests/test_eal.py tests/test_ethdev.py tests/test_mbuf.py tests/test_ring.py tests/test_forward.py
+  tests/test_build.py tests/test_stats.py tests/test_dpdk_releases.py"
 CHROOT_TESTS=${PYDPDK_CI_TESTS:-tests}
 PYENV_ROOT=${PYENV_ROOT:-/root/.pyenv}
 
@@ -117,7 +118,7 @@ leg_pyenv() {  # the core suite under another CPython, with the host's (abi3) bu
   fi
   ver=$("$py" -c 'import platform; print(platform.python_version())')
   {
-    "$py" -m pip install -q --disable-pip-version-check cffi pyyaml pytest &&
+    "$py" -m pip install -q --disable-pip-version-check cffi pyyaml pytest scapy numpy &&
     { [ -e pydpdk/_dpdk_cffi.abi3.so ] || python3 build_ffi.py; } &&
     "$py" -c 'import pydpdk, pydpdk._native as n; print("pydpdk", pydpdk.__version__, "DPDK", n.RUNTIME_DPDK)' &&
     # shellcheck disable=SC2086
