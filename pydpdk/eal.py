@@ -23,7 +23,7 @@ from typing import Any, Iterable, Sequence
 
 from . import _resource
 from ._native import RUNTIME_DPDK, ffi, lib, cstr
-from .errors import (EalConfigMismatchError, EalError, EalNotInitializedError,
+from .errors import (check, EalConfigMismatchError, EalError, EalNotInitializedError,
                      NoHugepagesError, invalid)
 
 __all__ = ["EalConfig", "Eal", "Lcore", "current", "cleanup", "hugepage_status", "hugepages_usable",
@@ -587,7 +587,7 @@ def cleanup() -> None:
             prefix = None
         rundir = _live.runtime_dir if prefix else None
         _resource.close_all("closed (the EAL was cleaned up)")
-        lib.rte_eal_cleanup()
+        rc = lib.rte_eal_cleanup()
         _resource.invalidate_all("unusable: the EAL was cleaned up")
         _live, _cleaned = None, True
         if prefix:
@@ -598,6 +598,7 @@ def cleanup() -> None:
                     pass
             if rundir and os.path.basename(rundir) == prefix:   # config, sockets: nobody reads them now
                 shutil.rmtree(rundir, ignore_errors=True)
+        check(rc, "rte_eal_cleanup", EalError)
 
 
 def _atexit_cleanup() -> None:

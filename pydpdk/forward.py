@@ -13,6 +13,7 @@ port forwards to itself, and RX queue q transmits on TX queue q.
 """
 from __future__ import annotations
 
+import errno
 import json
 import time
 import weakref
@@ -287,7 +288,7 @@ class Forwarder(Resource):
         rc = lib.pydpdk_fwd_prepare(self._fwd)
         if rc < 0:
             msg = ffi.string(self._fwd.error).decode() or "forwarder configuration refused"
-            if rc == -22:
+            if rc == -errno.EINVAL:
                 raise invalid("forwarder", _MODE_NAMES.get(self._fwd.cfg.mode), msg, "Forwarder")
             raise DpdkError(-rc, msg, "pydpdk_fwd_prepare")
 

@@ -12,6 +12,7 @@ driver takes several times (pcap streams, ring nodeaction) take a list.
 """
 from __future__ import annotations
 
+import errno
 import os
 import re
 import stat
@@ -318,7 +319,7 @@ class AfPacket(VdevSpec):
 
 def _need_tun(spec: VdevSpec) -> None:
     if not os.path.exists("/dev/net/tun"):
-        raise DeviceError(19, f"{spec.devargs()!r}: the tap PMD needs /dev/net/tun (the kernel's tun "
+        raise DeviceError(errno.ENODEV, f"{spec.devargs()!r}: the tap PMD needs /dev/net/tun (the kernel's tun "
                           "module); it does not exist on this host", "check")
 
 
