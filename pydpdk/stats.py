@@ -20,7 +20,7 @@ from dataclasses import asdict, astuple, dataclass, fields
 from typing import Any, Sequence
 
 from ._resource import Resource
-from .engines import Engine
+from .engines import Engine, PortTraffic
 from .ethdev import Port, PortCounters
 from .errors import ResourceClosedError, invalid
 
@@ -70,17 +70,11 @@ class XstatRecord:
 
 
 @dataclass(frozen=True)
-class RateSample:
+class RateSample(PortTraffic, _PortAt):
     """Counters of one port at time ``t`` (seconds since the sampler started) and the rates
-    over the interval before it."""
+    over the interval before it. Fields: t, port, name, rx/tx packets and bytes (PortTraffic's),
+    dropped, then the rates."""
 
-    t: float
-    port: int
-    name: str
-    rx_packets: int
-    tx_packets: int
-    rx_bytes: int
-    tx_bytes: int
     dropped: int
     rx_pps: float
     tx_pps: float
@@ -198,7 +192,7 @@ class Sampler(Resource):
     def _read(self) -> list[tuple[int, str, int, int, int, int, int]]:
         """(port, name, rx_packets, tx_packets, rx_bytes, tx_bytes, dropped) per port."""
         if self._fwd is not None:      # the engine's counters (Engine.port_totals), not its rates
-            return [tuple(t) for t in self._fwd.port_totals()]
+            return [astuple(t) for t in self._fwd.port_totals()]
         out = []
         for p in self._ports:
             s = p.stats()
