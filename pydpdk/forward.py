@@ -343,6 +343,37 @@ class Forwarder(Resource):
             p._check_open()
             if not p.started:
                 raise invalid("ports", p._describe(), "started ports", "Forwarder.start")
+        self._claim()
+        try:
+            self._launch(tx_first, flush_rx)
+        except BaseException:
+            self._release_claims()
+            raise
+
+    def _claim(self) -> None:
+        """Take every queue the streams use: Python bursts on them are refused while this runs."""
+        byid = {p.id: p for p in self.ports}
+        rx: dict[int, set[int]] = {}
+        tx: dict[int, set[int]] = {}
+        for rp, rq, tp, tq in self.streams:
+            rx.setdefault(rp, set()).add(rq)
+            tx.setdefault(tp, set()).add(tq)
+        done = []
+        try:
+            for pid, port in byid.items():
+                port.claim_queues(self, rx=sorted(rx.get(pid, ())), tx=sorted(tx.get(pid, ())))
+                done.append(port)
+        except BaseException:
+            for port in done:
+                port.release_queues(self)
+            raise
+
+    def _release_claims(self) -> None:
+        for p in self.ports:
+            if not p.closed:
+                p.release_queues(self)
+
+    def _launch(self, tx_first: bool | int, flush_rx: bool) -> None:
         if flush_rx:
             self.flush_rx()
         check(lib.pydpdk_fwd_reset_stats(self._fwd), "pydpdk_fwd_reset_stats")
@@ -364,6 +395,7 @@ class Forwarder(Resource):
         if self.running:
             lib.pydpdk_fwd_stop(self._fwd)
             self._elapsed = time.monotonic() - self._t0
+        self._release_claims()
         return self.stats()
 
     def stats(self) -> ForwardStats:
@@ -446,6 +478,7 @@ class Forwarder(Resource):
     def _release(self) -> None:
         if self._fwd.running:
             lib.pydpdk_fwd_stop(self._fwd)
+        self._release_claims()
         self._tel_remove()
 
     def _describe(self) -> str:
