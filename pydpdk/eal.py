@@ -157,6 +157,9 @@ class EalConfig:
             raise invalid("iova_mode", self.iova_mode, "'pa' or 'va'", ctx)
         if self.proc_type not in (None, "primary", "secondary", "auto"):
             raise invalid("proc_type", self.proc_type, "'primary', 'secondary' or 'auto'", ctx)
+        if self.no_huge and self.in_memory:
+            raise invalid("in_memory", True, "not with no_huge: --no-huge uses legacy memory, which DPDK "
+                          "refuses with --in-memory (no_huge alone keeps no hugepage files either)", ctx)
         if self.no_huge and self.in_memory is False and self.single_file_segments:
             raise invalid("single_file_segments", True, "not with no_huge (no hugepage files exist)", ctx)
         for level in self.log_levels:
