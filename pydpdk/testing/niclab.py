@@ -33,6 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence, Union
 
+from .._native import PMD_DIR
+
 __all__ = ["NicModel", "MODELS", "Step", "StepResult", "LabResult", "LabError", "run", "unavailable",
            "find_qemu", "qemu_version", "guest_kernel", "layout", "GUEST_DIR", "REPO_ROOT"]
 
