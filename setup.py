@@ -13,7 +13,13 @@ setup(
     long_description=open("README.md").read(),
     long_description_content_type="text/markdown",
     license="BSD-3-Clause",
-    python_requires=">=3.9",
+    python_requires=">=3.9",   # CI: 3.9 and 3.13 (pyenv), 3.11 (Debian 12), 3.13 (13), 3.14 (sid)
+    classifiers=[
+        "Programming Language :: Python :: 3",
+        *(f"Programming Language :: Python :: 3.{m}" for m in range(9, 15)),
+        "Programming Language :: Python :: Implementation :: CPython",
+        "Operating System :: POSIX :: Linux",
+    ],
     packages=find_packages(include=["pydpdk", "pydpdk.*"]),
     package_data={"pydpdk": ["_cffi_src/c/*.c", "_cffi_src/c/*.h", "testing/guest/*", "examples/*.yaml"]},
     setup_requires=["cffi>=1.15"],
