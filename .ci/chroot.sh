@@ -18,7 +18,8 @@ export DEBIAN_FRONTEND=noninteractive LC_ALL=C
 # of build_ffi.py, the Python packages of the suite, and the tools tests drive (ip, ps).
 PACKAGES="dpdk dpdk-dev libdpdk-dev libpcap-dev pkg-config gcc libc6-dev
 python3-dev python3-cffi python3-ply python3-pytest python3-yaml python3-scapy python3-numpy
-python3-pip python3-setuptools python3-wheel iproute2 iputils-ping procps kmod"
+python3-pip python3-setuptools python3-wheel python3-hypothesis python3-nbclient python3-ipykernel
+iproute2 iputils-ping procps kmod"
 PACKAGES=$(echo $PACKAGES | tr ' ' '\n' | sort -u | tr '\n' ' ')
 STAMP=$ROOT/etc/pydpdk-chroot-packages
 
@@ -62,9 +63,11 @@ echo "deb $MIRROR $SUITE main" > "$ROOT/etc/apt/sources.list"
 # the signatures are still checked.
 echo 'Acquire::Check-Valid-Until "false";' > "$ROOT/etc/apt/apt.conf.d/99pydpdk-ci"
 echo "chroot $SUITE: installing packages" >&2
-chroot "$ROOT" apt-get update -qq
+LOG=${ROOT%/*}/$SUITE.apt.log
+chroot "$ROOT" apt-get update -qq >"$LOG" 2>&1 || { tail -20 "$LOG" >&2; exit 1; }
 # shellcheck disable=SC2086
-chroot "$ROOT" apt-get install -y -qq --no-install-recommends $PACKAGES >/dev/null
+chroot "$ROOT" apt-get install -y -qq --no-install-recommends $PACKAGES >>"$LOG" 2>&1 \
+  || { tail -20 "$LOG" >&2; exit 1; }
 chroot "$ROOT" apt-get clean
 echo "$PACKAGES" > "$STAMP"
 echo "chroot $SUITE: ready ($(chroot "$ROOT" dpkg-query -W -f='${Version}' libdpdk-dev), $(chroot "$ROOT" python3 -V))" >&2

@@ -124,3 +124,15 @@ def test_coremask_is_passed_as_the_release_wants_it():
         assert argv[1:3] == ["-l", "1,2"]
     else:
         assert argv[1:3] == ["-c", "0x6"]
+
+
+def test_compiled_module_is_abi3_and_names_its_python():
+    """One _dpdk_cffi.abi3.so serves every CPython 3 (the pyenv legs import the host's build
+    under 3.9 and 3.13) wherever cffi allows the limited API; the build records its Python."""
+    import sys
+    import sysconfig
+    import pydpdk._dpdk_cffi as mod
+    limited = not hasattr(sys, "gettotalrefcount") and not sysconfig.get_config_var("Py_GIL_DISABLED")
+    if limited and sys.implementation.name == "cpython":
+        assert mod.__file__.endswith(".abi3.so"), mod.__file__
+    assert re.fullmatch(r"3\.\d+", pydpdk._native.BUILT_WITH_PYTHON)
