@@ -164,7 +164,10 @@ leg_chroot() {
     (cd / && python3 -c "import pydpdk, pydpdk._native as n; print(\"installed pydpdk\", pydpdk.__version__, \"DPDK\", n.RUNTIME_DPDK, n.PMD_DIR)")
     echo "--- tests: $TESTS (-m \"not niclab\")"
     python3 -m pytest -q -p no:cacheprovider -m "not niclab" $TESTS
-  ' >>"$log" 2>&1; rc=$?
+  ' >>"$log" 2>&1 &
+  # in the background + wait: a SIGINT/SIGTERM to this script runs its trap (kill what runs in
+  # the chroot, unmount) at once instead of after the leg
+  wait $!; rc=$?
   unmount_all
   rm -rf "$dst"
   (cd / && chroot "$root" python3 -m pip uninstall -q -y --break-system-packages pydpdk >/dev/null 2>&1) || true
