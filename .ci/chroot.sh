@@ -7,7 +7,7 @@
 # /var/cache/pydpdk-chroots/SUITE), and is cached between runs: a chroot that exists and
 # whose recorded package list matches PACKAGES below is reused as it is; one whose list
 # differs gets the missing packages installed; a fresh machine builds it with debootstrap
-# (about 5 minutes on 2 cores). The mirror is the one the host's apt sources name
+# (about 1.5 minutes here); PYDPDK_CHROOT_UPGRADE=1 upgrades a cached one. The mirror is the one the host's apt sources name
 # (/etc/apt/sources.list(.d)), or $PYDPDK_MIRROR. Prints the chroot's path on the last line.
 set -euo pipefail
 SUITE=${1:?usage: $0 SUITE (trixie|sid|...)}
@@ -37,7 +37,7 @@ mkdir -p "${ROOT%/*}"
 exec 9>"${ROOT%/*}/.$SUITE.lock"
 flock 9   # two CI runs on one machine share the chroot: one builds, the other waits
 
-if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$PACKAGES" ]; then
+if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$PACKAGES" ] && [ "${PYDPDK_CHROOT_UPGRADE:-0}" = 0 ]; then
   echo "chroot $SUITE: reused ($ROOT)" >&2
   echo "$ROOT"; exit 0
 fi
@@ -68,6 +68,9 @@ chroot "$ROOT" apt-get update -qq >"$LOG" 2>&1 || { tail -20 "$LOG" >&2; exit 1;
 # shellcheck disable=SC2086
 chroot "$ROOT" apt-get install -y -qq --no-install-recommends $PACKAGES >>"$LOG" 2>&1 \
   || { tail -20 "$LOG" >&2; exit 1; }
+if [ "${PYDPDK_CHROOT_UPGRADE:-0}" != 0 ]; then   # follow the suite (sid moves): newer DPDK etc.
+  chroot "$ROOT" apt-get -y -qq dist-upgrade >>"$LOG" 2>&1 || { tail -20 "$LOG" >&2; exit 1; }
+fi
 chroot "$ROOT" apt-get clean
 echo "$PACKAGES" > "$STAMP"
 echo "chroot $SUITE: ready ($(chroot "$ROOT" dpkg-query -W -f='${Version}' libdpdk-dev), $(chroot "$ROOT" python3 -V))" >&2
