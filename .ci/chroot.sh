@@ -7,8 +7,9 @@
 # /var/cache/pydpdk-chroots/SUITE), and is cached between runs: a chroot that exists and
 # whose recorded package list matches PACKAGES below is reused as it is; one whose list
 # differs gets the missing packages installed; a fresh machine builds it with debootstrap
-# (about 1.5 minutes here); PYDPDK_CHROOT_UPGRADE=1 upgrades a cached one. The mirror is the one the host's apt sources name
-# (/etc/apt/sources.list(.d)), or $PYDPDK_MIRROR. Prints the chroot's path on the last line.
+# (about 1.5 minutes here); PYDPDK_CHROOT_UPGRADE=1 upgrades a cached one. The mirror is the
+# one the host's apt sources name (/etc/apt/sources.list(.d)), or $PYDPDK_MIRROR. Prints the
+# chroot's path on the last line.
 set -euo pipefail
 SUITE=${1:?usage: $0 SUITE (trixie|sid|...)}
 ROOT=${PYDPDK_CHROOTS:-/var/cache/pydpdk-chroots}/$SUITE
