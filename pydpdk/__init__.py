@@ -27,3 +27,5 @@ __all__ = [
 ]
 from .errors import TelemetryError  # noqa: E402  (telemetry, log, multiprocess: import pydpdk.<name>)
 __all__ += ["TelemetryError"]
+from .session import Session  # noqa: E402  (the typed set-up: pydpdk.session)
+__all__ += ["Session"]

@@ -25,7 +25,7 @@ from ._native import ffi, lib, cstr
 from .errors import (EalConfigMismatchError, EalError, EalNotInitializedError,
                      NoHugepagesError, invalid)
 
-__all__ = ["EalConfig", "Eal", "Lcore", "current", "cleanup", "hugepage_status"]
+__all__ = ["EalConfig", "Eal", "Lcore", "current", "cleanup", "hugepage_status", "hugepages_usable"]
 
 _LOG_LEVELS = ("emergency", "alert", "critical", "error", "warning", "notice", "info", "debug")
 _lock = threading.RLock()
@@ -244,8 +244,9 @@ class EalConfig:
     @classmethod
     def auto(cls, **kwargs: Any) -> "EalConfig":
         """Like EalConfig(**kwargs), but on ordinary memory (no_huge, 512 MB) when this machine
-        has no free hugepages: for samples and notebooks that must run anywhere."""
-        if not kwargs.get("no_huge") and not any(s.free for s in hugepage_status()):
+        has fewer than 64 free mounted hugepages (:func:`hugepages_usable`): for samples,
+        notebooks and commands that must run anywhere."""
+        if not kwargs.get("no_huge") and not hugepages_usable():
             kwargs = dict(kwargs, no_huge=True, memory_mb=kwargs.get("memory_mb") or 512,
                           single_file_segments=False)
         return cls(**kwargs)
@@ -295,6 +296,11 @@ def hugepage_status() -> list[HugepageStatus]:
         out.append(HugepageStatus(size_kb, read("nr_hugepages"), read("free_hugepages"),
                                   tuple(m for m, sz in mounts if sz in (unit, ""))))
     return out
+
+
+def hugepages_usable(min_free: int = 64) -> bool:
+    """At least ``min_free`` free hugepages of a size that hugetlbfs has mounted."""
+    return any(s.free >= min_free and s.mounted_at for s in hugepage_status())
 
 
 def _check_hugepages(cfg: EalConfig) -> None:

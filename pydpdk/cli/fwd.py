@@ -12,12 +12,17 @@ import signal
 import sys
 import threading
 import time
-from typing import Sequence
+from typing import TextIO, Sequence
+
+from ..eal import EalConfig
+from ..forward import Forwarder
+from ..session import EngineSettings, MempoolPolicy, PortSettings, Run, Session, ordinary_memory_fallback
+from .portstats import Throughput, port_stats_text
 
 DEFAULT_EAL = ["-l", "0-1", "--no-pci", "--vdev", "net_ring0", "--vdev", "net_ring1"]
 
 
-def _split(argv: Sequence[str]) -> tuple[list[str], list[str]]:
+def split_argv(argv: Sequence[str]) -> tuple[list[str], list[str]]:
     """EAL options, then app options: after ``--`` as testpmd wants, or (leniently) from the first
     option only the app knows (``pydpdk fwd --duration 5``)."""
     argv = list(argv)
@@ -31,15 +36,13 @@ def _split(argv: Sequence[str]) -> tuple[list[str], list[str]]:
     return argv, []
 
 
-def ordinary_memory_unless_hugepages(cfg, memory_mb: int, say: bool = False):
-    """The commands' fallback: no free hugepages and none asked away -> --no-huge -m memory_mb."""
-    from ..eal import hugepage_status
-    if cfg.no_huge or any(s.free for s in hugepage_status()):
-        return cfg
-    if say:
-        print(f"pydpdk: no free hugepages: running on ordinary memory (--no-huge -m {memory_mb}); "
-              "reserve hugepages for full speed", file=sys.stderr)
-    return cfg.replace(no_huge=True, memory_mb=cfg.memory_mb or memory_mb)
+def ordinary_memory_note(session: Session) -> str | None:
+    """What to tell the user when the Session falls back to ordinary memory (else None)."""
+    cfg, eff = session.eal, session.eal_config()
+    if cfg is None or eff is None or cfg.no_huge or not eff.no_huge:
+        return None
+    return (f"no free hugepages: running on ordinary memory (--no-huge -m {eff.memory_mb}); "
+            "reserve hugepages for full speed")
 
 
 def app_parser() -> argparse.ArgumentParser:
@@ -86,87 +89,84 @@ def app_parser() -> argparse.ArgumentParser:
     return ap
 
 
-class Session:
-    """Ports, pool and forwarder built from the options; what the shell and the runner share."""
+def session_from_options(eal_argv: Sequence[str] | EalConfig, opts: argparse.Namespace) -> Session:
+    """The Session ``pydpdk fwd EAL-ARGV -- APP-OPTIONS`` describes (no EAL options: the guide's
+    two ring ports, tx_first). Raises InvalidArgumentError naming the option or field."""
+    from ..errors import invalid
+    default = not eal_argv
+    if default:       # the guide's §7.1.2: ring ports forward nothing until tx_first primes them
+        eal_argv = DEFAULT_EAL + ["--file-prefix", f"pydpdk-fwd-{os.getpid()}"]   # runs never collide
+    cfg = eal_argv if isinstance(eal_argv, EalConfig) else EalConfig.from_argv(eal_argv)
+    rss = False if opts.disable_rss else (["ip", "udp"] if opts.rss_udp and opts.rxq > 1 else None)
+    try:
+        data_room = int(opts.mbuf_size.split(",")[0]) if opts.mbuf_size else 2176
+    except ValueError:
+        raise invalid("--mbuf-size", opts.mbuf_size, "a number of bytes such as 2176") from None
+    peers = {}
+    for item in opts.eth_peer:
+        pid, _, mac = item.partition(",")
+        if not pid.isdigit() or not mac:
+            raise invalid("--eth-peer", item, "N,XX:XX:XX:XX:XX:XX")
+        peers[int(pid)] = mac
+    try:
+        txpkts = [int(x) for x in opts.txpkts.split(",")]
+    except ValueError:
+        raise invalid("--txpkts", opts.txpkts, "segment lengths such as 64 or 1024,1024") from None
+    port = PortSettings(rxq=opts.rxq, txq=opts.txq, rxd=opts.rxd, txd=opts.txd,
+                        rx_free_thresh=opts.rxfreet, tx_free_thresh=opts.txfreet, tx_rs_thresh=opts.txrst,
+                        rss=rss, max_pkt_len=opts.max_pkt_len, promiscuous=opts.promisc)
+    pool = MempoolPolicy(total=opts.total_num_mbufs, data_room=data_room, cache=opts.mbcache)
+    engine = EngineSettings(mode=opts.forward_mode, burst=opts.burst, nb_cores=opts.nb_cores,
+                            topology=opts.port_topology, eth_peers=peers, txpkts=txpkts,
+                            nb_flows=opts.nb_flows, txretry=opts.txretry,
+                            tx_first=bool(opts.tx_first or default), flush_rx=not opts.no_flush_rx)
+    return Session(eal=cfg, nb_ports=opts.nb_ports, port=port, pool=pool, engine=engine)
 
-    def __init__(self, eal_argv: list[str], opts: argparse.Namespace, out):
-        import pydpdk
-        from ..errors import invalid
-        self.opts, self.out = opts, out
-        default = not eal_argv
-        if default:       # the guide's §7.1.2: ring ports forward nothing until tx_first primes them
-            eal_argv = DEFAULT_EAL + ["--file-prefix", f"pydpdk-fwd-{os.getpid()}"]   # runs never collide
-            opts.tx_first = True
-        from ..eal import EalConfig
-        cfg = eal_argv if isinstance(eal_argv, EalConfig) else EalConfig.from_argv(eal_argv)
-        cfg = ordinary_memory_unless_hugepages(cfg, 512, say=True)
-        self.eal = pydpdk.Eal.init(cfg)
-        make_ports = getattr(opts, "make_ports", None)     # pydpdk run: ports made from rings
-        if make_ports is not None:
-            make_ports(self)
-        ports = pydpdk.ports()
-        if opts.nb_ports:
-            ports = ports[:opts.nb_ports]
-        if not ports:
-            raise SystemExit("pydpdk fwd: no ports: give --vdev devices or PCI devices bound to a DPDK "
-                             "driver (is the PMD's plugin loaded? see `pydpdk ports`)")
-        self.ports = ports
-        mbuf_size = int(opts.mbuf_size.split(",")[0]) if opts.mbuf_size else 2176
-        nb_lcores = len(self.eal.lcores())
-        port_conf = getattr(opts, "port_config", None) or {}  # pydpdk run: per-port settings
-        pc = [argparse.Namespace(**{**vars(opts), **port_conf.get(p.id, port_conf.get(p.name, {}))})
-              for p in ports]
-        unknown = set(port_conf) - {p.id for p in ports} - {p.name for p in ports}
-        if unknown:
-            raise invalid("ports", sorted(map(str, unknown)), "ids or names of the ports in use: "
-                          f"{', '.join(f'{p.id} ({p.name})' for p in ports)}")
-        need = sum((c.rxd or 512) * c.rxq + (c.txd or 512) * c.txq + nb_lcores * opts.mbcache + 512 for c in pc)
-        n = opts.total_num_mbufs or max(need, 8191)
-        self.pool = pydpdk.Mempool.create("pydpdk_fwd_pool", n, cache_size=min(opts.mbcache, n // 2),
-                                          data_room=mbuf_size)
-        for p, c in zip(ports, pc):
-            info = p.info()
-            rss = None
-            if c.rxq > 1 and not c.disable_rss:
-                rss = ["ip"] + (["udp"] if c.rss_udp else [])
-            rss = getattr(c, "rss", None) or rss
-            use_rss = rss if (rss and info.flow_type_rss_offloads) else None
-            mtu = None
-            if opts.max_pkt_len:
-                mtu = max(min(opts.max_pkt_len - 18, info.max_mtu), info.min_mtu)
-            rx_off = ["scatter"] if (opts.max_pkt_len and opts.max_pkt_len > mbuf_size - 128
-                                     and "scatter" in info.rx_offload_capa) else []
-            mtu = getattr(c, "mtu", None) or mtu
-            rx_off = list(rx_off) + [o for o in getattr(c, "rx_offloads", ()) if o not in rx_off]
-            p.configure(c.rxq, c.txq, rss=use_rss, mtu=mtu, rx_offloads=rx_off,
-                        tx_offloads=getattr(c, "tx_offloads", ()))
-            for q in range(c.rxq):
-                p.rx_queue_setup(q, c.rxd, self.pool, free_thresh=c.rxfreet)
-            for q in range(c.txq):
-                p.tx_queue_setup(q, c.txd, rs_thresh=c.txrst, free_thresh=c.txfreet)
-            p.start()
-            if c.promisc:
-                try:
-                    p.promiscuous = True
-                except pydpdk.PortError:
-                    pass
-        peers = {}
-        for item in opts.eth_peer:
-            pid, _, mac = item.partition(",")
-            if not pid.isdigit():
-                raise invalid("--eth-peer", item, "N,XX:XX:XX:XX:XX:XX")
-            peers[int(pid)] = mac
-        self.peers = peers
-        self.flush_rx = not opts.no_flush_rx
-        self.fwd = self._forwarder(opts.forward_mode)
 
-    def _forwarder(self, mode: str):
-        from ..forward import Forwarder
-        o = self.opts
-        return Forwarder(self.ports, mode, burst=o.burst, nb_cores=o.nb_cores, topology=o.port_topology,
-                         eth_peers=self.peers, txpkts=[int(x) for x in o.txpkts.split(",")],
-                         nb_flows=o.nb_flows, tx_pool=self.pool, txretry=o.txretry,
-                         count_bytes=None)   # like testpmd: io reads no mbuf (forward stats: packets)
+def session_from_argv(argv: Sequence[str]) -> Session:
+    """``pydpdk fwd``'s whole command line -> its Session (what bench/pyloop.py builds)."""
+    eal_argv, app_argv = split_argv(argv)
+    return session_from_options(eal_argv, app_parser().parse_args(app_argv))
+
+
+class Console:
+    """A built Session with testpmd's printing: banner, start/stop lines, statistics. What the
+    runner and the interactive shell share."""
+
+    def __init__(self, run: Run, out: TextIO):
+        self.run, self.out = run, out
+        self.since = Throughput()
+        self.verbose = 0
+
+    @property
+    def session(self) -> Session:
+        return self.run.session
+
+    @property
+    def fwd(self) -> Forwarder:
+        assert self.run.engine is not None
+        return self.run.engine
+
+    @property
+    def ports(self) -> list:
+        return self.run.ports
+
+    @property
+    def pool(self):
+        return self.run.pool
+
+    @property
+    def flush_rx(self) -> bool:
+        return self.engine_settings.flush_rx
+
+    @flush_rx.setter
+    def flush_rx(self, on: bool) -> None:
+        self.engine_settings.flush_rx = on
+
+    @property
+    def engine_settings(self) -> EngineSettings:
+        assert self.session.engine is not None
+        return self.session.engine
 
     def print(self, text: str = "") -> None:
         print(text, file=self.out, flush=True)
@@ -184,6 +184,11 @@ class Session:
             for s in streams:
                 self.print(f"  RX P={s.rx_port}/Q={s.rx_queue} (socket 0) -> TX P={s.tx_port}/Q={s.tx_queue} (socket 0)")
         self.print()
+        self.config_fwd()
+
+    def config_fwd(self) -> None:
+        """The forwarding configuration lines (testpmd's banner tail; ``show config fwd``)."""
+        f = self.fwd
         self.print(f"  {f.mode} packet forwarding packets/burst={f.burst}")
         self.print(f"  nb forwarding cores={len(f.lcores)} - nb forwarding ports={len(self.ports)}")
         for p in self.ports:
@@ -197,114 +202,125 @@ class Session:
         self.print(f"  mbuf pool {pool.name}: {pool.size} mbufs, data room {pool.data_room}, "
                    f"cache {pool.cache_size}")
 
-    def start(self, tx_first: bool = False) -> None:
+    def start(self, tx_first: bool | int = False) -> None:
         if self.fwd.running:
             self.print("Packet forwarding already started")
             return
         self.banner()
-        self.fwd.start(tx_first=tx_first, flush_rx=self.flush_rx)
+        self.run.start(tx_first=tx_first)
 
     def stop(self):
         if not self.fwd.running:
             self.print("Packet forwarding not started")
             return None
+        final = self.fwd.stop()
+        self.stopped(final)
+        return final
+
+    def stopped(self, final) -> None:
         self.print("Telling cores to stop...")
         self.print("Waiting for lcores to finish...")
-        final = self.fwd.stop()
         self.print()
         self.print(final.testpmd_text())
         self.print("Done.")
-        return final
 
-    def port_stats_text(self) -> str:
-        lines = []
-        for p in self.ports:
-            s = p.stats()
-            lines.append(f"  ######################## NIC statistics for port {p.id}  ########################")
-            lines.append(f"  RX-packets: {s.ipackets:<10} RX-missed: {s.imissed:<10} RX-bytes:  {s.ibytes}")
-            lines.append(f"  RX-errors: {s.ierrors}")
-            lines.append(f"  RX-nombuf:  {s.rx_nombuf}")
-            lines.append(f"  TX-packets: {s.opackets:<10} TX-errors: {s.oerrors:<10} TX-bytes:  {s.obytes}")
-            lines.append("  " + "#" * 80)
-        return "\n".join(lines)
-
-    def close(self) -> None:
-        import pydpdk
-        pydpdk.cleanup()
+    def port_stats_text(self, ports=None) -> str:
+        return port_stats_text(self.ports if ports is None else ports, since=self.since)
 
 
 def main(argv: Sequence[str]) -> int:
-    eal_argv, app_argv = _split(argv)
+    eal_argv, app_argv = split_argv(argv)
     opts = app_parser().parse_args(app_argv)
-    return execute(eal_argv, opts)
+    prog = "pydpdk fwd"
+    from ..errors import PydpdkError
+    try:
+        session = session_from_options(eal_argv, opts)
+    except PydpdkError as exc:
+        print(f"{prog}: {exc}", file=sys.stderr)
+        return 1
+    return execute(session, opts, prog=prog)
 
 
-def execute(eal_argv, opts: argparse.Namespace, prog: str = "pydpdk fwd", explain=str) -> int:
-    """Build a Session (EAL argv or an EalConfig), forward, print testpmd's final statistics
-    (or JSON). ``explain(exc)`` words a set-up error (``pydpdk run`` adds the YAML line)."""
+def execute(session: Session, opts: argparse.Namespace, prog: str = "pydpdk fwd", explain=str) -> int:
+    """Build the Session, forward (or run the shell), print testpmd's final statistics (or
+    JSON), close; ``opts`` carries the run options (interactive, auto_start, duration, packets,
+    stats_period, progress, json). ``explain(exc)`` words a set-up error (``pydpdk run`` adds
+    the YAML line)."""
+    import pydpdk
     out = sys.stderr if opts.json else sys.stdout
     if opts.json:
         from .._native import lib
         lib.pydpdk_log_to_stderr()
-    from ..errors import PydpdkError
+    from ..errors import InvalidArgumentError, PydpdkError
+    note = ordinary_memory_note(session)
+    if note:
+        print(f"pydpdk: {note}", file=sys.stderr)
     try:
-        session = Session(eal_argv, opts, out)
-    except PydpdkError as exc:
-        print(f"{prog}: {explain(exc)}", file=sys.stderr)
-        return 1
-    try:
-        if opts.interactive:
-            from .shell import Shell
-            if opts.auto_start:
-                session.start(opts.tx_first)
-            Shell(session).cmdloop()
-            final = session.stop() if session.fwd.running else session.fwd.stats()
-        else:
-            final = _run(session, opts)
-        if opts.json and final is not None:
-            print(final.to_json(), flush=True)
-        return 0
+        try:
+            run = session.build()
+        except PydpdkError as exc:
+            if isinstance(exc, InvalidArgumentError) and exc.param == "ports" and exc.value == []:
+                print(f"{prog}: no ports: give --vdev devices or PCI devices bound to a DPDK driver "
+                      "(is the PMD's plugin loaded? see `pydpdk ports`)", file=sys.stderr)
+            else:
+                print(f"{prog}: {explain(exc)}", file=sys.stderr)
+            return 1
+        console = Console(run, out)
+        try:
+            if getattr(opts, "interactive", False):
+                from .shell import Shell
+                if opts.auto_start:
+                    console.start(session.engine.tx_first)
+                Shell(console).cmdloop()
+                final = console.stop() if run.engine is not None and run.fwd.running else \
+                    (run.fwd.stats() if run.engine is not None else None)
+            else:
+                final = _run(console, opts)
+            if opts.json and final is not None:
+                print(final.to_json(), flush=True)
+            return 0
+        finally:
+            try:
+                run.close()
+            except PydpdkError as exc:
+                print(f"{prog}: closing: {exc}", file=sys.stderr)
     finally:
-        session.close()
+        pydpdk.cleanup()
 
 
-def _run(session: Session, opts: argparse.Namespace):
+def _run(console: Console, opts: argparse.Namespace):
     stop = threading.Event()
+    run = console.run
 
     def on_signal(signum, frame):
         stop.set()
     old = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
-        session.start(opts.tx_first)
-        if opts.duration is None:
-            session.print("Press Ctrl-C to stop forwarding.")
-        t0 = time.monotonic()
-        deadline = None if opts.duration is None else t0 + opts.duration
-        next_stats = time.monotonic() + opts.stats_period if opts.stats_period else None
-        packets = getattr(opts, "packets", None)
+        duration, packets = opts.duration, getattr(opts, "packets", None)
+        period = getattr(opts, "stats_period", 0) or 0
         bar = None
-        if deadline is not None or packets:
+        if duration is not None or packets:
             from ..progress import Progress
-            bar = Progress(packets or opts.duration, desc=f"{session.fwd.mode} forwarding",
+            bar = Progress(packets or duration, desc=f"{run.fwd.mode} forwarding",
                            unit="pkt" if packets else "s", enable=getattr(opts, "progress", None),
                            callback=getattr(opts, "progress_callback", None))
-        while not stop.is_set():
-            now = time.monotonic()
-            if deadline is not None and now >= deadline:
-                break
-            waits = [x - now for x in (deadline, next_stats) if x is not None]
-            stop.wait(min(waits + [0.5 if bar is None else 0.2]))
+        next_stats = [time.monotonic() + period] if period else None
+
+        def tick(elapsed: float, rx: int) -> None:
             if bar is not None:
-                rx = session.fwd.stats().rx_packets if packets else 0
-                bar.set(rx if packets else round(min(time.monotonic() - t0, opts.duration), 1))
-                if packets and rx >= packets:
-                    break
-            if next_stats is not None and time.monotonic() >= next_stats:
-                session.print(session.port_stats_text())
-                next_stats += opts.stats_period
+                bar.set(rx if packets else round(elapsed, 1))
+            if next_stats is not None and time.monotonic() >= next_stats[0]:
+                console.print(console.port_stats_text())
+                next_stats[0] += period
+        console.banner()
+        if duration is None:
+            console.print("Press Ctrl-C to stop forwarding.")
+        final = run.forward(duration, packets=packets, stop=stop, tick=tick,
+                            tick_s=min(0.2, period) if period else 0.2)
         if bar is not None:
             bar.close()
-        return session.stop()
+        console.stopped(final)
+        return final
     finally:
         for s, h in old.items():
             signal.signal(s, h)
@@ -313,8 +329,7 @@ def _run(session: Session, opts: argparse.Namespace):
 def ports_main(argv: Sequence[str]) -> int:
     import pydpdk
     eal_argv = list(argv) or ["--no-pci", "-l", "0"]
-    from ..eal import EalConfig
-    cfg = ordinary_memory_unless_hugepages(EalConfig.from_argv(eal_argv), 256)
+    cfg = ordinary_memory_fallback(EalConfig.from_argv(eal_argv), 256)
     try:
         pydpdk.Eal.init(cfg)
         ports = pydpdk.ports()

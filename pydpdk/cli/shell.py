@@ -1,4 +1,4 @@
-"""testpmd's everyday interactive commands over a forwarding Session."""
+"""testpmd's everyday interactive commands over a built Session (a cli.fwd.Console)."""
 from __future__ import annotations
 
 import cmd
@@ -42,7 +42,7 @@ class Shell(cmd.Cmd):
         ports = self.s.ports if parts[2] == "all" else [p for p in self.s.ports if str(p.id) == parts[2]]
         what = parts[1]
         if what == "stats":
-            self.s.print(self.s.port_stats_text())
+            self.s.print(self.s.port_stats_text(ports))
         for p in ports:
             if what == "info":
                 info = p.info()
