@@ -426,6 +426,7 @@ class Run:
         else:
             byid = {p.id: p for p in found}
             byname = {p.name: p for p in found}
+            byname.update({rp.name: p for rp, p in zip(s.ring_ports, self.ring_ports)})
             ports = []
             for k in s.ports:
                 p = byid.get(k) if isinstance(k, int) else byname.get(k)

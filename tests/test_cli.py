@@ -291,7 +291,7 @@ def test_json_schema():
 
 @pytest.mark.parametrize("app, param", [
     (["--forward-mode=bogus"], "forward-mode"),
-    (["--rxd=0"], "nb_desc"),
+    (["--rxd=0"], "--rxd: "),
     (["--burst=0"], "burst"),
     (["--rxq=99"], "nb_rxq"),
     (["--eth-peer=x"], "--eth-peer"),

@@ -89,6 +89,18 @@ def app_parser() -> argparse.ArgumentParser:
     return ap
 
 
+# Session fields -> the option that sets them (to name the option in a refusal)
+FIELD_OPTIONS = {
+    "port.rxq": "--rxq", "port.txq": "--txq", "port.rxd": "--rxd", "port.txd": "--txd",
+    "port.rx_free_thresh": "--rxfreet", "port.tx_free_thresh": "--txfreet", "port.tx_rs_thresh": "--txrst",
+    "port.max_pkt_len": "--max-pkt-len", "pool.total": "--total-num-mbufs", "pool.data_room": "--mbuf-size",
+    "pool.cache": "--mbcache", "engine.mode": "--forward-mode", "engine.burst": "--burst",
+    "engine.nb_cores": "--nb-cores", "engine.topology": "--port-topology", "engine.eth_peers": "--eth-peer",
+    "engine.txpkts": "--txpkts", "engine.nb_flows": "--nb-flows", "engine.txretry": "--txretry",
+    "nb_ports": "--nb-ports",
+}
+
+
 def session_from_options(eal_argv: Sequence[str] | EalConfig, opts: argparse.Namespace) -> Session:
     """The Session ``pydpdk fwd EAL-ARGV -- APP-OPTIONS`` describes (no EAL options: the guide's
     two ring ports, tx_first). Raises InvalidArgumentError naming the option or field."""
@@ -236,7 +248,8 @@ def main(argv: Sequence[str]) -> int:
     try:
         session = session_from_options(eal_argv, opts)
     except PydpdkError as exc:
-        print(f"{prog}: {exc}", file=sys.stderr)
+        opt = FIELD_OPTIONS.get(getattr(exc, "param", ""))
+        print(f"{prog}: {opt + ': ' if opt else ''}{exc}", file=sys.stderr)
         return 1
     return execute(session, opts, prog=prog)
 
@@ -263,7 +276,8 @@ def execute(session: Session, opts: argparse.Namespace, prog: str = "pydpdk fwd"
                 print(f"{prog}: no ports: give --vdev devices or PCI devices bound to a DPDK driver "
                       "(is the PMD's plugin loaded? see `pydpdk ports`)", file=sys.stderr)
             else:
-                print(f"{prog}: {explain(exc)}", file=sys.stderr)
+                opt = FIELD_OPTIONS.get(getattr(exc, "param", "")) if explain is str else None
+                print(f"{prog}: {opt + ': ' if opt else ''}{explain(exc)}", file=sys.stderr)
             return 1
         console = Console(run, out)
         try:
