@@ -390,8 +390,8 @@ class Run:
         for rp in s.ring_ports:
             self.ring_ports.append(ports_from_rings(rp.name, [self.rings[n] for n in rp.rx],
                                                     [self.rings[n] for n in rp.tx]))
-        self.ports = self._select(pydpdk.ports())
         self._check_allowed(cfg)
+        self.ports = self._select(pydpdk.ports())
         # every port's effective settings (overrides by id, name or ring-port name)
         ring_names = {p.id: rp.name for rp, p in zip(s.ring_ports, self.ring_ports)}
         keys: dict[PortKey, Port] = {}
@@ -405,9 +405,10 @@ class Run:
                           f"{', '.join(f'{p.id} ({p.name})' for p in self.ports)}", "Session")
         for p in self.ports:
             self.settings[p.id] = s.settings_for(p.id, p.name, *([ring_names[p.id]] if p.id in ring_names else []))
-        if s.engine is not None:
+        if s.engine is not None:            # refused before the pool and the ports are touched
+            ids = {p.id for p in self.ports}
             for pid in s.engine.eth_peers:
-                if pid not in {p.id for p in self.ports}:
+                if pid not in ids:
                     raise invalid("engine.eth_peers", pid, "ids of the ports in use: "
                                   f"{', '.join(f'{p.id} ({p.name})' for p in self.ports)}", "Session")
         n = s.pool.size(list(self.settings.values()), len(self.eal.lcores()))
@@ -493,15 +494,32 @@ class Run:
         s = self.session
         e = s.engine or EngineSettings()
         if changes:
+            known = {f.name for f in dataclasses.fields(EngineSettings)}
+            for k in changes:
+                if k not in known:
+                    raise invalid(f"engine.{k}", changes[k], f"an EngineSettings field: {', '.join(sorted(known))}",
+                                  "Run.make_engine")
             e = dataclasses.replace(e, **changes)
             e.validate("engine.")
-            s.engine = e
+        ids = {p.id for p in self.ports}
+        for pid in e.eth_peers:
+            if pid not in ids:
+                raise invalid("engine.eth_peers", pid, "ids of the ports in use: "
+                              f"{', '.join(f'{p.id} ({p.name})' for p in self.ports)}", "Session")
         if self.engine is not None:
             self.close_engine()
         self.engine = Forwarder(self.ports, e.mode, burst=e.burst, nb_cores=e.nb_cores, topology=e.topology,
                                 eth_peers=dict(e.eth_peers), txpkts=list(e.txpkts), nb_flows=e.nb_flows,
                                 tx_pool=self.pool, txretry=e.txretry, count_bytes=e.count_bytes)
+        s.engine = e
         return self.engine
+
+    def close_port(self, p: Port) -> None:
+        """Close one (stopped) port and drop it from the run; the engine, which used it, is
+        closed too (make_engine() makes one over the ports left)."""
+        self.close_engine()
+        p.close()
+        self.ports.remove(p)
 
     def close_engine(self) -> None:
         if self.engine is not None:

@@ -148,7 +148,7 @@ class Console:
     def __init__(self, run: Run, out: TextIO):
         self.run, self.out = run, out
         self.since = Throughput()
-        self.verbose = 0
+        self.dirty: set[int] = set()      # ports whose settings changed since they were configured
 
     @property
     def session(self) -> Session:
@@ -238,6 +238,67 @@ class Console:
 
     def port_stats_text(self, ports=None) -> str:
         return port_stats_text(self.ports if ports is None else ports, since=self.since)
+
+    # -- the shell's port and engine commands (testpmd's wording) ------------------------------
+    def ready(self) -> bool:
+        """Every port started and an engine over them (made again after port changes)."""
+        if not self.ports:
+            self.print("No ports: nothing to forward")
+            return False
+        if not all(p.started for p in self.ports):
+            self.print("Not all ports were started")
+            return False
+        if self.run.engine is None:
+            self.run.make_engine()
+        return True
+
+    def port_stop(self, ports) -> None:
+        self.print("Stopping ports...")
+        self.run.drain()                  # what waits in the RX queues goes back to the pool
+        for p in ports:
+            if p.started:
+                p.stop()
+        self.print("Checking link statuses...")
+        self.print("Done")
+
+    def port_start(self, ports) -> None:
+        changed = False
+        for p in ports:
+            if p.started:
+                continue
+            if p.id in self.dirty:
+                self.print(f"Configuring Port {p.id} (socket {p.socket})")
+                self.run.configure_port(p)
+                self.dirty.discard(p.id)
+                changed = True
+            self.run.start_port(p)
+            self.print(f"Port {p.id}: {p.mac}")
+        if changed:
+            self.run.close_engine()       # its streams follow the queues: made again at start
+        self.print("Checking link statuses...")
+        self.print("Done")
+
+    def port_close(self, ports) -> None:
+        self.print("Closing ports...")
+        for p in list(ports):
+            if p.started:
+                self.print(f"Cannot close started device (port {p.id})")
+                continue
+            self.run.close_port(p)
+            self.print(f"Port {p.id} is closed")
+        self.print("Done")
+
+    def port_config(self, what: str, n: int) -> None:
+        """``port config all rxq|txq|rxd|txd N``: applied at the next ``port start``."""
+        for p in self.ports:
+            new = self.run.settings[p.id].replace(**{what: n})
+            new.validate("port.")
+            self.run.settings[p.id] = new
+            self.dirty.add(p.id)
+
+    def set_engine(self, **changes) -> None:
+        """A new engine with these settings changed (mode, burst, txpkts, eth_peers)."""
+        self.run.make_engine(**changes)
 
 
 def main(argv: Sequence[str]) -> int:
