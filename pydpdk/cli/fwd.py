@@ -19,21 +19,109 @@ from ..forward import Forwarder
 from ..session import EngineSettings, MempoolPolicy, PortSettings, Run, Session, ordinary_memory_fallback
 from .portstats import Throughput, port_stats_text
 
-DEFAULT_EAL = ["-l", "0-1", "--no-pci", "--vdev", "net_ring0", "--vdev", "net_ring1"]
+# EAL options pydpdk fwd knows (what EalConfig.from_argv reads): (names, value, help)
+EAL_OPTIONS: list[tuple[tuple[str, ...], str | None, str]] = [
+    (("-l", "--lcores"), "LIST", "lcores to run on, e.g. 0-1 (default 0-1); the first is the main lcore"),
+    (("-c",), "MASK", "the lcores as a hexadecimal mask (testpmd's -c 3), instead of -l"),
+    (("--main-lcore",), "ID", "the main lcore (forwarding runs on the others)"),
+    (("-n",), "N", "memory channels"),
+    (("-a", "--allow", "-w", "--pci-whitelist"), "PCI[,ARGS]", "use this PCI device (repeatable)"),
+    (("-b", "--block"), "PCI", "skip this PCI device (repeatable)"),
+    (("--vdev",), "DEVARGS", "a virtual device, e.g. net_ring0 or net_pcap0,rx_pcap=in.pcap (repeatable)"),
+    (("--no-pci",), None, "do not scan the PCI bus"),
+    (("--no-huge",), None, "ordinary memory (pydpdk falls back to it when no hugepages are free)"),
+    (("--in-memory",), None, "no runtime files (no secondary processes)"),
+    (("--single-file-segments",), None, "one hugepage file per memory segment list"),
+    (("--file-prefix",), "NAME", "runtime directory name (default: one per process)"),
+    (("--socket-mem",), "MB[,MB]", "memory per NUMA socket"),
+    (("-m",), "MB", "memory"),
+    (("--iova-mode",), "pa|va", "IO virtual addresses: physical or virtual"),
+    (("--proc-type",), "primary|secondary|auto", "process type"),
+    (("--huge-dir",), "DIR", "hugetlbfs mount to use"),
+    (("--log-level",), "[TYPE:]LEVEL", "log level, e.g. lib.eal:debug (repeatable)"),
+    (("-d",), "PATH", "load a PMD plugin .so (or a directory of them)"),
+    (("--no-telemetry",), None, "no telemetry socket"),
+]
+_EAL_VALUE = {n for names, value, _ in EAL_OPTIONS if value for n in names}
+_EAL_ALL = {n for names, _, _ in EAL_OPTIONS for n in names}
+_DEVICE_OPTIONS = {"--vdev", "-a", "--allow", "-w", "--pci-whitelist", "-b", "--block"}
+
+
+def _app_options() -> dict[str, bool]:
+    """App option -> whether it takes a value."""
+    return {o: a.nargs != 0 for a in app_parser()._actions for o in a.option_strings}
+
+
+def _eal_name(arg: str) -> str | None:
+    """The EAL option an argument is (``--vdev=x`` -> --vdev, ``-l0-1`` -> -l), or None."""
+    name = arg.split("=", 1)[0] if arg.startswith("--") else arg
+    if name in _EAL_ALL:
+        return name
+    if not arg.startswith("--") and len(arg) > 2 and arg[:2] in _EAL_ALL:
+        return arg[:2]
+    return None
 
 
 def split_argv(argv: Sequence[str]) -> tuple[list[str], list[str]]:
-    """EAL options, then app options: after ``--`` as testpmd wants, or (leniently) from the first
-    option only the app knows (``pydpdk fwd --duration 5``)."""
+    """EAL options, then app options: after ``--`` as testpmd wants; app options are also
+    accepted before ``--`` (``pydpdk fwd --duration 5 --file-prefix x``) and EAL options after
+    it, each moved to its side (``-a`` is testpmd's: --allow before ``--``, --auto-start after)."""
     argv = list(argv)
+    app_opts = _app_options()
     if "--" in argv:
         i = argv.index("--")
-        return argv[:i], argv[i + 1:]
-    app_only = {o for a in app_parser()._actions for o in a.option_strings if o.startswith("--")} | {"-i"}
-    for i, arg in enumerate(argv):
-        if arg.split("=", 1)[0] in app_only:
-            return argv[:i], argv[i:]
-    return argv, []
+        before, after = argv[:i], argv[i + 1:]
+    else:
+        before, after = argv, []
+    eal: list[str] = []
+    app: list[str] = []
+    k = 0
+    while k < len(before):                       # app-only options before --: to the app side
+        a = before[k]
+        name = a.split("=", 1)[0]
+        if name in app_opts and _eal_name(a) is None:
+            app.append(a)
+            if app_opts[name] and "=" not in a and k + 1 < len(before):
+                app.append(before[k + 1])
+                k += 1
+        else:
+            eal.append(a)
+            if _eal_name(a) in _EAL_VALUE and a == _eal_name(a) and k + 1 < len(before):
+                eal.append(before[k + 1])
+                k += 1
+        k += 1
+    k = 0
+    while k < len(after):                        # EAL-only options after --: to the EAL side
+        a = after[k]
+        name = a.split("=", 1)[0]
+        e = _eal_name(a)
+        if e is not None and name not in app_opts:
+            eal.append(a)
+            if e in _EAL_VALUE and a == e and k + 1 < len(after):
+                eal.append(after[k + 1])
+                k += 1
+        else:
+            app.append(a)
+            if name in app_opts and app_opts[name] and "=" not in a and k + 1 < len(after):
+                app.append(after[k + 1])
+                k += 1
+        k += 1
+    return eal, app
+
+
+def with_default_ports(eal_argv: Sequence[str]) -> tuple[list[str], bool]:
+    """EAL options that add no device (no --vdev, -a or -b) get the default two ring ports
+    (with --no-pci, and -l 0-1 unless lcores are given); returns (argv, defaults added)."""
+    argv = list(eal_argv)
+    if any(_eal_name(a) in _DEVICE_OPTIONS for a in argv):
+        return argv, False
+    names = {_eal_name(a) for a in argv}
+    add = [] if names & {"-l", "--lcores", "-c"} else ["-l", "0-1"]
+    add += [] if "--no-pci" in names else ["--no-pci"]
+    add += ["--vdev", "net_ring0", "--vdev", "net_ring1"]
+    if "--file-prefix" not in names and "--in-memory" not in names:
+        add += ["--file-prefix", f"pydpdk-fwd-{os.getpid()}"]      # runs never collide
+    return add + argv, True
 
 
 def ordinary_memory_note(session: Session) -> str | None:
@@ -46,47 +134,70 @@ def ordinary_memory_note(session: Session) -> str | None:
 
 
 def app_parser() -> argparse.ArgumentParser:
+    """dpdk-testpmd's application options (after ``--``), each with its meaning."""
+    from ..forward import MODES
     ap = argparse.ArgumentParser(prog="pydpdk fwd [EAL options] --", add_help=True,
                                  description="dpdk-testpmd's options, with their meanings.")
-    ap.add_argument("-i", "--interactive", action="store_true", help="testpmd-style interactive shell")
-    ap.add_argument("-a", "--auto-start", action="store_true", help="start forwarding at once (with -i)")
-    ap.add_argument("--forward-mode", default="io",
-                    choices=["io", "mac", "macswap", "rxonly", "txonly", "flowgen", "icmpecho"])
-    ap.add_argument("--burst", type=int, default=32)
-    ap.add_argument("--rxq", type=int, default=1)
-    ap.add_argument("--txq", type=int, default=1)
-    ap.add_argument("--rxd", type=int, default=None, help="RX descriptors per queue (driver default)")
-    ap.add_argument("--txd", type=int, default=None, help="TX descriptors per queue (driver default)")
-    ap.add_argument("--nb-cores", type=int, default=1, help="forwarding lcores")
-    ap.add_argument("--nb-ports", type=int, default=None, help="use only the first N ports")
-    ap.add_argument("--port-topology", default="paired", choices=["paired", "chained", "loop"])
-    ap.add_argument("--tx-first", action="store_true", help="send one burst on each stream first")
-    ap.add_argument("--no-flush-rx", action="store_true", help="do not drop what waits in RX queues at start")
-    ap.add_argument("--mbuf-size", type=str, default=None, help="mbuf data size (room incl. headroom)")
-    ap.add_argument("--total-num-mbufs", type=int, default=None)
-    ap.add_argument("--mbcache", type=int, default=250, help="mempool per-lcore cache size")
-    ap.add_argument("--rxfreet", type=int, default=None, help="RX free threshold")
-    ap.add_argument("--txfreet", type=int, default=None, help="TX free threshold")
-    ap.add_argument("--txrst", type=int, default=None, help="TX RS bit threshold")
-    ap.add_argument("--txretry", type=int, default=0)
-    ap.add_argument("--eth-peer", action="append", default=[], metavar="N,XX:XX:XX:XX:XX:XX")
-    ap.add_argument("--txpkts", default="64", help="TX segment lengths, e.g. 64 or 1024,1024")
-    ap.add_argument("--nb-flows", type=int, default=1024, dest="nb_flows", help="flowgen flows")
-    ap.add_argument("--max-pkt-len", type=int, default=None, help="maximum RX frame length (sets MTU)")
-    ap.add_argument("--rss-ip", action="store_true")
-    ap.add_argument("--rss-udp", action="store_true")
-    ap.add_argument("--disable-rss", action="store_true")
-    ap.add_argument("--promisc", dest="promisc", action="store_true", default=True)
-    ap.add_argument("--no-promisc", dest="promisc", action="store_false")
-    ap.add_argument("--stats-period", type=float, default=0, help="print port statistics every N s")
-    ap.add_argument("--duration", type=float, default=None, help="run N seconds, stop, print, exit 0")
-    ap.add_argument("--packets", type=int, default=None,
-                    help="stop once N packets were received (e.g. a pcap replay), exit 0")
-    ap.add_argument("--progress", dest="progress", action="store_true", default=None,
-                    help="show progress of a --duration/--packets run (default: on a terminal)")
-    ap.add_argument("--no-progress", dest="progress", action="store_false")
-    ap.add_argument("--json", action="store_true", help="final statistics as one JSON object on stdout")
+    g = ap.add_argument_group("running")
+    g.add_argument("-i", "--interactive", action="store_true", help="testpmd-style interactive shell")
+    g.add_argument("-a", "--auto-start", action="store_true", help="start forwarding at once (with -i)")
+    g.add_argument("--duration", type=float, default=None, help="run N seconds, stop, print, exit 0")
+    g.add_argument("--packets", type=int, default=None,
+                   help="stop once N packets were received (e.g. a pcap replay), exit 0")
+    g.add_argument("--stats-period", type=float, default=0, help="print port statistics every N s")
+    g.add_argument("--progress", dest="progress", action="store_true", default=None,
+                   help="show progress of a --duration/--packets run (default: on a terminal)")
+    g.add_argument("--no-progress", dest="progress", action="store_false", help="no progress line")
+    g.add_argument("--json", action="store_true", help="final statistics as one JSON object on stdout")
+    g = ap.add_argument_group("forwarding")
+    g.add_argument("--forward-mode", default="io", choices=list(MODES), help="the engine (default io)")
+    g.add_argument("--burst", type=int, default=32, help="packets per burst (default 32)")
+    g.add_argument("--nb-cores", type=int, default=1, help="forwarding lcores (default 1)")
+    g.add_argument("--nb-ports", type=int, default=None, help="use only the first N ports")
+    g.add_argument("--port-topology", default="paired", choices=["paired", "chained", "loop"],
+                   help="which port each port forwards to (default paired: 0<->1, 2<->3 ...)")
+    g.add_argument("--tx-first", action="store_true", help="send one burst on each stream first")
+    g.add_argument("--no-flush-rx", action="store_true", help="do not drop what waits in RX queues at start")
+    g.add_argument("--txretry", type=int, default=0, help="TX retries when a TX queue is full (default 0)")
+    g.add_argument("--eth-peer", action="append", default=[], metavar="N,XX:XX:XX:XX:XX:XX",
+                   help="destination MAC of port N's packets (mac, txonly, flowgen; repeatable)")
+    g.add_argument("--txpkts", default="64", help="TX segment lengths, e.g. 64 or 1024,1024 (txonly, flowgen)")
+    g.add_argument("--nb-flows", type=int, default=1024, dest="nb_flows", help="flowgen flows (default 1024)")
+    g = ap.add_argument_group("ports and queues")
+    g.add_argument("--rxq", type=int, default=1, help="RX queues per port (default 1)")
+    g.add_argument("--txq", type=int, default=1, help="TX queues per port (default 1)")
+    g.add_argument("--rxd", type=int, default=None, help="RX descriptors per queue (driver default)")
+    g.add_argument("--txd", type=int, default=None, help="TX descriptors per queue (driver default)")
+    g.add_argument("--rxfreet", type=int, default=None, help="RX free threshold")
+    g.add_argument("--txfreet", type=int, default=None, help="TX free threshold")
+    g.add_argument("--txrst", type=int, default=None, help="TX RS bit threshold")
+    g.add_argument("--max-pkt-len", type=int, default=None,
+                   help="maximum RX frame length (sets the MTU; RX scatter when it exceeds the mbuf)")
+    g.add_argument("--rss-ip", action="store_true", help="RSS over IP with several RX queues (the default)")
+    g.add_argument("--rss-udp", action="store_true", help="RSS over IP and UDP with several RX queues")
+    g.add_argument("--disable-rss", action="store_true", help="no RSS")
+    g.add_argument("--promisc", dest="promisc", action="store_true", default=True,
+                   help="promiscuous mode on every port (the default)")
+    g.add_argument("--no-promisc", dest="promisc", action="store_false", help="no promiscuous mode")
+    g = ap.add_argument_group("mbufs")
+    g.add_argument("--mbuf-size", type=str, default=None, help="mbuf data room, headroom included (2176)")
+    g.add_argument("--total-num-mbufs", type=int, default=None,
+                   help="mbufs in the pool (default: testpmd's sizing, at least 8191)")
+    g.add_argument("--mbcache", type=int, default=250, help="mempool per-lcore cache size (default 250)")
     return ap
+
+
+def help_text() -> str:
+    """``pydpdk fwd --help``: the EAL options in their own group, then the app options."""
+    lines = ["usage: pydpdk fwd [EAL options] [-- app options]", "",
+             "Forward packets like dpdk-testpmd. With no --vdev, -a or -b: two ring ports (net_ring0,",
+             "net_ring1), io forwarding, tx_first. App options may also come before --, EAL options",
+             "after it.", "", "EAL options (before --):"]
+    for names, value, text in EAL_OPTIONS:
+        spec = ", ".join(f"{n} {value}" if value else n for n in names)
+        lines.append(f"  {spec:<34} {text}" if len(spec) < 34 else f"  {spec}\n  {'':<34} {text}")
+    body = app_parser().format_help().split("\n", 1)[1]
+    return "\n".join(lines) + "\n\napp options (after --):" + body.split("dpdk-testpmd's options, with their meanings.", 1)[-1]
 
 
 # Session fields -> the option that sets them (to name the option in a refusal)
@@ -105,9 +216,10 @@ def session_from_options(eal_argv: Sequence[str] | EalConfig, opts: argparse.Nam
     """The Session ``pydpdk fwd EAL-ARGV -- APP-OPTIONS`` describes (no EAL options: the guide's
     two ring ports, tx_first). Raises InvalidArgumentError naming the option or field."""
     from ..errors import invalid
-    default = not eal_argv
-    if default:       # the guide's §7.1.2: ring ports forward nothing until tx_first primes them
-        eal_argv = DEFAULT_EAL + ["--file-prefix", f"pydpdk-fwd-{os.getpid()}"]   # runs never collide
+    default = False
+    if not isinstance(eal_argv, EalConfig):
+        # the guide's §7.1.2 (no device given): ring ports forward nothing until tx_first primes them
+        eal_argv, default = with_default_ports(eal_argv)
     cfg = eal_argv if isinstance(eal_argv, EalConfig) else EalConfig.from_argv(eal_argv)
     rss = False if opts.disable_rss else (["ip", "udp"] if opts.rss_udp and opts.rxq > 1 else None)
     try:
@@ -302,6 +414,9 @@ class Console:
 
 
 def main(argv: Sequence[str]) -> int:
+    if any(a in ("-h", "--help") for a in argv):
+        print(help_text())
+        return 0
     eal_argv, app_argv = split_argv(argv)
     opts = app_parser().parse_args(app_argv)
     prog = "pydpdk fwd"
