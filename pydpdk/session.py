@@ -514,6 +514,13 @@ class Run:
         s.engine = e
         return self.engine
 
+    def stop_port(self, p: Port) -> None:
+        """Give back what waits in the port's RX queues, then stop it (rings keep their mbufs
+        across a stop: drained first, nothing is left behind)."""
+        if p.started:
+            self._drain_port(p)
+            p.stop()
+
     def close_port(self, p: Port) -> None:
         """Close one (stopped) port and drop it from the run; the engine, which used it, is
         closed too (make_engine() makes one over the ports left)."""
@@ -574,18 +581,20 @@ class Run:
     def drain(self) -> int:
         """Free what waits in the started ports' RX queues (at most a pool's worth per queue);
         how many mbufs."""
+        return sum(self._drain_port(p) for p in self.ports + [q for q in self.ring_ports if q not in self.ports])
+
+    def _drain_port(self, p: Port) -> int:
+        if p.closed or not p.started:
+            return 0
         n = 0
         limit = (self.pool.size // 512 + 2) if self.pool is not None and not self.pool.closed else 64
-        for p in self.ports + [q for q in self.ring_ports if q not in self.ports]:
-            if p.closed or not p.started:
-                continue
-            for q in range(p.nb_rx_queues):
-                for _ in range(limit):
-                    b = p.rx_burst(q, 512)
-                    if not b:
-                        break
-                    n += len(b)
-                    b.free()
+        for q in range(p.nb_rx_queues):
+            for _ in range(limit):
+                b = p.rx_burst(q, 512)
+                if not b:
+                    break
+                n += len(b)
+                b.free()
         return n
 
     def close(self, quiet: bool = False) -> None:

@@ -175,3 +175,55 @@ def test_session_with_its_own_eal_in_a_fresh_process():
         """)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "OK True ['net_ring0', 'net_ring1']" in proc.stdout
+
+
+def test_forward_until_packets_with_ticks_and_engine_changes(eal):
+    names = [f"net_ring_{TAG}f", f"net_ring_{TAG}g"]
+    with Session(vdevs=names, ports=names, engine=EngineSettings(tx_first=True)) as run:
+        ticks = []
+        final = run.forward(30.0, packets=5000, tick=lambda t, rx: ticks.append((t, rx)), tick_s=0.05)
+        assert final.rx_packets >= 5000 and ticks and ticks[-1][1] >= 5000
+        assert all(a[0] <= b[0] for a, b in zip(ticks, ticks[1:]))
+        old = run.engine
+        new = run.make_engine(mode="macswap", burst=16)
+        assert old.closed and new.mode == "macswap" and new.burst == 16
+        assert run.session.engine.mode == "macswap"              # kept for the next make_engine()
+        with pytest.raises(pydpdk.InvalidArgumentError) as exc:
+            run.make_engine(eth_peers={42: "02:00:00:00:00:01"})
+        assert exc.value.param == "engine.eth_peers" and not new.closed   # refused: the engine stays
+        with pytest.raises(pydpdk.InvalidArgumentError) as exc:
+            run.make_engine(bogus=1)
+        assert exc.value.param == "engine.bogus"
+        run.stop_port(run.ports[1])                 # drained, then stopped
+        run.close_port(run.ports[1])
+        assert run.engine is None and len(run.ports) == 1
+    assert gone(*names)
+
+
+def test_shell_commands_over_a_built_session(eal):
+    """The interactive shell on a Session built in this process (no testpmd here: the shell's
+    own refusals and state changes)."""
+    import io
+    from pydpdk.cli.fwd import Console
+    from pydpdk.cli.shell import Shell
+    names = [f"net_ring_{TAG}h", f"net_ring_{TAG}i"]
+    with Session(vdevs=names, ports=names) as run:
+        a, b = (p.id for p in run.ports)
+        out = io.StringIO()
+        script = (f"set eth-peer {a} 02:00:00:00:00:0a\nset eth-peer 99 02:00:00:00:00:0b\nset txpkts 60,4\n"
+                  "set burst 8\nset fwd teleport\nset fwd macswap\nport config all rxd 128\nport stop all\n"
+                  "port config all rxd 128\nstart\nport start all\nstart tx_first\nclear fwd stats all\n"
+                  "show fwd stats all\nport stop all\nstop\nshow port stats 9\nhelp port\nbogus\nquit\n")
+        Shell(Console(run, out), stdin=io.StringIO(script), stdout=out).cmdloop()
+        text = out.getvalue()
+        e = run.session.engine
+        assert dict(e.eth_peers) == {a: "02:00:00:00:00:0a"} and list(e.txpkts) == [60, 4]
+        assert e.burst == 8 and e.mode == "macswap" and run.engine.mode == "macswap"
+        assert "engine.eth_peers=99" in text and "mode='teleport'" in text
+        assert "Please stop all ports first" in text and "Not all ports were started" in text
+        assert "Configuring Port" in text and run.ports[0].queue_conf("rx", 0).nb_desc == 128
+        assert "Please stop forwarding first" in text              # port stop while forwarding
+        assert "Invalid port 9" in text and "port start|stop|close all|N" in text and "Bad arguments" in text
+        assert "Accumulated forward statistics" in text and text.rstrip().endswith("Bye...")
+        assert not run.engine.running
+    assert gone(*names)

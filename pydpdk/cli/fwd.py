@@ -366,10 +366,8 @@ class Console:
 
     def port_stop(self, ports) -> None:
         self.print("Stopping ports...")
-        self.run.drain()                  # what waits in the RX queues goes back to the pool
         for p in ports:
-            if p.started:
-                p.stop()
+            self.run.stop_port(p)         # what waits in its RX queues goes back to the pool
         self.print("Checking link statuses...")
         self.print("Done")
 
