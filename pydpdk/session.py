@@ -553,13 +553,20 @@ class Run:
     def forward(self, duration: float | None = None, *, packets: int | None = None,
                 stop: threading.Event | None = None, tick: Callable[[float, int], None] | None = None,
                 tick_s: float = 0.2, tx_first: bool | int | None = None,
-                flush_rx: bool | None = None) -> ForwardStats:
+                flush_rx: bool | None = None, on_start: Callable[[], None] | None = None) -> ForwardStats:
         """Start the engine and forward until ``duration`` seconds passed, ``packets`` were
         received or ``stop`` is set (None of them: until ``stop``); stop; the final statistics.
-        ``tick(elapsed_s, rx_packets)`` is called every ``tick_s`` seconds meanwhile."""
+        ``on_start()`` is called once forwarding runs, ``tick(elapsed_s, rx_packets)`` every
+        ``tick_s`` seconds meanwhile."""
         if duration is None and packets is None and stop is None:
             raise invalid("duration", None, "a duration, a packet count or a stop event", "Run.forward")
         self.start(tx_first, flush_rx)
+        if on_start is not None:
+            try:
+                on_start()
+            except BaseException:
+                self.stop()
+                raise
         stop = stop or threading.Event()
         t0 = time.monotonic()
         deadline = None if duration is None else t0 + duration

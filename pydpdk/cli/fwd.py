@@ -501,10 +501,10 @@ def _run(console: Console, opts: argparse.Namespace):
                 console.print(console.port_stats_text())
                 next_stats[0] += period
         console.banner()
-        if duration is None:
-            console.print("Press Ctrl-C to stop forwarding.")
         final = run.forward(duration, packets=packets, stop=stop, tick=tick,
-                            tick_s=min(0.2, period) if period else 0.2)
+                            tick_s=min(0.2, period) if period else 0.2,
+                            on_start=(lambda: console.print("Press Ctrl-C to stop forwarding."))
+                            if duration is None else None)
         if bar is not None:
             bar.close()
         console.stopped(final)
