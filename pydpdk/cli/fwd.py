@@ -458,10 +458,10 @@ def execute(session: Session, opts: argparse.Namespace, prog: str = "pydpdk fwd"
             if getattr(opts, "interactive", False):
                 from .shell import Shell
                 if opts.auto_start:
-                    console.start(session.engine.tx_first)
+                    console.start(console.engine_settings.tx_first)
                 Shell(console).cmdloop()
-                final = console.stop() if run.engine is not None and run.fwd.running else \
-                    (run.fwd.stats() if run.engine is not None else None)
+                engine = run.engine
+                final = None if engine is None else (console.stop() if engine.running else engine.stats())
             else:
                 final = _run(console, opts)
             if opts.json and final is not None:
@@ -489,7 +489,7 @@ def _run(console: Console, opts: argparse.Namespace):
         bar = None
         if duration is not None or packets:
             from ..progress import Progress
-            bar = Progress(packets or duration, desc=f"{run.fwd.mode} forwarding",
+            bar = Progress(packets or duration, desc=f"{console.fwd.mode} forwarding",
                            unit="pkt" if packets else "s", enable=getattr(opts, "progress", None),
                            callback=getattr(opts, "progress_callback", None))
         next_stats = [time.monotonic() + period] if period else None

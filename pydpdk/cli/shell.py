@@ -36,9 +36,8 @@ class Shell(cmd.Cmd):
     def emptyline(self) -> bool:
         return False
 
-    def default(self, line: str) -> bool:
+    def default(self, line: str) -> None:
         self.s.print(f"Bad arguments: {line!r} (try: help)")
-        return False
 
     def onecmd(self, line: str) -> bool:
         try:
@@ -68,7 +67,8 @@ class Shell(cmd.Cmd):
         """start | start tx_first [N]: start forwarding (first sending N bursts on each stream)"""
         parts = arg.split()
         if parts and (parts[0] != "tx_first" or len(parts) > 2 or (len(parts) == 2 and not parts[1].isdigit())):
-            return self.default("start " + arg)
+            self.default("start " + arg)
+            return
         n = int(parts[1]) if len(parts) > 1 else (1 if parts else 0)
         if not self.s.ready():
             return
@@ -91,7 +91,8 @@ class Shell(cmd.Cmd):
                 self.s.print(self.s.fwd.stats().testpmd_text())
             return
         if len(parts) != 3 or parts[0] != "port" or parts[1] not in ("stats", "info", "xstats"):
-            return self.default("show " + arg)
+            self.default("show " + arg)
+            return
         ports = self._ports(parts[2])
         if ports is None:
             return
@@ -152,7 +153,8 @@ class Shell(cmd.Cmd):
                 self.s.fwd.reset_stats()
             return
         if len(parts) != 3 or parts[:2] != ["port", "stats"]:
-            return self.default("clear " + arg)
+            self.default("clear " + arg)
+            return
         for p in self._ports(parts[2]) or []:
             p.reset_stats()
             self.s.print(f"\n  NIC statistics for port {p.id} cleared")

@@ -21,6 +21,7 @@ stream conserves packets: tx + dropped == rx + generated.
 from __future__ import annotations
 
 import glob
+import itertools
 import json
 import os
 import subprocess
@@ -143,19 +144,24 @@ def lab_eal(allow: Sequence[str], **kw: Any):
     else ordinary memory: :func:`pydpdk.session.ordinary_memory_fallback`)."""
     import pydpdk
     from pydpdk.session import ordinary_memory_fallback
-    cfg = dict(lcores="0-1", allow=list(allow), file_prefix=f"pydpdk-niclab-{os.getpid()}",
-               log_levels=["lib.eal:warning"])
+    cfg: dict[str, Any] = dict(lcores="0-1", allow=list(allow), file_prefix=f"pydpdk-niclab-{os.getpid()}",
+                               log_levels=["lib.eal:warning"])
     cfg.update(kw)
     return pydpdk.Eal.init(ordinary_memory_fallback(pydpdk.EalConfig(**cfg), 512))
 
 
+_sessions = itertools.count()
+
+
 def pair_session(pci_a: str, pci_b: str, *, nb_desc: int = 512, pool_name: str | None = None):
     """The :class:`pydpdk.session.Session` of a cabled pair in the running EAL: both ports with
-    nb_desc descriptors, a testpmd-sized pool, no engine (the checks make their own)."""
+    nb_desc descriptors, a testpmd-sized pool of its own, no engine (the checks make their own).
+    Closing it stops the ports without closing them, so the same NICs can be checked again
+    (a hardware-mode run may name the job's pair a second time)."""
     from pydpdk.session import MempoolPolicy, PortSettings, Session
-    return Session(ports=[pci_a, pci_b], engine=None,
+    return Session(ports=[pci_a, pci_b], engine=None, close_ports=False,
                    port=PortSettings(rxd=nb_desc, txd=nb_desc, promiscuous=False),
-                   pool=MempoolPolicy(name=pool_name or f"niclab_{pci_a[-7:].replace(':', '')}"))
+                   pool=MempoolPolicy(name=pool_name or f"niclab_pool{next(_sessions)}"))
 
 
 def _hw(port) -> tuple[int, int, int]:
