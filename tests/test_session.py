@@ -226,4 +226,8 @@ def test_shell_commands_over_a_built_session(eal):
         assert "Invalid port 9" in text and "port start|stop|close all|N" in text and "Bad arguments" in text
         assert "Accumulated forward statistics" in text and text.rstrip().endswith("Bye...")
         assert not run.engine.running
+        # `clear fwd stats all` while forwarding (as testpmd): stop prints what came after it
+        acc = text.rsplit("Accumulated forward statistics", 1)[1]
+        since_clear = int(acc.split("RX-packets:")[1].split()[0])
+        assert 0 < since_clear < run.engine.stats().rx_packets
     assert gone(*names)

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import signal
 import sys
@@ -15,7 +16,7 @@ import time
 from typing import TextIO, Sequence
 
 from ..eal import EalConfig
-from ..forward import Forwarder
+from ..forward import Forwarder, ForwardStats
 from ..session import EngineSettings, MempoolPolicy, PortSettings, Run, Session, ordinary_memory_fallback
 from .portstats import Throughput, port_stats_text
 
@@ -261,6 +262,7 @@ class Console:
         self.run, self.out = run, out
         self.since = Throughput()
         self.dirty: set[int] = set()      # ports whose settings changed since they were configured
+        self.base: ForwardStats | None = None   # the engine's statistics at `clear fwd stats all`
 
     @property
     def session(self) -> Session:
@@ -331,15 +333,43 @@ class Console:
             self.print("Packet forwarding already started")
             return
         self.banner()
+        self.base = None                  # the engine's counters start from 0
         self.run.start(tx_first=tx_first)
 
     def stop(self):
         if not self.fwd.running:
             self.print("Packet forwarding not started")
             return None
-        final = self.fwd.stop()
+        final = self.since_clear(self.fwd.stop())
         self.stopped(final)
         return final
+
+    def clear_fwd_stats(self) -> None:
+        """``clear fwd stats all``: from now on (while forwarding too, as testpmd)."""
+        if self.fwd.running:
+            self.base = self.fwd.stats()
+        else:
+            self.base = None
+            self.fwd.reset_stats()
+
+    def since_clear(self, st: ForwardStats) -> ForwardStats:
+        """The engine's statistics minus those at the last ``clear fwd stats all``."""
+        base = self.base
+        if base is None:
+            return st
+
+        def minus(now, then):
+            return dataclasses.replace(now, **{f.name: getattr(now, f.name) - getattr(then, f.name)
+                                               for f in dataclasses.fields(now)
+                                               if f.name.endswith(("packets", "bytes", "dropped", "failures",
+                                                                   "nombuf"))})
+        ports = {p.port: p for p in base.ports}
+        streams = {(s.rx_port, s.rx_queue, s.tx_port, s.tx_queue): s for s in base.streams}
+        return dataclasses.replace(
+            st, elapsed_s=st.elapsed_s - base.elapsed_s,
+            ports=[minus(p, ports[p.port]) if p.port in ports else p for p in st.ports],
+            streams=[minus(x, streams[k]) if (k := (x.rx_port, x.rx_queue, x.tx_port, x.tx_queue)) in streams
+                     else x for x in st.streams])
 
     def stopped(self, final) -> None:
         self.print("Telling cores to stop...")

@@ -88,7 +88,7 @@ class Shell(cmd.Cmd):
             return
         if parts == ["fwd", "stats", "all"]:
             if self.s.run.engine is not None:
-                self.s.print(self.s.fwd.stats().testpmd_text())
+                self.s.print(self.s.since_clear(self.s.fwd.stats()).testpmd_text())
             return
         if len(parts) != 3 or parts[0] != "port" or parts[1] not in ("stats", "info", "xstats"):
             self.default("show " + arg)
@@ -150,7 +150,7 @@ class Shell(cmd.Cmd):
         parts = arg.split()
         if parts == ["fwd", "stats", "all"]:
             if self.s.run.engine is not None:
-                self.s.fwd.reset_stats()
+                self.s.clear_fwd_stats()
             return
         if len(parts) != 3 or parts[:2] != ["port", "stats"]:
             self.default("clear " + arg)
