@@ -13,6 +13,7 @@ port forwards to itself, and RX queue q transmits on TX queue q.
 """
 from __future__ import annotations
 
+import errno
 import json
 import time
 import weakref
@@ -22,8 +23,10 @@ from typing import Any, Iterable, Sequence
 from . import eal as _eal
 from ._native import ffi, lib, cstr
 from ._resource import Resource
-from .errors import DpdkError, check, invalid
+from .errors import DpdkError, check, flag, int_in, invalid
+from .engines import PortTotals, PortTraffic
 from .ethdev import Port, parse_mac
+from .mbuf import as_buffer
 from .mempool import Mempool
 
 __all__ = ["Forwarder", "ForwardStats", "PortForwardStats", "StreamStats", "MODES"]
@@ -56,13 +59,9 @@ class StreamStats:
 
 
 @dataclass(frozen=True)
-class PortForwardStats:
-    port: int
-    name: str
-    rx_packets: int
-    tx_packets: int
-    rx_bytes: int
-    tx_bytes: int
+class PortForwardStats(PortTraffic):
+    """One port's forwarding counters: port, name, rx/tx packets and bytes (PortTraffic), drops, rates."""
+
     rx_dropped: int      # the NIC's missed packets (imissed) plus packets the engine dropped on RX
     tx_dropped: int      # packets TX did not accept (after retries), freed
     rx_nombuf: int = 0
@@ -125,10 +124,6 @@ class ForwardStats:
     def __str__(self) -> str:
         return self.testpmd_text()
 
-    def _repr_html_(self) -> str:
-        from .notebook import forward_stats_html
-        return forward_stats_html(self)
-
 
 def _aligned(ctype: str, count: int = 1) -> tuple[Any, Any]:
     """ffi memory for count items of ctype, aligned to a cache line as the C side declares
@@ -181,27 +176,33 @@ class Forwarder(Resource):
         if not isinstance(burst, int) or not 1 <= burst <= lib.PYDPDK_FWD_MAX_BURST:
             raise invalid("burst", burst, f"1 to {lib.PYDPDK_FWD_MAX_BURST} packets", ctx)
         cfg.burst = burst
-        if not isinstance(txretry, int) or txretry < 0:
-            raise invalid("txretry", txretry, "a number of retries >= 0", ctx)
+        int_in("txretry", txretry, 0, 1 << 20, ctx)
         cfg.txretry = txretry
         if not isinstance(nb_flows, int) or not 1 <= nb_flows <= 1 << 20:
             raise invalid("nb_flows", nb_flows, "1 to 1048576", ctx)
         cfg.nb_flows = nb_flows
-        cfg.tx_set_macs = int(set_macs)
+        cfg.tx_set_macs = int(flag("set_macs", set_macs, ctx))
         self._set_txpkts(txpkts)
         if tx_template is not None:
-            data = bytes(tx_template)
+            if isinstance(tx_template, (int, str)):
+                raise invalid("tx_template", type(tx_template).__name__,
+                              "an Ethernet frame: bytes, a bytes-like object or a scapy/dpkt packet", ctx)
+            data = bytes(as_buffer(tx_template, "tx_template"))
             if not 14 <= len(data) <= lib.PYDPDK_FWD_MAX_PKT_LEN:
                 raise invalid("tx_template", f"{len(data)} bytes",
                               f"an Ethernet frame of 14 to {lib.PYDPDK_FWD_MAX_PKT_LEN} bytes", ctx)
             ffi.memmove(cfg.tx_template, data, len(data))
             cfg.tx_template_len = len(data)
+        if eth_peers is not None and not isinstance(eth_peers, dict):
+            raise invalid("eth_peers", type(eth_peers).__name__, "a dict {port id: MAC address}", ctx)
         for pid, mac in (eth_peers or {}).items():
             if not isinstance(pid, int) or not 0 <= pid < lib.RTE_MAX_ETHPORTS:
                 raise invalid("eth_peers", pid, f"port ids 0 to {lib.RTE_MAX_ETHPORTS - 1}", ctx)
             ffi.memmove(cfg.peer_mac[pid].addr_bytes, parse_mac(mac, "eth_peers"), 6)
+        if tx_pool is not None and not isinstance(tx_pool, Mempool):
+            raise invalid("tx_pool", type(tx_pool).__name__, "a Mempool (or None: each port's RX pool)", ctx)
         for p in ports:
-            pool = tx_pool or (p._pools.get(0) if p._pools else None)
+            pool = tx_pool or p.rx_pool(0)
             if pool is not None:
                 cfg.tx_pool[p.id] = pool.ptr
         self._tx_pool = tx_pool
@@ -225,6 +226,10 @@ class Forwarder(Resource):
         if not streams:
             raise invalid("streams", streams, "at least one (rx_port, rx_queue, tx_port, tx_queue)", ctx)
         byid = {p.id: p for p in ports}
+        if isinstance(streams, (str, bytes)) or not all(
+                isinstance(st, (tuple, list)) and len(st) == 4 and all(isinstance(x, int) for x in st)
+                for st in streams):
+            raise invalid("streams", streams, "a list of (rx_port, rx_queue, tx_port, tx_queue) int tuples", ctx)
         for s in streams:
             rp, rq, tp, tq = s
             if rp not in byid or tp not in byid:
@@ -252,7 +257,7 @@ class Forwarder(Resource):
         self._lcores = list(lcores)[:used]       # never more lcores than streams
         self._lcore_ids = ffi.new("unsigned int[]", self._lcores)
         for p in ports:
-            p._forwarders.add(self)
+            self._use(p)            # the ports refuse to stop or close while this runs
         self._t0 = self._t_last = 0.0
         self._last: dict[int, tuple[int, int]] = {}
         self._base_port_stats: dict[int, Any] = {}
@@ -290,7 +295,7 @@ class Forwarder(Resource):
         rc = lib.pydpdk_fwd_prepare(self._fwd)
         if rc < 0:
             msg = ffi.string(self._fwd.error).decode() or "forwarder configuration refused"
-            if rc == -22:
+            if rc == -errno.EINVAL:
                 raise invalid("forwarder", _MODE_NAMES.get(self._fwd.cfg.mode), msg, "Forwarder")
             raise DpdkError(-rc, msg, "pydpdk_fwd_prepare")
 
@@ -401,7 +406,24 @@ class Forwarder(Resource):
         iters = {lc: self._fwd.lcores[i].iterations for i, lc in enumerate(self._lcores)}
         return ForwardStats(self.mode, elapsed, ports, streams, iters)
 
+    def port_totals(self) -> list[PortTotals]:
+        """Per-port cumulative counters from the engines' stream counters (the Engine interface:
+        a Sampler reads these without touching the rates stats() reports)."""
+        self._check_open()
+        acc = {p.id: [p.id, p.name, 0, 0, 0, 0, 0] for p in self.ports}
+        for i in range(self._fwd.nb_streams):
+            s = self._streams[i]
+            rx, tx = acc[s.rx_port], acc[s.tx_port]
+            rx[2] += s.rx_packets
+            rx[4] += s.rx_bytes
+            rx[6] += s.other_dropped
+            tx[3] += s.tx_packets
+            tx[5] += s.tx_bytes
+            tx[6] += s.fwd_dropped
+        return [PortTotals(*v) for v in acc.values()]
+
     def reset_stats(self) -> None:
+        """Zero the engines' counters (only while stopped)."""
         self._check_open()
         check(lib.pydpdk_fwd_reset_stats(self._fwd), "pydpdk_fwd_reset_stats",
               hint="stop the forwarder first")
@@ -434,7 +456,3 @@ class Forwarder(Resource):
             return "<Forwarder closed>"
         state = "running" if self.running else "stopped"
         return f"<Forwarder {self.mode} {state} streams={self._fwd.nb_streams} lcores={self._lcores}>"
-
-    def _repr_html_(self) -> str:
-        from .notebook import forwarder_html
-        return forwarder_html(self)

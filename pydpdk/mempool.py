@@ -1,13 +1,14 @@
 """Packet-buffer pools (rte_pktmbuf_pool_create) with their available / in-use counts."""
 from __future__ import annotations
 
+import errno
 import itertools
 from typing import Any, Iterable, Sequence
 
 from . import eal as _eal
 from ._native import ffi, lib, cstr, PMD_DIR
 from ._resource import Resource
-from .errors import MempoolError, ResourceBusyError, check_ptr, invalid
+from .errors import MempoolError, ResourceBusyError, check_ptr, int_in, invalid
 from .mbuf import Mbuf, MbufBurst, as_buffer
 
 __all__ = ["Mempool"]
@@ -25,7 +26,6 @@ class Mempool(Resource):
         self._ptr = ptr
         self.name = name
         self._owned = owned
-        self._users: set[Any] = set()   # ports whose RX queues draw from this pool
         self._register()
 
     @classmethod
@@ -40,8 +40,8 @@ class Mempool(Resource):
             name = f"pydpdk_pool{next(_names)}"
         if not isinstance(name, str) or not 0 < len(name) < lib.RTE_MEMPOOL_NAMESIZE - 3:
             raise invalid("name", name, f"a string of 1 to {lib.RTE_MEMPOOL_NAMESIZE - 4} characters", ctx)
-        if not isinstance(n, int) or n < 1:
-            raise invalid("n", n, "a positive number of mbufs", ctx)
+        if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n < 1 << 32:
+            raise invalid("n", n, "a number of mbufs from 1 to 2**32-1", ctx)
         max_cache = min(lib.RTE_MEMPOOL_CACHE_MAX_SIZE, n // 1)
         if not isinstance(cache_size, int) or not 0 <= cache_size <= lib.RTE_MEMPOOL_CACHE_MAX_SIZE \
                 or cache_size * 1.5 > n:
@@ -50,17 +50,17 @@ class Mempool(Resource):
         if not isinstance(data_room, int) or not lib.RTE_PKTMBUF_HEADROOM < data_room <= _MAX_DATA_ROOM:
             raise invalid("data_room", data_room,
                           f"more than the headroom ({lib.RTE_PKTMBUF_HEADROOM}) and at most {_MAX_DATA_ROOM}", ctx)
-        if not isinstance(priv_size, int) or priv_size < 0 or priv_size % lib.RTE_MBUF_PRIV_ALIGN:
-            raise invalid("priv_size", priv_size, f"a multiple of {lib.RTE_MBUF_PRIV_ALIGN}, >= 0", ctx)
+        if not isinstance(priv_size, int) or not 0 <= priv_size <= 0xFFFF or priv_size % lib.RTE_MBUF_PRIV_ALIGN:
+            raise invalid("priv_size", priv_size, f"a multiple of {lib.RTE_MBUF_PRIV_ALIGN} from 0 to 65535", ctx)
         if lib.rte_mempool_lookup(name.encode()) != ffi.NULL:
             raise invalid("name", name, "a name no other mempool uses", ctx)
         del max_cache
         ops = cstr(lib.rte_mbuf_best_mempool_ops())
         if not lib.pydpdk_mempool_ops_registered(ops.encode()):
-            raise MempoolError(2, f"mempool driver '{ops}' is not registered: the plugin "
+            raise MempoolError(errno.ENOENT, f"mempool driver '{ops}' is not registered: the plugin "
                                f"librte_mempool_ring.so was not loaded (look in {PMD_DIR or 'the PMD dir'}, "
                                "or pass plugins=[path] / -d)", "rte_pktmbuf_pool_create")
-        sock = lib.SOCKET_ID_ANY if socket is None else socket
+        sock = lib.SOCKET_ID_ANY if socket is None else int_in("socket", socket, -1, 1023, ctx)
         ptr = check_ptr(lib.rte_pktmbuf_pool_create(name.encode(), n, cache_size, priv_size, data_room, sock),
                         f"rte_pktmbuf_pool_create({name!r}, n={n})", MempoolError,
                         hint="not enough hugepage memory for this many mbufs?")
@@ -127,7 +127,7 @@ class Mempool(Resource):
         self._check_open()
         m = lib.rte_pktmbuf_alloc(self._ptr)
         if m == ffi.NULL:
-            raise MempoolError(12, f"mempool {self.name!r} is empty ({self.size} mbufs, all in use)",
+            raise MempoolError(errno.ENOMEM, f"mempool {self.name!r} is empty ({self.size} mbufs, all in use)",
                                "rte_pktmbuf_alloc")
         return Mbuf._own(m)
 
@@ -138,7 +138,7 @@ class Mempool(Resource):
             raise invalid("n", n, "0 to 65535 mbufs", "Mempool.alloc_burst")
         burst = MbufBurst(n)
         if n and lib.rte_pktmbuf_alloc_bulk(self._ptr, burst._arr, n) != 0:
-            raise MempoolError(12, f"mempool {self.name!r} has {self.available} free mbufs, fewer than "
+            raise MempoolError(errno.ENOMEM, f"mempool {self.name!r} has {self.available} free mbufs, fewer than "
                                f"the {n} asked for", "rte_pktmbuf_alloc_bulk")
         burst._n = n
         return burst
@@ -150,7 +150,7 @@ class Mempool(Resource):
         buf = as_buffer(data, "data")
         out = ffi.new("struct rte_mbuf **")
         if lib.pydpdk_mbuf_from_bytes(self._ptr, ffi.from_buffer(buf), len(buf), out) < 0:
-            raise MempoolError(12, f"mempool {self.name!r} ran out of mbufs", "rte_pktmbuf_alloc")
+            raise MempoolError(errno.ENOMEM, f"mempool {self.name!r} ran out of mbufs", "rte_pktmbuf_alloc")
         return Mbuf._own(out[0])
 
     def burst(self, packets: Iterable[Any]) -> MbufBurst:
@@ -165,21 +165,16 @@ class Mempool(Resource):
             joined = b"".join(bufs)
             lens = ffi.new("uint32_t[]", [len(b) for b in bufs])
             if lib.pydpdk_mbufs_from_buffer(self._ptr, joined, lens, n, burst._arr) < 0:
-                raise MempoolError(12, f"mempool {self.name!r} has too few free mbufs "
+                raise MempoolError(errno.ENOMEM, f"mempool {self.name!r} has too few free mbufs "
                                    f"({self.available}) for {n} packets", "rte_pktmbuf_alloc")
         burst._n = n
         return burst
 
     # -- life cycle -------------------------------------------------------------------------
     def _release(self) -> None:
-        users = [p for p in self._users if not p.closed]
-        if users:
-            self._closed = False
-            raise ResourceBusyError(f"mempool {self.name!r} feeds the RX queues of "
-                                    f"{', '.join(p._describe() for p in users)}: close those ports first")
+        self._refuse_close_while_used("feeds the RX queues of", "close those ports first")
         if self._owned:
             if lib.rte_mempool_in_use_count(self._ptr):
-                self._closed = False
                 raise ResourceBusyError(
                     f"mempool {self.name!r} still has {lib.rte_mempool_in_use_count(self._ptr)} mbufs "
                     "in use: free them (or close what holds them) before closing the pool")
@@ -198,7 +193,3 @@ class Mempool(Resource):
         if self._closed:
             return f"<Mempool {self.name!r} closed>"
         return f"<Mempool {self.name!r} size={self.size} in_use={self.in_use} data_room={self.data_room}>"
-
-    def _repr_html_(self) -> str:
-        from .notebook import mempool_html
-        return mempool_html(self)

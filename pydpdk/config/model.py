@@ -197,22 +197,9 @@ class Setup:
 
 def _check_vdev(setup_file: str, node: Node, devargs: str, check_env: bool) -> None:
     """Devargs keys and values of known drivers; file/interface existence only when check_env."""
-    from .. import vdev as vd
-    env_checks = {vd._readable, vd._writable_target, vd._iface, vd._socket_dir}
+    from ..vdev import check_devargs
     try:
-        name, pairs = vd.parse_devargs(devargs)
-        spec = vd.driver_for(name)
-        if spec is None:
-            return
-        for key, value in pairs:
-            if key not in spec.keys:
-                raise InvalidArgumentError(key, value, f"a {spec.name} devargs key: {', '.join(sorted(spec.keys))}")
-            check = spec.keys[key]
-            if check in env_checks and not check_env:
-                continue
-            problem = check(value)
-            if problem:
-                raise InvalidArgumentError(key, value, problem)
+        check_devargs(devargs, check_env=check_env)
     except InvalidArgumentError as exc:
         raise ConfigError(f"{node.key}: {exc.param}", exc.value, exc.allowed, setup_file, node.line) from None
 
