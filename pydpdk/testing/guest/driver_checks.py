@@ -116,7 +116,7 @@ def main(argv: list[str]) -> int:
         return lib.rte_eth_tx_queue_setup(p.id, 0, n, 0, ffi.NULL)
 
     def raw_rxq(p, n: int) -> int:
-        return lib.rte_eth_rx_queue_setup(p.id, 0, n, 0, ffi.NULL, pool._ptr)
+        return lib.rte_eth_rx_queue_setup(p.id, 0, n, 0, ffi.NULL, pool.ptr)
 
     def probe(p, kind: str, sizes) -> dict:
         """For each ring size: does pydpdk refuse it, does the PMD (raw call) refuse it?"""
