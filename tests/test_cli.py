@@ -380,6 +380,11 @@ def test_shell_port_commands_side_by_side_with_testpmd():
             "Max segment number per packet")
     assert _info(out, keys) == _info(theirs, keys) and len(_info(out, keys)) == len(keys)
     assert "DescLimits(" not in out
+
+    def nic_block(text: str) -> str:          # the first `show port stats 0` block, as printed
+        start = text.index("  ######################## NIC statistics for port 0")
+        return text[start:text.index("  " + "#" * 76, start) + 78]
+    assert nic_block(out) == nic_block(theirs)     # before forwarding: every counter 0, same text
     for text in ("NIC statistics for port 0", "Throughput (since last show)", "Stopping ports...",
                  "Configuring Port 0 (socket 0)", "Configuring Port 1 (socket 0)",
                  "port 0: RX queue number: 2 Tx queue number: 1", "Number of packets per burst set to 16",
@@ -390,3 +395,12 @@ def test_shell_port_commands_side_by_side_with_testpmd():
     assert "forwards packets on 2 streams" in theirs and "forwards packets on 4 streams" in out
     assert "io packet forwarding packets/burst=16" in out and "io packet forwarding packets/burst=16" in theirs
     assert all(rx > 0 for rx, _ in forward_stats(out)[:2])
+
+
+def test_stats_period_prints_nic_statistics_with_throughput():
+    proc = fwd(*prefix(), "--", "--stats-period", "0.25", "--duration", "1")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    blocks = proc.stdout.split("NIC statistics for port 0")[1:]
+    assert len(blocks) >= 2, proc.stdout[-3000:]
+    rx_pps = [int(b.split("Rx-pps:")[1].split()[0]) for b in blocks]
+    assert rx_pps[-1] > 0                          # since the previous print: forwarding ran
