@@ -27,7 +27,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence, Union
 
-from .eal import Eal, EalConfig, hugepages_usable
+from .eal import Eal, EalConfig
 from .errors import PortError, PydpdkError, invalid
 from .ethdev import RSS_HASH_FUNCTIONS, RX_OFFLOADS, TX_OFFLOADS, Port, parse_mac
 from .forward import MODES, Forwarder, ForwardStats
@@ -35,7 +35,7 @@ from .mempool import Mempool
 from .ring import Ring, ports_from_rings
 
 __all__ = ["Session", "Run", "PortSettings", "MempoolPolicy", "RingSpec", "RingPortSpec",
-           "EngineSettings", "ordinary_memory_fallback", "TOPOLOGIES", "DEFAULT_DESC", "MIN_POOL"]
+           "EngineSettings", "TOPOLOGIES", "DEFAULT_DESC", "MIN_POOL"]
 
 TOPOLOGIES = ("paired", "chained", "loop")
 DEFAULT_DESC = 512          # testpmd's RX/TX ring size when sizing the pool (driver default otherwise)
@@ -61,16 +61,6 @@ def _bool(prefix: str, name: str, value: Any) -> None:
 def _names(prefix: str, name: str, value: Any, allowed: Mapping[str, Any] | Sequence[str]) -> None:
     if isinstance(value, str) or not all(isinstance(v, str) and v in allowed for v in value):
         raise invalid(prefix + name, value, f"a list of: {', '.join(sorted(allowed))}", "Session")
-
-
-def ordinary_memory_fallback(cfg: EalConfig, memory_mb: int = 512) -> EalConfig:
-    """``cfg`` on ordinary memory (EalConfig.auto: no_huge, ``-m memory_mb`` unless given) when
-    no hugepages are usable (:func:`pydpdk.eal.hugepages_usable`); else ``cfg`` unchanged."""
-    if cfg.no_huge or cfg.proc_type == "secondary" or hugepages_usable():
-        return cfg
-    kw = {f.name: getattr(cfg, f.name) for f in dataclasses.fields(cfg)}
-    kw["memory_mb"] = cfg.memory_mb or memory_mb
-    return EalConfig.auto(**kw)
 
 
 @dataclass
@@ -309,11 +299,12 @@ class Session:
         return self.port
 
     def eal_config(self) -> EalConfig | None:
-        """The EalConfig build() initialises: ``eal`` on ordinary memory (EalConfig.auto's rule)
-        when no hugepages are usable and ``ordinary_memory_mb`` is set."""
+        """The EalConfig build() initialises: ``eal`` on ordinary memory (the one rule,
+        :meth:`EalConfig.or_ordinary_memory`) when no hugepages are usable and
+        ``ordinary_memory_mb`` is set."""
         if self.eal is None or self.ordinary_memory_mb is None:
             return self.eal
-        return ordinary_memory_fallback(self.eal, self.ordinary_memory_mb)
+        return self.eal.or_ordinary_memory(self.ordinary_memory_mb)
 
     # -- life cycle --------------------------------------------------------------------------
     def build(self) -> "Run":

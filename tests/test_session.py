@@ -12,8 +12,7 @@ from conftest import make_frame, run_python
 from pydpdk import vdev
 from pydpdk.eal import EalConfig, hugepages_usable
 from pydpdk.pcap import read_frames, write_pcap
-from pydpdk.session import (EngineSettings, MempoolPolicy, PortSettings, RingPortSpec, RingSpec, Session,
-                            ordinary_memory_fallback)
+from pydpdk.session import EngineSettings, MempoolPolicy, PortSettings, RingPortSpec, RingSpec, Session
 
 TAG = f"s{os.getpid() % 10000}"
 
@@ -149,12 +148,13 @@ def test_settings_for_and_pool_policy():
     assert MempoolPolicy(total=100).size([PortSettings()], 2) == 100
 
 
-def test_ordinary_memory_fallback_follows_hugepages_usable():
+def test_eal_config_falls_back_to_ordinary_memory_by_the_one_rule():
     cfg = EalConfig(lcores="0", no_pci=True)
-    out = ordinary_memory_fallback(cfg, 256)
+    out = Session(eal=cfg, ordinary_memory_mb=256).eal_config()
+    assert out == cfg.or_ordinary_memory(256)
     assert out.no_huge == (not hugepages_usable())
     assert out.memory_mb == (None if hugepages_usable() else 256)
-    assert ordinary_memory_fallback(cfg.replace(no_huge=True, memory_mb=64)).memory_mb == 64
+    assert Session(eal=cfg.replace(no_huge=True, memory_mb=64)).eal_config().memory_mb == 64
     assert Session(eal=cfg, ordinary_memory_mb=None).eal_config() is cfg
 
 

@@ -17,7 +17,7 @@ from typing import TextIO, Sequence
 
 from ..eal import EalConfig
 from ..forward import Forwarder, ForwardStats
-from ..session import EngineSettings, MempoolPolicy, PortSettings, Run, Session, ordinary_memory_fallback
+from ..session import EngineSettings, MempoolPolicy, PortSettings, Run, Session
 from .portstats import Throughput, port_stats_text
 
 # EAL options pydpdk fwd knows (what EalConfig.from_argv reads): (names, value, help)
@@ -547,7 +547,7 @@ def _run(console: Console, opts: argparse.Namespace):
 def ports_main(argv: Sequence[str]) -> int:
     import pydpdk
     eal_argv = list(argv) or ["--no-pci", "-l", "0"]
-    cfg = ordinary_memory_fallback(EalConfig.from_argv(eal_argv), 256)
+    cfg = EalConfig.from_argv(eal_argv).or_ordinary_memory(256)
     try:
         pydpdk.Eal.init(cfg)
         ports = pydpdk.ports()

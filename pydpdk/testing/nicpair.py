@@ -141,13 +141,12 @@ def create_vfs(pf: str, macs: Sequence[str], *, pf_driver: str = "igb",
 # -- DPDK ------------------------------------------------------------------------------------
 def lab_eal(allow: Sequence[str], **kw: Any):
     """An EAL on two lcores over just these PCI devices (one per process; hugepages if usable,
-    else ordinary memory: :func:`pydpdk.session.ordinary_memory_fallback`)."""
+    else ordinary memory: :meth:`pydpdk.EalConfig.or_ordinary_memory`)."""
     import pydpdk
-    from pydpdk.session import ordinary_memory_fallback
     cfg: dict[str, Any] = dict(lcores="0-1", allow=list(allow), file_prefix=f"pydpdk-niclab-{os.getpid()}",
                                log_levels=["lib.eal:warning"])
     cfg.update(kw)
-    return pydpdk.Eal.init(ordinary_memory_fallback(pydpdk.EalConfig(**cfg), 512))
+    return pydpdk.Eal.init(pydpdk.EalConfig(**cfg).or_ordinary_memory(512))
 
 
 _sessions = itertools.count()

@@ -101,9 +101,8 @@ def main(argv: list[str]) -> int:
     from pydpdk._native import ffi, lib
     from pydpdk.drivers import DriverWarning
     from pydpdk.errors import InvalidArgumentError
-    from pydpdk.session import ordinary_memory_fallback
-    pydpdk.Eal.init(ordinary_memory_fallback(pydpdk.EalConfig(
-        lcores="0", allow=allow, file_prefix=f"drvchk-{os.getpid()}", log_levels=["lib.eal:warning"]), 384))
+    pydpdk.Eal.init(pydpdk.EalConfig(lcores="0", allow=allow, file_prefix=f"drvchk-{os.getpid()}",
+                                     log_levels=["lib.eal:warning"]).or_ordinary_memory(384))
     ports = {p.device_name: p for p in pydpdk.ports()}
     pool = pydpdk.Mempool.create("drv_pool", 8191, cache_size=0)
     small = pydpdk.Mempool.create("drv_small", 2047, cache_size=0, data_room=1024 + lib.RTE_PKTMBUF_HEADROOM)
