@@ -58,6 +58,15 @@ def pmd_dir(libdir: str) -> str:
     return found[-1] if found else ""
 
 
+def sanitizer_flags() -> list[str]:
+    """PYDPDK_SANITIZE=address (or address,undefined): build our C with the sanitizers, for
+    bench/asan.py (the module then needs the sanitizer runtime preloaded)."""
+    which = os.environ.get("PYDPDK_SANITIZE", "").strip()
+    if not which:
+        return []
+    return [f"-fsanitize={which}", "-fno-omit-frame-pointer", "-g"]
+
+
 def _load(name: str):
     spec = importlib.util.spec_from_file_location(f"_pydpdk_cffi_src_{name}",
                                                   os.path.join(SRC, f"{name}.py"))
@@ -86,6 +95,7 @@ def build_ffi() -> FFI:
         ("PYDPDK_DPDK_VERSION", f'"{version}"'),
         ("PYDPDK_PMD_DIR", f'"{pmd_dir(libdir)}"'),
     ]
+    sanitize = sanitizer_flags()
     ffi.set_source(
         "pydpdk._dpdk_cffi",
         "\n".join(m.INCLUDES for m in modules) + "\n" + "\n".join(m.CUSTOMIZATIONS for m in modules),
@@ -93,9 +103,9 @@ def build_ffi() -> FFI:
         include_dirs=[CSRC],
         define_macros=defines,
         extra_compile_args=cflags + ["-O3", "-Wno-unused-parameter", "-Wno-deprecated-declarations",
-                                     "-Werror=implicit-function-declaration"],
+                                     "-Werror=implicit-function-declaration"] + sanitize,
         # The ring PMD's rte_eth_from_rings() is a driver API: link its library explicitly.
-        extra_link_args=libs + ["-lrte_net_ring", f"-Wl,-rpath,{libdir}"],
+        extra_link_args=libs + ["-lrte_net_ring", f"-Wl,-rpath,{libdir}"] + sanitize[:1],
     )
     return ffi
 
