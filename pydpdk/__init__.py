@@ -16,6 +16,8 @@ from .ethdev import Port, ports, Link, PortStats, DevInfo
 from .ring import Ring
 from . import vdev
 from . import stats  # records and the rate Sampler (pydpdk.stats.Sampler)
+from .interop import sendp, sniff, sniff_iter  # scapy-style, on top of the burst API
+from .forward import Forwarder  # native forwarding engines on lcores (pydpdk.forward)
 
 __all__ = [
     "__version__", "dpdk_version", "Eal", "EalConfig", "cleanup", "current", "Mempool", "Mbuf",
@@ -23,7 +25,7 @@ __all__ = [
     "PydpdkError", "DpdkError", "EalError", "EalNotInitializedError", "EalConfigMismatchError",
     "NoHugepagesError", "DeviceError", "DriverNotFoundError", "PortError", "MempoolError",
     "RingError", "InvalidArgumentError", "ResourceClosedError", "ResourceBusyError",
-    "MbufReleasedError",
+    "MbufReleasedError", "sendp", "sniff", "sniff_iter", "Forwarder",
 ]
 from .errors import TelemetryError  # noqa: E402  (telemetry, log, multiprocess: import pydpdk.<name>)
 __all__ += ["TelemetryError"]

@@ -436,6 +436,15 @@ class Eal:
         """Close every pydpdk object, then rte_eal_cleanup(). Irreversible in this process."""
         cleanup()
 
+    def __enter__(self) -> "Eal":
+        """``with pydpdk.Eal.init(...) as eal:`` cleans the EAL up (every object, then
+        rte_eal_cleanup) when the block ends; DPDK cannot initialise again in this process."""
+        self._check()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.cleanup()
+
     def __repr__(self) -> str:
         state = "live" if self.alive else "cleaned up"
         return f"<Eal {state} {' '.join(self.config.argv())!r}>"

@@ -21,7 +21,7 @@ from .drivers import hooks as _drivers
 from ._native import ffi, lib, cstr
 from ._resource import Resource
 from .errors import PortError, ResourceClosedError, check, invalid
-from .mbuf import Mbuf, MbufBurst
+from .mbuf import Mbuf, MbufBurst, as_packet_list, send_packets, tx_packets
 from .mempool import Mempool
 
 _rx_burst = lib.rte_eth_rx_burst              # bound once: the burst methods run per burst
@@ -808,9 +808,11 @@ class Port(Resource):
         into._gen += 1
         return into
 
-    def tx_burst(self, pkts: MbufBurst | Sequence[Mbuf], queue: int = 0) -> int:
+    def tx_burst(self, pkts: MbufBurst | Sequence[Mbuf] | Sequence[Any], queue: int = 0) -> int:
         """Send packets; returns how many the driver took. Sent mbufs belong to the driver;
-        unsent ones stay with the caller (a burst keeps them at its front)."""
+        unsent ones stay with the caller (a burst keeps them at its front). Packets that are not
+        mbufs (bytes, bytes-likes, scapy/dpkt packets) are copied into mbufs from this port's
+        pool in one call (:func:`pydpdk.mbuf.tx_packets`); the copies not sent are freed."""
         if self._closed:
             self._check_open()
         if not 0 <= queue < self._nb_txq or queue.__class__ is not int:
@@ -824,6 +826,8 @@ class Port(Resource):
             pkts._n -= sent
             pkts._gen += 1
             return sent
+        if not all(m.__class__ is Mbuf for m in pkts):   # bytes / scapy / dpkt packets
+            return tx_packets(self, pkts, queue)
         ptrs = [m._p() for m in pkts]
         if len(set(ptrs)) != len(ptrs):
             raise invalid("pkts", "the same mbuf twice", "distinct mbufs", "Port.tx_burst")
@@ -832,6 +836,12 @@ class Port(Resource):
         for m in pkts[:sent]:
             m._take()
         return sent
+
+    def send(self, packets: Any, queue: int = 0, *, timeout: float = 1.0) -> int:
+        """Send packets (bytes, bytes-likes, scapy/dpkt packets, or one of them) built into
+        mbufs from this port's pool, retrying while the driver is busy, up to ``timeout``
+        seconds; returns how many were sent (:func:`pydpdk.interop.send`)."""
+        return send_packets(self, None, as_packet_list(packets), queue=queue, timeout=timeout)
 
     @staticmethod
     def from_rings(name: str, rx: Sequence[Any], tx: Sequence[Any], *, socket: int = 0) -> "Port":

@@ -10,14 +10,16 @@ mbufs (moved to the front), so the caller can retry or :meth:`MbufBurst.free` th
 """
 from __future__ import annotations
 
+import time
 import warnings
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator, Sequence
 
 from . import eal as _eal
 from ._native import ffi, lib
 from .errors import MbufReleasedError, MempoolError, invalid
 
-__all__ = ["Mbuf", "MbufBurst", "as_buffer"]
+__all__ = ["Mbuf", "MbufBurst", "as_buffer", "as_packet_list", "port_pool", "tx_packets",
+           "send_packets"]
 
 
 def as_buffer(data: Any, param: str) -> Any:
@@ -391,3 +393,68 @@ class MbufBurst:
 
     def __repr__(self) -> str:
         return f"<MbufBurst {self._n}/{self._cap} mbufs>"
+
+
+# -- packets that are not mbufs (bytes, scapy, dpkt) on their way to a port -------------------
+def as_packet_list(packets: Any) -> list[Any]:
+    """One packet (bytes-like, a scapy or dpkt packet) or an iterable of them, as a list. A scapy
+    packet is expanded as scapy's sendp does (``IP(dst=["a", "b"])`` is two packets)."""
+    if isinstance(packets, (bytes, bytearray, memoryview)):
+        return [packets]
+    if hasattr(packets, "haslayer"):
+        return list(packets)
+    if hasattr(packets, "__bytes__") and not isinstance(packets, (list, tuple)):
+        return [packets]
+    return list(packets)
+
+
+def port_pool(port: Any) -> Any:
+    """The mempool a port's RX queue 0 draws from: where tx_burst()/send() build mbufs for
+    packets given as bytes or scapy/dpkt objects."""
+    pool = getattr(port, "_pools", {}).get(0)
+    if pool is None or pool.closed:
+        raise invalid("port", port._describe() if hasattr(port, "_describe") else port,
+                      "a port with RX queue 0 set up (its mempool builds the mbufs), or pass pool=",
+                      "sending bytes / scapy packets")
+    return pool
+
+
+def tx_packets(port: Any, packets: Sequence[Any], queue: int = 0) -> int:
+    """Port.tx_burst for packets that are not mbufs (bytes, bytes-likes, scapy/dpkt packets):
+    one burst built from the port's pool in one call, one rte_eth_tx_burst; returns how many the
+    driver took. The copies it did not take are freed (retry with ``packets[sent:]``)."""
+    if any(p.__class__ is Mbuf for p in packets):
+        raise invalid("pkts", "a mix of Mbufs and other packets",
+                      "an MbufBurst, a list of Mbufs, or a list of bytes / scapy / dpkt packets",
+                      "Port.tx_burst")
+    b = port_pool(port).burst(packets)
+    try:
+        return port.tx_burst(b, queue)
+    finally:
+        b.free()
+
+
+def send_packets(port: Any, pool: Any, packets: Iterable[Any], *, queue: int = 0, timeout: float = 1.0,
+                 burst: int = 32) -> int:
+    """Build mbufs from packets (bytes-like or bytes()-able) ``burst`` at a time, from ``pool``
+    (None: the port's, :func:`port_pool`), and send them all, retrying while the driver is busy;
+    returns how many were sent (mbufs not sent by ``timeout`` are freed)."""
+    if not isinstance(burst, int) or not 1 <= burst <= 1024:
+        raise invalid("burst", burst, "1 to 1024 packets", "send")
+    if pool is None:
+        pool = port_pool(port)
+    data = [p if isinstance(p, (bytes, bytearray, memoryview)) else as_buffer(p, "packets") for p in packets]
+    sent, deadline = 0, time.monotonic() + timeout
+    for i in range(0, len(data), burst):
+        b = pool.burst(data[i:i + burst])
+        try:
+            while b:
+                n = port.tx_burst(b, queue)
+                sent += n
+                if not n:
+                    if time.monotonic() > deadline:
+                        break
+                    time.sleep(0.0005)
+        finally:
+            b.free()
+    return sent

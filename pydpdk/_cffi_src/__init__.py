@@ -17,4 +17,5 @@ MODULES = (
     "fwd",
     "telemetry",
     "build_info",
+    "pcap",
 )
