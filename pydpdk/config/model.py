@@ -162,7 +162,8 @@ class Setup:
         what = f"for {o.duration} s" if o.duration is not None else "until Ctrl-C"
         if o.packets:
             what = f"until {o.packets} packets" + (f" or {o.duration} s" if o.duration is not None else "")
-        nv, npci = len(self.root.get("vdevs") or []), len(self.root.get("pci") or [])
+        nv = len(self.root.get("vdevs") or [])
+        npci = len({a.split(",")[0] for a in self.eal.allow})   # pci: and eal.allow (-a) together
         nr = len(self.root.get("ring_ports") or [])
         argv = self.eal.argv() + ([] if self.env_checked else [a for v in self.vdevs for a in ("--vdev", v)])
         if self.eal.file_prefix is None and "--file-prefix" in argv:   # the default is per process
