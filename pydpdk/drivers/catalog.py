@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from ..errors import invalid
 
-__all__ = ["DriverInfo", "DRIVERS", "lookup", "plugin_path", "PMD_DIR"]
+__all__ = ["DriverInfo", "DRIVERS", "lookup", "plugin_path", "counts_bytes", "PMD_DIR"]
 
 #: where Debian's DPDK 22.11 keeps its plugins
 PMD_DIR = "/usr/lib/x86_64-linux-gnu/dpdk/pmds-23.0"
@@ -30,6 +30,9 @@ class DriverInfo:
     devices: str                    # what it drives
     notes: tuple[str, ...] = field(default=())
     replaces: str | None = None     # set when 22.11 replaced the guide's driver
+    #: False where the PMD's stats count packets only (ibytes/obytes and per-queue bytes stay 0):
+    #: use the forwarding engine's byte counts there (ForwardStats, bytes_from == "engine")
+    counts_bytes: bool = True
 
     @property
     def plugin_path(self) -> str:
@@ -110,9 +113,14 @@ DRIVERS: dict[str, DriverInfo] = {d.name: d for d in [
        "rte_ring pairs as ports (--vdev net_ring0, rte_eth_from_rings())",
        ("The guide's 'eth_ring' prefix is 'net_ring' in 22.11.",
         "Slower than the ring API itself: every burst goes through the ethdev function pointers "
-        "[§7.1.3].")),
+        "[§7.1.3].",
+        "Counts packets, not bytes: stats() ibytes/obytes stay 0 (DPDK 22.11's eth_ring stats); "
+        "the forwarding engine's byte counts (ForwardStats rx_bytes/tx_bytes) are the ones to read."),
+       counts_bytes=False),
     _D("null", "net_null", "librte_net_null.so", "vdev", "-",
-       "drops TX, generates RX (size=, copy=)", ()),
+       "drops TX, generates RX (size=, copy=)",
+       ("Counts packets, not bytes: stats() ibytes/obytes stay 0 (DPDK 22.11's eth_null stats).",),
+       counts_bytes=False),
     _D("tap", "net_tap", "librte_net_tap.so", "vdev", "-", "a kernel TAP interface", ()),
     _D("af_packet", "net_af_packet", "librte_net_af_packet.so", "vdev", "-",
        "a kernel interface through AF_PACKET sockets (iface=)", ()),
@@ -131,6 +139,13 @@ _ALIASES.update({"net_fm10k_vf": "net_fm10k", "net_i40e_vf": "net_iavf", "i40evf
 def lookup(name: str) -> DriverInfo | None:
     """The entry for a 22.11 driver name or a guide name (None if pydpdk has no notes on it)."""
     return DRIVERS.get(name) or DRIVERS.get(_ALIASES.get(name, ""))
+
+
+def counts_bytes(driver: str) -> bool:
+    """Whether a PMD's port statistics count bytes (False for net_ring and net_null, which count
+    packets only); True for drivers pydpdk has no notes on."""
+    info = lookup(driver)
+    return True if info is None else info.counts_bytes
 
 
 def plugin_path(name: str) -> str:
