@@ -18,6 +18,9 @@ PY=${PYTHON:-python3}
 $PY -m pip install -q --disable-pip-version-check cffi pyyaml pytest setuptools wheel scapy numpy
 # nbclient + ipykernel: tests/test_notebooks.py executes samples/notebooks/*.ipynb in real kernels
 $PY -m pip install -q --disable-pip-version-check nbclient ipykernel
+# build: tests/test_packaging.py makes the sdist and wheel (python -m build) and installs each
+# into a fresh venv (python3 -m venv: Debian's python3-venv when python3 is Debian's own)
+$PY -m pip install -q --disable-pip-version-check build
 $PY -m pip install -q --disable-pip-version-check --no-build-isolation -e .
 
 # Hugepages: 1 GiB of 2 MiB pages for the tests and testpmd peers (no_huge is used otherwise).

@@ -9,7 +9,9 @@ a marker comment naming why, on the line (or lines) just above its opening fence
     ...
 
 Every other ```python block runs. The blocks of one document run in order in one interpreter
-(later blocks use names earlier ones made), as a reader typing them into one session would.
+(later blocks use names earlier ones made), as a reader typing them into one session would; a
+block preceded by ``<!-- new-process -->`` starts a new interpreter (a new EAL) for itself and
+the blocks after it.
 """
 from __future__ import annotations
 
@@ -21,18 +23,21 @@ from dataclasses import dataclass
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NO_RUN = re.compile(r"<!--\s*no-run:\s*(.+?)\s*-->")
+NEW_PROCESS = re.compile(r"<!--\s*new-process\s*-->")
 
-#: Prepended to every doc run: the doc's Eal.init(...) keyword calls get this run's own file
-#: prefix (parallel runs never share /var/run/dpdk/<prefix>) and DPDK's ordinary-memory mode
-#: when this machine has no free hugepages (EalConfig.auto). The doc's own arguments win.
-#: Nothing else is changed: the real EAL and PMDs run.
+#: Prepended to every doc run: whatever the doc passes to Eal.init (keywords, argv or an
+#: EalConfig), the EAL gets this run's own file prefix (parallel runs never share
+#: /var/run/dpdk/<prefix>) and DPDK's ordinary-memory mode when this machine has no free
+#: hugepages (EalConfig.auto). Nothing else changes: the real EAL and PMDs run.
 PRELUDE = '''
-import pydpdk as _pd
+import dataclasses as _pd_dc, pydpdk as _pd
 _pd_init = _pd.Eal.init.__func__
 def _pd_doc_init(cls, config=None, /, *, argv=None, **kw):
-    if config is None and argv is None:
-        config = _pd.EalConfig.auto(**dict({"file_prefix": %(prefix)r}, **kw))
-    return _pd_init(cls, config, argv=argv) if argv is not None else _pd_init(cls, config)
+    if config is None:
+        config = _pd.EalConfig.from_argv(argv, **kw) if argv is not None else _pd.EalConfig(**kw)
+    fields = {f.name: getattr(config, f.name) for f in _pd_dc.fields(config) if f.init}
+    fields["file_prefix"] = %(prefix)r
+    return _pd_init(cls, _pd.EalConfig.auto(**fields))
 _pd.Eal.init = classmethod(_pd_doc_init)
 del _pd_doc_init
 '''
@@ -44,6 +49,7 @@ class Block:
     line: int         # 1-based line of the first code line
     code: str
     skip: str | None  # the no-run reason, or None
+    new_process: bool = False
 
 
 def blocks(path: str) -> list[Block]:
@@ -54,21 +60,34 @@ def blocks(path: str) -> list[Block]:
     out, i = [], 0
     while i < len(lines):
         if lines[i].strip() == "```python":
-            skip = None
+            skip, new = None, False
             j = i - 1
             while j >= 0 and lines[j].strip().startswith("<!--"):
                 m = NO_RUN.search(lines[j])
                 if m:
                     skip = m.group(1)
+                new = new or bool(NEW_PROCESS.search(lines[j]))
                 j -= 1
             start = i + 1
             k = start
             while k < len(lines) and lines[k].strip() != "```":
                 k += 1
-            out.append(Block(rel, start + 1, "\n".join(lines[start:k]), skip))
+            out.append(Block(rel, start + 1, "\n".join(lines[start:k]), skip, new))
             i = k
         i += 1
     return out
+
+
+def processes(doc_blocks: list[Block]) -> list[list[Block]]:
+    """The runnable blocks of a document, grouped by interpreter (split at new-process markers)."""
+    groups: list[list[Block]] = []
+    for b in doc_blocks:
+        if b.skip:
+            continue
+        if not groups or b.new_process:
+            groups.append([])
+        groups[-1].append(b)
+    return groups
 
 
 def documents() -> list[str]:
