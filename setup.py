@@ -46,8 +46,8 @@ setup(
         "scapy": ["scapy>=2.5"],                         # decode="scapy" in sniff/receive/read_pcap
         "jit": ["numba"],                                # reserved for numba-compiled per-burst code: nothing imports numba yet
         "notebook": ["ipython", "matplotlib"],           # HTML views, live rates, plot_rates()
-        # the test suite: scapy builds real packets, hypothesis generates inputs, nbclient +
-        # ipykernel execute samples/notebooks (tests/ is repo-only: see MANIFEST.in)
+        # the test suite: scapy builds real packets, nbclient + ipykernel execute
+        # samples/notebooks, hypothesis for property tests (tests/ is repo-only: MANIFEST.in)
         "test": ["pytest>=7", "hypothesis", "scapy>=2.5", "nbclient", "ipykernel"],
     },
     cffi_modules=["build_ffi.py:ffibuilder"],

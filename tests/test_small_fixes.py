@@ -51,3 +51,18 @@ def test_example_descriptions_say_how_many_queues_they_set():
             assert "one RX and one TX queue each" in desc and "two queues" not in desc, desc
         else:
             assert queues == {(2, 2)} and "two queues" in desc, desc
+
+
+def test_pydpdk_march_overrides_debians_march(monkeypatch):
+    """build_ffi: pkg-config's -march=corei7 by default; PYDPDK_MARCH replaces or drops it."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("_fh_build_ffi", os.path.join(ROOT, "build_ffi.py"))
+    b = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(b)
+    flags = ["-I/usr/include/dpdk", "-march=corei7", "-include", "rte_config.h"]
+    monkeypatch.delenv("PYDPDK_MARCH", raising=False)
+    assert b._march(flags) == flags
+    monkeypatch.setenv("PYDPDK_MARCH", "x86-64-v2")
+    assert b._march(flags) == ["-I/usr/include/dpdk", "-include", "rte_config.h", "-march=x86-64-v2"]
+    monkeypatch.setenv("PYDPDK_MARCH", "")
+    assert "-march=corei7" not in b._march(flags) and not any(f.startswith("-march") for f in b._march(flags))
