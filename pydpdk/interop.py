@@ -23,9 +23,9 @@ import time
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from .errors import invalid
-from .mbuf import as_packet_list, port_pool, send_packets, tx_packets
+from .mbuf import as_packet_list, port_pool, send_packets
 
-__all__ = ["send", "sendp", "receive", "sniff", "sniff_iter", "exchange", "tx_packets", "port_pool",
+__all__ = ["send", "sendp", "receive", "sniff", "sniff_iter", "exchange", "port_pool",
            "decode_frames", "to_scapy", "to_dpkt", "write_pcap", "read_pcap"]
 
 
