@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, unpin
 
 
 @pytest.mark.parametrize("cmd", [["host", "hugepages"], ["run", "--list-examples"], ["--help"],
@@ -35,7 +35,7 @@ def test_head_reads_the_first_lines(tmp_path):
 def test_check_summary_counts_pci_devices_from_pci_and_allow(name, npci):
     path = os.path.join(ROOT, "pydpdk", "examples", f"{name}.yaml")
     p = subprocess.run([sys.executable, "-m", "pydpdk", "run", "--check", path], capture_output=True,
-                       text=True, cwd=ROOT, timeout=60)
+                       text=True, cwd=ROOT, timeout=60, preexec_fn=unpin)
     assert p.returncode == 0, p.stderr
     assert f" {npci} PCI device(s)" in p.stdout and p.stdout.count(" -a ") == npci, p.stdout
 
