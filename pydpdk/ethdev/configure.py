@@ -5,7 +5,7 @@ from typing import Any, Iterable
 
 from .. import eal as _eal
 from .._native import ffi, lib
-from ..errors import PortError, ResourceBusyError, check, invalid
+from ..errors import PortError, ResourceBusyError, check, int_in, invalid
 from ..mempool import Mempool
 from . import hooks
 from .base import PortBase, key_size, registry
@@ -128,7 +128,7 @@ class ConfigureMixin(PortBase):
         if drop_en is not None:
             conf.rx_drop_en = int(bool(drop_en))
         conf.offloads = mask_of(offloads, RX_OFFLOADS, "offloads", ctx)
-        sock = self.socket if socket is None else socket
+        sock = self.socket if socket is None else int_in("socket", socket, -1, 1023, ctx)
         hooks.notify(self, hooks.RxQueueEvent(queue, nb_desc, conf.rx_free_thresh, conf.offloads,
                                               pool.data_room - lib.RTE_PKTMBUF_HEADROOM))
         check(lib.rte_eth_rx_queue_setup(self._id, queue, nb_desc, sock if sock >= 0 else 0, conf, pool._ptr),
@@ -172,7 +172,7 @@ class ConfigureMixin(PortBase):
                     raise invalid(name, val, "0 to 255", ctx)
                 setattr(conf.tx_thresh, name, val)
         conf.offloads = mask_of(offloads, TX_OFFLOADS, "offloads", ctx)
-        sock = self.socket if socket is None else socket
+        sock = self.socket if socket is None else int_in("socket", socket, -1, 1023, ctx)
         hooks.notify(self, hooks.TxQueueEvent(queue, nb_desc, conf.tx_rs_thresh, conf.tx_free_thresh,
                                               conf.offloads))
         check(lib.rte_eth_tx_queue_setup(self._id, queue, nb_desc, sock if sock >= 0 else 0, conf),
