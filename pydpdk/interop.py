@@ -29,13 +29,33 @@ __all__ = ["send", "sendp", "receive", "sniff", "sniff_iter", "exchange", "port_
            "decode_frames", "to_scapy", "to_dpkt", "write_pcap", "read_pcap"]
 
 
+_MAX_SECONDS = 365 * 86400.0
+
+
+def _seconds(param: str, value: Any, ctx: str, *, none: bool = False) -> float | None:
+    """A duration in seconds: a number from 0 to a year (None when ``none``)."""
+    if value is None and none:
+        return None
+    if value.__class__ not in (int, float) or not 0 <= value <= _MAX_SECONDS:
+        raise invalid(param, value, "seconds, 0 to one year" + (", or None (no limit)" if none else ""), ctx)
+    return float(value)
+
+
+def _count(param: str, value: Any, ctx: str, *, lo: int, none: bool = False) -> int | None:
+    if value is None and none:
+        return None
+    if value.__class__ is not int or not lo <= value <= 2 ** 32:
+        raise invalid(param, value, f"a number of packets, {lo} to 2**32" + (", or None (no limit)" if none else ""), ctx)
+    return value
+
+
 def send(port: Any, pool: Any, packets: Iterable[Any], *, queue: int = 0, timeout: float = 1.0,
          burst: int = 32) -> int:
     """Build mbufs from packets (bytes-like, scapy, dpkt...) and send them all, retrying while
     the driver is busy; returns how many were sent (mbufs not sent by ``timeout`` are freed).
     ``pool=None``: the port's own pool (:func:`port_pool`)."""
     items = as_packet_list(packets)
-    return send_packets(port, pool, items, queue=queue, timeout=timeout, burst=burst)
+    return send_packets(port, pool, items, queue=queue, timeout=_seconds("timeout", timeout, "send"), burst=burst)
 
 
 def sendp(port: Any, packets: Any, *, count: int = 1, inter: float = 0.0, queue: int = 0,
@@ -43,15 +63,19 @@ def sendp(port: Any, packets: Any, *, count: int = 1, inter: float = 0.0, queue:
     """scapy's sendp on a pydpdk port: send packets (one, or a list; bytes or scapy/dpkt)
     ``count`` times; ``inter`` seconds between packets (0: whole bursts, the fast way). Returns
     the number of packets the driver took."""
-    if not isinstance(count, int) or count < 1:
-        raise invalid("count", count, "a positive number of repetitions", "sendp")
-    if not isinstance(inter, (int, float)) or inter < 0:
-        raise invalid("inter", inter, "seconds between packets, >= 0", "sendp")
+    if count.__class__ is not int or not 1 <= count <= 2 ** 32:
+        raise invalid("count", count, "a number of repetitions, 1 to 2**32", "sendp")
+    inter = _seconds("inter", inter, "sendp")
+    timeout = _seconds("timeout", timeout, "sendp")
     pkts = [bytes(p) if not isinstance(p, (bytes, bytearray, memoryview)) else p
             for p in as_packet_list(packets)]
     sent = 0
-    if not inter:
-        sent = send(port, pool, pkts * count, queue=queue, timeout=timeout)
+    if not inter:               # whole bursts: one send (per-burst C calls) per repetition
+        for _ in range(count):
+            n = send(port, pool, pkts, queue=queue, timeout=timeout)
+            sent += n
+            if n < len(pkts):   # the driver stayed busy for a whole timeout: stop there
+                break
     else:
         for i in range(count):
             for p in pkts:
@@ -74,10 +98,13 @@ def sniff_iter(port: Any, count: int | None = None, *, timeout: float | None = N
     matching it are freed and not counted."""
     from .pcap import Filter
     queues = [queue] if isinstance(queue, int) else list(queue)
-    if count is not None and (not isinstance(count, int) or count < 0):
-        raise invalid("count", count, "a number of packets >= 0, or None (no limit)", "sniff")
-    if timeout is not None and (not isinstance(timeout, (int, float)) or timeout < 0):
-        raise invalid("timeout", timeout, "seconds >= 0, or None (no limit)", "sniff")
+    count = _count("count", count, "sniff", lo=0, none=True)
+    timeout = _seconds("timeout", timeout, "sniff", none=True)
+    idle = _seconds("idle", idle, "sniff")
+    if until_empty.__class__ is not bool:
+        raise invalid("until_empty", until_empty, "True or False", "sniff")
+    if filter is not None and not isinstance(filter, str):
+        raise invalid("filter", filter, "a libpcap filter expression string, or None", "sniff")
     if decode not in (None, "scapy", "dpkt"):
         raise invalid("decode", decode, "'scapy' or 'dpkt' (or None for bytes)", "sniff")
     if not isinstance(burst, int) or not 1 <= burst <= 1024:
@@ -124,6 +151,10 @@ def sniff(port: Any, count: int | None = None, *, timeout: float | None = None,
     stop conditions: ``count``, ``timeout``, ``until_empty``; at least one is required). ``prn``
     is called with each packet; what it returns (when not None) is printed, as scapy does.
     ``store=False`` returns an empty list (prn only)."""
+    if store.__class__ is not bool:
+        raise invalid("store", store, "True or False", "sniff")
+    if prn is not None and not callable(prn):
+        raise invalid("prn", prn, "a callable taking one packet, or None", "sniff")
     if count is None and timeout is None and not until_empty:
         raise invalid("count/timeout/until_empty", None,
                       "at least one stop condition (sniff_iter() runs without one)", "sniff")

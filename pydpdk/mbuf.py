@@ -491,10 +491,14 @@ def send_packets(port: Any, pool: Any, packets: Iterable[Any], *, queue: int = 0
     """Build mbufs from packets (bytes-like or bytes()-able) ``burst`` at a time, from ``pool``
     (None: the port's, :func:`port_pool`), and send them all, retrying while the driver is busy;
     returns how many were sent (mbufs not sent by ``timeout`` are freed)."""
-    if not isinstance(burst, int) or not 1 <= burst <= 1024:
+    if burst.__class__ is not int or not 1 <= burst <= 1024:
         raise invalid("burst", burst, "1 to 1024 packets", "send")
+    if timeout.__class__ not in (int, float) or not 0 <= timeout <= 365 * 86400:
+        raise invalid("timeout", timeout, "seconds, 0 to one year", "send")
     if pool is None:
         pool = port_pool(port)
+    elif not callable(getattr(pool, "burst", None)) or getattr(pool, "closed", True):
+        raise invalid("pool", pool, "an open Mempool, or None (the pool of the port's RX queue 0)", "send")
     data = [p if isinstance(p, (bytes, bytearray, memoryview)) else as_buffer(p, "packets") for p in packets]
     sent, deadline = 0, time.monotonic() + timeout
     for i in range(0, len(data), burst):

@@ -76,8 +76,10 @@ class Filter:
         if not isinstance(expression, str):
             raise invalid("filter", expression, "a libpcap filter expression string, e.g. 'udp port 53'",
                           "pcap.Filter")
-        if not isinstance(snaplen, int) or snaplen < 1:
-            raise invalid("snaplen", snaplen, "a positive number of bytes", "pcap.Filter")
+        if snaplen.__class__ is not int or not 1 <= snaplen <= 2 ** 31 - 1:
+            raise invalid("snaplen", snaplen, "1 to 2**31-1 bytes", "pcap.Filter")
+        if optimize.__class__ is not bool:
+            raise invalid("optimize", optimize, "True or False", "pcap.Filter")
         self.expression = expression
         self._prog = None
         handle = lib.pcap_open_dead(lib.DLT_EN10MB, snaplen)

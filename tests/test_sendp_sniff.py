@@ -16,7 +16,7 @@ from scapy.layers.l2 import ARP, Ether
 import pydpdk
 from pydpdk import vdev
 from pydpdk.pcap import Filter, read_frames, write_pcap
-from conftest import ROOT, make_frame, unpin
+from conftest import ROOT, drain, make_frame, unpin
 from vdev_net import Netns, Veth, needs_netadmin
 
 _n = itertools.count()
@@ -207,3 +207,45 @@ def test_eal_as_a_context_manager_cleans_up(tmp_path):
                          preexec_fn=unpin)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split() == ["1", "False", "True", "True"]
+
+
+# -- wrong types and ranges: InvalidArgumentError / TypeError, never an internal error -------------
+BAD = (object(), "not-a-number", 2 ** 70, -(2 ** 40))
+
+
+def test_send_sniff_and_filter_reject_wrong_types_and_ranges(ring_pair):
+    import inspect
+    from pydpdk import interop
+    p0, _ = ring_pair
+    calls = [
+        (pydpdk.sendp, {"port": p0, "packets": [b"\x02" * 60]}),
+        (pydpdk.sniff, {"port": p0, "count": 1, "timeout": 0.01}),
+        (lambda **kw: list(pydpdk.sniff_iter(**kw)), {"port": p0, "count": 1, "timeout": 0.01}),
+        (interop.send, {"port": p0, "pool": None, "packets": [b"\x02" * 60]}),
+        (Filter, {"expression": "udp"}),
+        (p0.send, {"packets": [b"\x02" * 60]}),
+    ]
+    sigs = {pydpdk.sendp: pydpdk.sendp, pydpdk.sniff: pydpdk.sniff, interop.send: interop.send, Filter: Filter,
+            p0.send: p0.send}
+    failures, tried = [], 0
+    try:
+        for fn, valid in calls:
+            target = sigs.get(fn, pydpdk.sniff_iter)
+            for p in inspect.signature(target).parameters.values():
+                if p.name in ("port", "prn"):
+                    continue
+                for bad in BAD:
+                    tried += 1
+                    try:
+                        fn(**dict(valid, **{p.name: bad}))
+                    except (pydpdk.InvalidArgumentError, TypeError):
+                        pass
+                    except Exception as exc:  # noqa: BLE001 - what leaks through
+                        failures.append(f"{getattr(target, '__qualname__', target)}({p.name}={bad!r:.30}): "
+                                        f"{type(exc).__name__}: {exc}")
+                    finally:
+                        drain(p0)       # what a valid call sent: the ring never fills
+    finally:
+        drain(p0)
+    assert tried > 50
+    assert not failures, "\n".join(failures)
