@@ -140,7 +140,10 @@ class Filter:
 
     def __del__(self) -> None:   # backstop: the program is plain malloc'd memory
         if getattr(self, "_prog", None) is not None:
-            lib.pcap_freecode(self._prog)
+            try:
+                lib.pcap_freecode(self._prog)
+            except Exception:     # interpreter shutdown: the module may be half torn down
+                pass
             self._prog = None
 
     def __repr__(self) -> str:
