@@ -64,6 +64,7 @@ def read_pcap(path: str) -> Iterator[tuple[float, bytes]]:
 
 
 def read_frames(path: str) -> list[bytes]:
+    """Every frame of a pcap file, as bytes (timestamps dropped)."""
     return [frame for _, frame in read_pcap(path)]
 
 
@@ -96,6 +97,7 @@ class Filter:
 
     @property
     def closed(self) -> bool:
+        """True once close() freed the BPF program."""
         return self._prog is None
 
     @property
