@@ -37,8 +37,13 @@ MODES: dict[str, int] = {
     "flowgen": lib.PYDPDK_FWD_FLOWGEN, "icmpecho": lib.PYDPDK_FWD_ICMPECHO,
 }
 _MODE_NAMES = {v: k for k, v in MODES.items()}
+# Read while the lcores run: downstream counters first (tx, drops), then gen and rx, so that a
+# live snapshot never shows more sent than received plus generated (the engine counts rx first).
 _COUNTERS = ("rx_packets", "rx_bytes", "tx_packets", "tx_bytes", "gen_packets", "fwd_dropped",
              "other_dropped", "alloc_failures")
+
+
+_READ_ORDER = sorted(_COUNTERS, key=lambda c: c.startswith(("rx_", "gen_")))
 
 
 @dataclass(frozen=True)
@@ -372,6 +377,37 @@ class Forwarder(Resource):
             p._check_open()
             if not p.started:
                 raise invalid("ports", p._describe(), "started ports", "Forwarder.start")
+        self._claim()
+        try:
+            self._launch(tx_first, flush_rx)
+        except BaseException:
+            self._release_claims()
+            raise
+
+    def _claim(self) -> None:
+        """Take every queue the streams use: Python bursts on them are refused while this runs."""
+        byid = {p.id: p for p in self.ports}
+        rx: dict[int, set[int]] = {}
+        tx: dict[int, set[int]] = {}
+        for rp, rq, tp, tq in self.streams:
+            rx.setdefault(rp, set()).add(rq)
+            tx.setdefault(tp, set()).add(tq)
+        done = []
+        try:
+            for pid, port in byid.items():
+                port.claim_queues(self, rx=sorted(rx.get(pid, ())), tx=sorted(tx.get(pid, ())))
+                done.append(port)
+        except BaseException:
+            for port in done:
+                port.release_queues(self)
+            raise
+
+    def _release_claims(self) -> None:
+        for p in self.ports:
+            if not p.closed:
+                p.release_queues(self)
+
+    def _launch(self, tx_first: bool | int, flush_rx: bool) -> None:
         if flush_rx:
             self.flush_rx()
         check(lib.pydpdk_fwd_reset_stats(self._fwd), "pydpdk_fwd_reset_stats")
@@ -393,6 +429,7 @@ class Forwarder(Resource):
         if self.running:
             lib.pydpdk_fwd_stop(self._fwd)
             self._elapsed = time.monotonic() - self._t0
+        self._release_claims()
         return self.stats()
 
     def stats(self) -> ForwardStats:
@@ -408,8 +445,9 @@ class Forwarder(Resource):
                 lcore_of[si] = self._lcores[li] if li < len(self._lcores) else -1
         for i in range(self._fwd.nb_streams):
             s = self._streams[i]
+            counts = {c: getattr(s, c) for c in _READ_ORDER}
             streams.append(StreamStats(s.rx_port, s.rx_queue, s.tx_port, s.tx_queue, lcore_of.get(i, -1),
-                                       *(getattr(s, c) for c in _COUNTERS)))
+                                       **counts))
         dt = max(now - self._t_last, 1e-9)
         ports = []
         for p in self.ports:
@@ -477,6 +515,7 @@ class Forwarder(Resource):
     def _release(self) -> None:
         if self._fwd.running:
             lib.pydpdk_fwd_stop(self._fwd)
+        self._release_claims()
         self._tel_remove()
 
     def _describe(self) -> str:

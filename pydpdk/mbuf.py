@@ -101,6 +101,14 @@ class Mbuf:
         self._ptr = None
         return p
 
+    def _before_handoff(self) -> None:
+        """Before TX or a ring takes this mbuf: it must be owned (not a view into a burst), and
+        its data views are released (ResourceBusyError, nothing handed over, while one is pinned)."""
+        if self._burst is not None:
+            raise MbufReleasedError("this mbuf is a view into a burst: send the burst, or detach() first")
+        self._p()
+        _release_views(self)
+
     def __enter__(self) -> "Mbuf":
         self._p()
         return self

@@ -120,6 +120,8 @@ class Ring(Resource):
         ptrs = [m._p() for m in pkts]
         if len(set(ptrs)) != len(ptrs):
             raise invalid("pkts", "the same mbuf twice", "distinct mbufs", "Ring.enqueue_burst")
+        for m in pkts:
+            m._before_handoff()
         arr = ffi.new("void *[]", ptrs)
         done = lib.rte_ring_enqueue_burst(self._ptr, arr, len(ptrs), ffi.NULL)
         for m in pkts[:done]:

@@ -77,6 +77,7 @@ class ConfigureMixin(PortBase):
         check(lib.rte_eth_dev_configure(self._id, nb_rxq, nb_txq, conf),
               f"rte_eth_dev_configure(port {self._id}, {nb_rxq}, {nb_txq})", PortError)
         self._nb_rxq, self._nb_txq = nb_rxq, nb_txq
+        self._reset_queues(nb_rxq, nb_txq, "reconfigured")
         self._rxq_ready.clear()
         self._txq_ready.clear()
         self._rxq_desc.clear()
@@ -241,6 +242,7 @@ class ConfigureMixin(PortBase):
         check(lib.rte_eth_dev_reset(self._id), f"rte_eth_dev_reset(port {self._id})", PortError)
         self._started = False
         self._nb_rxq = self._nb_txq = 0
+        self._reset_queues(0, 0, "reset")
         self._rxq_ready.clear()
         self._txq_ready.clear()
         self._drop_pools()
@@ -249,6 +251,8 @@ class ConfigureMixin(PortBase):
         self._check_not_forwarding("closing the port")
         if _eal.is_secondary():      # the primary's port: forget it here, never stop or close it
             self._started = False
+        elif self._keep_open:        # closing it would crash DPDK (see PortBase._note_link)
+            self._started = False
         elif lib.rte_eth_dev_is_valid_port(self._id):
             started, self._started = self._started, False
             if started:
@@ -256,6 +260,7 @@ class ConfigureMixin(PortBase):
             check(lib.rte_eth_dev_close(self._id), f"rte_eth_dev_close(port {self._id})", PortError)
         self._started = False
         self._drop_pools()
+        self._reset_queues(0, 0, "closed")
         if registry.get(self._id) is self:
             del registry[self._id]
 
@@ -265,6 +270,7 @@ class ConfigureMixin(PortBase):
             self._started = False
             check(lib.rte_eth_dev_stop(self._id), f"rte_eth_dev_stop(port {self._id})", PortError)
         self._drop_pools()
+        self._reset_queues(0, 0, "detached")
         if registry.get(self._id) is self:
             del registry[self._id]
         self._invalidate("detached")
