@@ -52,12 +52,15 @@ def test_tx_burst_rejects_a_mix_of_mbufs_and_bytes(ring_pair, pool):
         m.free()
 
 
-def test_tx_burst_of_bytes_on_a_port_without_rx_queue_names_the_pool(eal):
-    port = pydpdk.Port("net_null1")
-    if port.started:
-        pytest.skip("net_null1 is set up by another test in this session")
-    with pytest.raises(ValueError, match="RX queue 0 set up"):
-        pydpdk.sendp(port, b"\x00" * 60)
+def test_sending_bytes_on_a_port_without_rx_queue_names_the_pool(eal):
+    [port] = vdev.attach(f"net_null_nopool{next(_n)}")      # never configured: no pool to build from
+    try:
+        with pytest.raises(ValueError, match="RX queue 0 set up"):
+            pydpdk.sendp(port, b"\x00" * 60)
+        with pytest.raises(ValueError, match="RX queue 0 set up"):
+            port.send([b"\x00" * 60])
+    finally:
+        vdev.detach(port)
 
 
 def test_port_send_and_sendp_count(ring_pair):
