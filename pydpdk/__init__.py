@@ -32,3 +32,5 @@ __all__ = [
     "RingError", "InvalidArgumentError", "ResourceClosedError", "ResourceBusyError",
     "MbufReleasedError", "TelemetryError", "sendp", "sniff", "sniff_iter",
 ]
+from .session import Session  # noqa: E402  (the typed set-up: pydpdk.session)
+__all__ += ["Session"]
