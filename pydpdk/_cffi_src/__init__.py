@@ -15,6 +15,7 @@ MODULES = (
     "net_ring",
     "burst",
     "fwd",
+    "gen",
     "telemetry",
     "build_info",
 )
