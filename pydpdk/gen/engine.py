@@ -223,6 +223,7 @@ class Generator(Resource):
         if rc < 0:
             self.close()
             raise invalid("streams", "generator set-up", ffi.string(g.error).decode(), ctx)
+        lib.pydpdk_gen_reset(g)
 
     # -- state --------------------------------------------------------------------------------
     @property
@@ -242,8 +243,9 @@ class Generator(Resource):
         return self._pps[i]
 
     # -- running ------------------------------------------------------------------------------
-    def start(self) -> None:
-        """Launch the lcores: streams start (or wait for theirs) at once."""
+    def start(self, *, flush_rx: bool = True) -> None:
+        """Launch the lcores: streams start (or wait for theirs) at once. ``flush_rx``: first drop
+        what waits in the measured RX queues (stale packets would be counted)."""
         self._check_open()
         if self.running:
             raise invalid("generator", "running", "a stopped generator (stop() first)", "Generator.start")
@@ -251,7 +253,7 @@ class Generator(Resource):
             p._check_open()
             if not p.started:
                 raise invalid("ports", p._describe(), "started ports", "Generator.start")
-        for p, q in self.rx_queues:          # stale packets would count as untagged or, worse, as ours
+        for p, q in (self.rx_queues if flush_rx else ()):
             lib.pydpdk_rx_drain(p.id, q, 1 << 20)
         self._final = False
         self._t0 = time.monotonic()
@@ -317,12 +319,14 @@ class Generator(Resource):
         hz = self._hz
         elapsed = time.monotonic() - self._t0 if self.running else self._elapsed
         out, untagged = [], 0
+        launch = self._gen.launch_tsc
         for r in range(self._gen.nb_rx):
             untagged += self._rxs[r].rx_untagged
         for i, s in enumerate(self.streams):
             cs = self._cs[self._cidx[i]]
             tx, txb = cs.tx_packets, cs.tx_bytes
             rx = rxb = dup = ooo = late = lat_n = lat_sum = jit_n = 0
+            seq_top = -1
             lat_min, lat_max, jitter16 = None, 0, 0
             hist = [0] * BUCKETS
             first = last = 0
@@ -335,6 +339,7 @@ class Generator(Resource):
                 dup += e.duplicated
                 ooo += e.out_of_order
                 late += e.late
+                seq_top = max(seq_top, e.seq_max)
                 if e.lat_count:
                     lat_n += e.lat_count
                     lat_sum += e.lat_sum
@@ -370,9 +375,11 @@ class Generator(Resource):
             out.append(StreamResult(
                 id=i, name=s.name or f"stream{i}", state=state, tx_packets=tx, tx_bytes=txb,
                 rx_packets=rx, rx_bytes=rxb, lost=max(0, tx - (rx - dup)), out_of_order=ooo,
-                duplicated=dup, late=late, unsent=cs.unsent, alloc_failures=cs.alloc_failures,
+                duplicated=dup, late=late, missing=max(0, seq_top + 1 - (rx - dup)), unsent=cs.unsent, alloc_failures=cs.alloc_failures,
                 tx_pps=tx_pps, tx_bps_l1=tx_pps * (mean_len + L1_OVERHEAD) * 8,
-                tx_bps_l2=tx_pps * (mean_len + L2_OVERHEAD) * 8, rx_pps=rx_pps, latency=latency))
+                tx_bps_l2=tx_pps * (mean_len + L2_OVERHEAD) * 8, rx_pps=rx_pps, latency=latency,
+                start_s=(start - launch) / hz if start else None,
+                end_s=(cs.end_tsc - launch) / hz if cs.end_tsc else None))
         return GenResult(elapsed, out, self._final and not self.running, untagged, hz)
 
     # -- inspection ---------------------------------------------------------------------------

@@ -78,6 +78,7 @@ class StreamResult:
     out_of_order: int
     duplicated: int
     late: int
+    missing: int                      # sequence numbers below the highest received that never came
     unsent: int
     alloc_failures: int
     tx_pps: float
@@ -85,6 +86,8 @@ class StreamResult:
     tx_bps_l2: float
     rx_pps: float
     latency: Latency | None
+    start_s: float | None = None      # when the stream started, seconds after start()
+    end_s: float | None = None        # when it finished (or was stopped)
     clock: str = "tsc"
 
     def as_dict(self) -> dict[str, Any]:
@@ -95,6 +98,8 @@ class StreamResult:
         d["tx_bps_l1"] = round(self.tx_bps_l1, 1)
         d["tx_bps_l2"] = round(self.tx_bps_l2, 1)
         d["latency_ns"] = self.latency.as_dict() if self.latency else None
+        for k in ("start_s", "end_s"):
+            d[k] = None if d[k] is None else round(d[k], 6)
         return d
 
 

@@ -94,8 +94,8 @@ class Field:
     ``where``: a name (``eth.src``, ``eth.dst``, ``vlan.vid``, ``ip.src``, ``ip.dst``, ``ip.tos``,
     ``ip.ttl``, ``ip.id``, ``ipv6.src``, ``ipv6.dst``, ``udp.sport``, ``udp.dport``, ``tcp.sport``,
     ``tcp.dport``, ``tcp.seq``) or a byte offset in the frame (then ``width``, 1-16 bytes).
-    ``op``: ``inc`` (from ``init``, default min, by ``step``, wrapping max -> min), ``dec``
-    (from max down), ``random`` (uniform in [min, max]), ``list`` (``values`` in turn, ``step``
+    ``op``: ``inc`` (from ``init``, default min, by ``step``; a step past max goes back to min),
+    ``dec`` (from max down; below min back to max), ``random`` (uniform in [min, max]), ``list`` (``values`` in turn, ``step``
     entries at a time). Values: integers, addresses ('10.0.0.1', '2001:db8::1', MACs) or 0x-hex.
     """
 
@@ -146,8 +146,6 @@ class Field:
         init = (hi if self.op == "dec" else lo) if self.init is None else parse_value(self.init, width, "init")
         if self.op in ("inc", "dec") and not lo <= init <= hi:
             raise invalid("init", self.init, f"a value in [min, max] = [{lo}, {hi}]", ctx)
-        if self.op in ("inc", "dec") and self.step > hi - lo + 1 and hi > lo:
-            raise invalid("step", self.step, f"at most max - min + 1 = {hi - lo + 1}", ctx)
         return {"offset": off, "width": width, "mask": mask, "op": OPS[self.op], "min": lo, "max": hi,
                 "step": self.step, "init": init, "values": values}
 

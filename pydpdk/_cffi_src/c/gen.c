@@ -152,9 +152,9 @@ static inline u128 field_next(struct pydpdk_gen_field *f)
     step = v128(f->step);
     v = cur;
     if (f->op == PYDPDK_GEN_FIELD_INC)
-        cur = (hi - cur < step) ? lo + (step - (hi - cur) - 1) % (hi - lo + 1) : cur + step;
+        cur = (hi - cur < step) ? lo : cur + step;   /* past max: back to min (as TRex) */
     else
-        cur = (cur - lo < step) ? hi - (step - (cur - lo) - 1) % (hi - lo + 1) : cur - step;
+        cur = (cur - lo < step) ? hi : cur - step;   /* below min: back to max */
     set128(f->cur, cur);
     return v;
 }

@@ -56,8 +56,8 @@
 
 /* Field operations. Values are unsigned integers of the field's width (big-endian on the wire),
  * held as two uint64_t (lo, hi). */
-#define PYDPDK_GEN_FIELD_INC    0 /* init, init+step, ... wrapping from above max to min */
-#define PYDPDK_GEN_FIELD_DEC    1 /* init, init-step, ... wrapping from below min to max */
+#define PYDPDK_GEN_FIELD_INC    0 /* init, init+step, ...; a step past max goes back to min */
+#define PYDPDK_GEN_FIELD_DEC    1 /* init, init-step, ...; a step below min goes back to max */
 #define PYDPDK_GEN_FIELD_RANDOM 2 /* uniform in [min, max] (rte_rand) */
 #define PYDPDK_GEN_FIELD_LIST   3 /* list[0..nb_list), cycling, advancing step entries at a time */
 

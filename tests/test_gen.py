@@ -1,0 +1,278 @@
+"""The traffic generator (pydpdk.gen) on real PMDs: field engine output checked byte for byte
+against scapy-built frames, checksums verified by scapy, net_ring loopback measurement, net_null
+accounting, patterns, reorder/duplicate/drop detection from an edited pcap replayed by net_pcap,
+and bad input. No timing is asserted (rate accuracy is measured in bench/)."""
+import struct
+import time
+
+import pytest
+
+import pydpdk
+from pydpdk import vdev
+from pydpdk.errors import InvalidArgumentError
+from pydpdk.gen import Field, Generator, Stream, TAG_LEN
+from pydpdk.pcap import write_pcap
+
+scapy = pytest.importorskip("scapy.all")
+from scapy.all import IP, IPv6, TCP, UDP, Dot1Q, Ether, Raw  # noqa: E402
+
+MAGIC = 0x47445950
+TSC = 0x1122334455667788
+
+
+def tag(stream_id, seq, tsc=TSC):
+    return struct.pack("<IHHIQ", MAGIC, stream_id, seq >> 32, seq & 0xFFFFFFFF, tsc)
+
+
+def expected(template, size, seq, sets, stream_id=0, *, udp_csum=True):
+    """The frame the engine must produce, built by scapy: template with fields set (sets: scapy
+    layer -> {attr: value}), payload cut/padded to size, the tag last, lengths and checksums
+    computed by scapy."""
+    pkt = template.copy()
+    for layer, attrs in sets.items():
+        for k, v in attrs.items():
+            setattr(pkt[layer], k, v)
+    l4 = pkt.getlayer(UDP) or pkt.getlayer(TCP)
+    hdr_end = len(pkt) - (len(l4.payload) if l4 is not None else 0)
+    if l4 is not None:
+        l4.remove_payload()
+    body_len = size - hdr_end - TAG_LEN
+    payload = bytes(template)[hdr_end:hdr_end + body_len].ljust(body_len, b"\0") + tag(stream_id, seq)
+    pkt = pkt / Raw(payload)
+    for layer in (IP, UDP, TCP, IPv6):
+        if pkt.haslayer(layer):
+            for f in ("len", "chksum", "plen"):
+                if f in pkt[layer].fields:
+                    del pkt[layer].fields[f]
+    if not udp_csum and pkt.haslayer(UDP):
+        pkt[UDP].chksum = 0
+    return bytes(pkt)
+
+
+def built(gen, n, stream=0):
+    b = gen.build(stream, n, tsc=TSC)
+    try:
+        return b.tobytes_list()
+    finally:
+        b.free()
+
+
+@pytest.fixture
+def null0(eal, pool):
+    p = pydpdk.Port("net_null0")
+    if not p.started:
+        p.setup(pool, nb_rxd=512, nb_txd=512)
+    return p
+
+
+@pytest.fixture
+def ring0(ring_pair):
+    return ring_pair[0]
+
+
+BASE = Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02") / IP(src="10.0.0.1", dst="10.1.0.1", ttl=64) / \
+    UDP(sport=1000, dport=2000) / Raw(bytes(range(40)))
+
+
+def test_ip_src_inc_udp_dport_dec_byte_for_byte(null0):
+    s = Stream(BASE, size=96, fields=[Field("ip.src", min="10.0.0.1", max="10.0.0.3"),
+                                      Field("udp.dport", op="dec", min=7, max=9, step=2)])
+    with Generator([s], port=null0, rx=None) as gen:
+        got = built(gen, 5)
+    srcs = ["10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.1", "10.0.0.2"]
+    dports = [9, 7, 9, 7, 9]
+    for i, frame in enumerate(got):
+        assert frame == expected(BASE, 96, i, {IP: {"src": srcs[i]}, UDP: {"dport": dports[i]}}), i
+
+
+def test_sizes_range_odd_lengths_and_payload_field_at_odd_offset(null0):
+    """Odd frame lengths put the tag and a payload field at odd checksum-word offsets."""
+    s = Stream(BASE, size=(71, 75, 1), fields=[Field(47, width=3, min=0xABCDEF, max=0xABCDF1),
+                                               Field("ip.ttl", op="list", values=[1, 255, 7])])
+    with Generator([s], port=null0, rx=None) as gen:
+        got = built(gen, 7)
+    for i, frame in enumerate(got):
+        size = 71 + i % 5
+        assert len(frame) == size
+        want = bytearray(expected(BASE, size, i, {IP: {"ttl": [1, 255, 7][i % 3]}}))
+        want[47:50] = (0xABCDEF + i % 3).to_bytes(3, "big")
+        # re-checksum the payload change with scapy
+        p = Ether(bytes(want))
+        del p[UDP].chksum
+        assert frame == bytes(p), i
+
+
+def test_random_fields_stay_in_range_and_checksums_verify(null0):
+    s = Stream(BASE, size=128, fields=[Field("udp.sport", op="random", min=5000, max=5009),
+                                       Field("ip.dst", op="random", min="192.168.0.0", max="192.168.0.255"),
+                                       Field("eth.src", op="random")])
+    with Generator([s], port=null0, rx=None) as gen:
+        got = built(gen, 200)
+    sports = set()
+    for frame in got:
+        p = Ether(frame)
+        assert 5000 <= p[UDP].sport <= 5009
+        assert p[IP].dst.startswith("192.168.0.")
+        sports.add(p[UDP].sport)
+        q = Ether(frame)
+        del q[IP].chksum, q[UDP].chksum
+        assert bytes(q) == frame               # both checksums as scapy computes them
+    assert len(sports) > 1
+
+
+def test_vlan_vid_keeps_priority_bits(null0):
+    t = Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02") / Dot1Q(vlan=5, prio=5) / \
+        IP(src="10.0.0.1", dst="10.0.0.2") / UDP(sport=1, dport=2)
+    s = Stream(t, size=80, fields=[Field("vlan.vid", min=100, max=101)])
+    with Generator([s], port=null0, rx=None) as gen:
+        got = built(gen, 3)
+    for i, frame in enumerate(got):
+        assert frame == expected(t, 80, i, {Dot1Q: {"vlan": 100 + i % 2}})
+        assert Ether(frame)[Dot1Q].prio == 5
+
+
+def test_ipv6_src_128_bit_inc_wraps_and_tcp(null0):
+    t = Ether() / IPv6(src="2001:db8::ffff:ffff:ffff:fffe", dst="2001:db8::2") / TCP(sport=10, dport=20, flags="S")
+    lo = "2001:db8::ffff:ffff:ffff:fffe"
+    s = Stream(t, size=100, fields=[Field("ipv6.src", min=lo, max="2001:db8::1:0:0:0:1"),
+                                    Field("tcp.sport", min=10, max=12)])
+    import ipaddress
+    base = int(ipaddress.ip_address(lo))
+    with Generator([s], port=null0, rx=None) as gen:
+        got = built(gen, 6)
+    span = int(ipaddress.ip_address("2001:db8::1:0:0:0:1")) - base + 1
+    for i, frame in enumerate(got):
+        src = str(ipaddress.ip_address(base + i % span))
+        assert frame == expected(t, 100, i, {IPv6: {"src": src}, TCP: {"sport": 10 + i % 3}}), i
+
+
+def test_udp_without_checksum_and_imix_weights(null0):
+    s = Stream(BASE, size="imix", checksum=False)
+    with Generator([s], port=null0, rx=None) as gen:
+        got = built(gen, 24)
+    sizes = [len(f) for f in got]
+    assert sorted(set(sizes)) == [64, 594, 1518]
+    assert (sizes.count(64), sizes.count(594), sizes.count(1518)) == (14, 8, 2)
+    assert all(Ether(f)[UDP].chksum == 0 for f in got)
+    assert got[0] == expected(BASE, sizes[0], 0, {}, udp_csum=False)
+
+
+def test_ring_loopback_measures_every_packet(ring0, pool):
+    s = Stream(rate="200kpps", count=20_000, fields=[Field("udp.sport", min=1, max=100)])
+    with Generator([s], port=ring0) as gen:
+        gen.start()
+        assert gen.wait(30)
+        final = gen.stats()
+    r = final.streams[0]
+    assert final.final and r.state == "done"
+    assert r.tx_packets == r.rx_packets == 20_000
+    assert (r.lost, r.out_of_order, r.duplicated, r.unsent) == (0, 0, 0, 0)
+    assert r.rx_bytes == r.tx_bytes == 20_000 * 64
+    lat = r.latency
+    assert lat is not None and lat.samples == 20_000
+    assert 0 <= lat.min <= lat.p50 <= lat.p90 <= lat.p99 <= lat.p999 <= lat.max
+    assert lat.min <= lat.mean <= lat.max
+    assert sum(lat.histogram.values()) == 20_000
+    d = final.as_dict()
+    assert d["streams"][0]["latency_ns"]["p99"] == round(lat.p99, 1) and d["clock"] == "tsc"
+    assert "latency_p50_ns" in final.to_csv().splitlines()[0]
+
+
+def test_capture_through_ring_checksums_verify(ring_pair, pool):
+    p0, p1 = ring_pair
+    s = Stream(BASE, size=(64, 200, 17), count=300, rate=None,
+               fields=[Field("ip.id", op="random"), Field("udp.sport", op="random", min=1, max=60000)])
+    with Generator([s], port=p0, rx=None) as gen:
+        gen.start()
+        assert gen.wait(30)
+    frames = []
+    while True:
+        b = p0.rx_burst(0, 256)
+        if not b:
+            break
+        frames += b.tobytes_list()
+        b.free()
+    assert len(frames) == 300
+    for i, f in enumerate(frames):
+        q = Ether(f)
+        assert q[UDP].len == len(f) - 34 and q[IP].len == len(f) - 14
+        assert f[-TAG_LEN:-8] == tag(0, i)[:-8]
+        del q[IP].chksum, q[UDP].chksum
+        assert bytes(q) == f, i
+
+
+def test_null_port_accounting_and_patterns(null0):
+    before = null0.stats()
+    streams = [Stream(rate="2Mpps", count=50_000),
+               Stream(size=128, rate="500kpps", burst=100, ibg=0.001, bursts=3),
+               Stream(size=100, rate="1Mpps", count=1000, start_after=0, delay=0.001)]
+    with Generator(streams, port=null0, rx=None) as gen:
+        gen.start()
+        assert gen.wait(30)
+        final = gen.stats()
+    after = null0.stats()
+    a, b, c = final.streams
+    assert (a.tx_packets, b.tx_packets, c.tx_packets) == (50_000, 300, 1000)
+    assert after.opackets - before.opackets == 51_300
+    assert (a.tx_bytes, b.tx_bytes, c.tx_bytes) == (50_000 * 64, 300 * 128, 1000 * 100)  # net_null counts no bytes
+    assert all(s.state == "done" and s.unsent == 0 for s in final.streams)
+    assert c.start_s >= a.end_s + 0.001          # started after stream 0 ended, plus its delay
+    assert a.tx_bps_l1 == pytest.approx(a.tx_pps * (64 + 24) * 8)
+    assert a.tx_pps > 0 and a.rx_packets == 0 and a.latency is None
+
+
+def test_reorder_duplicate_drop_detected_from_edited_pcap(null0, pool, tmp_path):
+    """A DUT that drops, reorders and duplicates: tagged frames edited in a pcap, replayed by
+    net_pcap into the receive engine."""
+    with Generator([Stream(BASE, size=80, count=1)], port=null0, rx=None) as g:
+        frames = built(g, 100)
+    order = list(range(100))
+    del order[10]                                 # dropped: 10, 50
+    del order[49]
+    order[20], order[21] = order[21], order[20]   # swapped: one arrives late
+    order.insert(60, 30)                          # a duplicate of 30, within the window
+    order.append(5)                               # ... and of 5
+    edited = [frames[i] for i in order]
+    path = str(tmp_path / "dut.pcap")
+    write_pcap(path, edited)
+    [pp] = vdev.attach(vdev.Pcap("net_pcap_gen0", rx_pcap=path, tx_pcap=str(tmp_path / "out.pcap")))
+    try:
+        pp.setup(pool)
+        # the measured stream is stream 0; it sends one frame to net_null (not measured there)
+        with Generator([Stream(BASE, size=80, count=1)], port=null0, rx=[pp]) as gen:
+            gen.start(flush_rx=False)
+            deadline = time.monotonic() + 10
+            while gen.stats().streams[0].rx_packets < len(edited) and time.monotonic() < deadline:
+                time.sleep(0.01)
+            final = gen.stop()
+        r = final.streams[0]
+        assert r.rx_packets == len(edited) == 100
+        assert (r.duplicated, r.out_of_order, r.missing, r.late) == (2, 1, 2, 0)
+        assert final.rx_untagged == 0
+    finally:
+        vdev.detach(pp)
+
+
+def test_bad_input_names_parameter_value_allowed(null0, ring0):
+    cases = [
+        (lambda: Generator([Stream(rate="20Gbps")], port=null0), "rate"),
+        (lambda: Generator([Stream(rate="101%")], port=null0), "rate"),
+        (lambda: Generator([Stream(fields=[Field(100, width=2)])], port=null0), "field"),
+        (lambda: Generator([Stream(size=40)], port=null0), "size"),
+        (lambda: Generator([Stream(b"abc")], port=null0), "template"),
+        (lambda: Generator([Stream(object())], port=null0), "template"),
+        (lambda: Generator([Stream()]), "port"),
+        (lambda: Generator([Stream(fields=[Field("ip.src", max="300.0.0.1")])], port=null0), "max"),
+        (lambda: Generator([Stream(fields=[Field("tcp.sport")])], port=null0), "field"),
+        (lambda: Generator([Stream(fields=[Field(24, width=2)])], port=null0), "field"),   # ip checksum
+        (lambda: Generator([Stream(rate="fast")], port=null0), "rate"),
+        (lambda: Generator([Stream(size="jumbo")], port=null0), "size"),
+        (lambda: Generator([Stream(start_after=0)], port=null0), "start_after"),
+        (lambda: Generator([Stream()], port=null0, lcores=[0]), "lcores"),
+    ]
+    for make, param in cases:
+        with pytest.raises(InvalidArgumentError) as ei:
+            make()
+        assert ei.value.param == param, (param, str(ei.value))
+        assert "allowed" in str(ei.value) or "must be" in str(ei.value) or str(ei.value)
+
