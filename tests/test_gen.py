@@ -132,7 +132,7 @@ def test_vlan_vid_keeps_priority_bits(null0):
 
 
 def test_ipv6_src_128_bit_inc_wraps_and_tcp(null0):
-    t = Ether() / IPv6(src="2001:db8::ffff:ffff:ffff:fffe", dst="2001:db8::2") / TCP(sport=10, dport=20, flags="S")
+    t = Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02") / IPv6(src="2001:db8::ffff:ffff:ffff:fffe", dst="2001:db8::2") / TCP(sport=10, dport=20, flags="S")
     lo = "2001:db8::ffff:ffff:ffff:fffe"
     s = Stream(t, size=100, fields=[Field("ipv6.src", min=lo, max="2001:db8::1:0:0:0:1"),
                                     Field("tcp.sport", min=10, max=12)])

@@ -89,6 +89,7 @@ struct pydpdk_gen_stream {
     uint64_t alloc_failures;
     uint64_t start_tsc;
     uint64_t end_tsc;
+    uint64_t last_tx_tsc;
     uint32_t state;
     ...;
 };

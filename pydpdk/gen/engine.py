@@ -315,7 +315,6 @@ class Generator(Resource):
     def stats(self) -> GenResult:
         """Per-stream counters and latency; live while running, final once stopped."""
         self._check_open()
-        now_tsc = lib.rte_rdtsc()
         hz = self._hz
         elapsed = time.monotonic() - self._t0 if self.running else self._elapsed
         out, untagged = [], 0
@@ -356,9 +355,9 @@ class Generator(Resource):
                 last = max(last, e.last_tsc)
             state = _STATES.get(cs.state, "?")
             start = cs.start_tsc
-            end = cs.end_tsc if (cs.end_tsc and (not self.running or state == "done")) else now_tsc
-            dt = (end - start) / hz if start and end > start else 0.0
-            tx_pps = tx / dt if dt else 0.0
+            # N packets paced at R span (N - 1) / R: first accepted at start, last at last_tx_tsc
+            dt = (cs.last_tx_tsc - start) / hz if start and cs.last_tx_tsc > start else 0.0
+            tx_pps = (tx - 1) / dt if dt and tx > 1 else 0.0
             mean_len = txb / tx if tx else self._lengths[i]
             rx_dt = (last - first) / hz if last > first else 0.0
             rx_pps = (rx - 1) / rx_dt if rx_dt and rx > 1 else 0.0

@@ -166,7 +166,7 @@ static void reset_stream(struct pydpdk_gen_stream *s)
     uint32_t i;
 
     s->gen_packets = s->tx_packets = s->tx_bytes = s->unsent = s->alloc_failures = 0;
-    s->start_tsc = s->end_tsc = 0;
+    s->start_tsc = s->end_tsc = s->last_tx_tsc = 0;
     s->state = PYDPDK_GEN_WAITING;
     s->seq = s->seq_idx = 0;
     s->burst_sent = s->bursts_done = 0;
@@ -490,6 +490,7 @@ static __rte_always_inline uint16_t send_pending(struct pydpdk_gen_stream *s)
 
     if (sent) {
         account_tx(s, p, sent);
+        s->last_tx_tsc = rte_rdtsc();
         s->pend_head += sent;
         s->nb_pending -= sent;
     }
@@ -547,6 +548,8 @@ static __rte_always_inline uint16_t stream_tx(struct pydpdk_gen_stream *s, uint6
         return 0;
     sent = rte_eth_tx_burst(s->port, s->queue, pkts, n);
     account_tx(s, pkts, sent);
+    if (sent)
+        s->last_tx_tsc = now;
     if (sent < n) {
         s->pend_head = sent;
         s->nb_pending = n - sent;

@@ -138,6 +138,7 @@ struct pydpdk_gen_stream {
     uint64_t alloc_failures;   /* bursts cut short for lack of mbufs */
     uint64_t start_tsc;        /* when it started (0: not yet) */
     uint64_t end_tsc;          /* when it finished (done) or was stopped */
+    uint64_t last_tx_tsc;      /* when its last packet was accepted */
     uint32_t state;            /* PYDPDK_GEN_WAITING/ACTIVE/DONE */
     uint32_t _pad0;
     /* Private. */
