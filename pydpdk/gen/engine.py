@@ -18,6 +18,7 @@ from .. import eal as _eal
 from .._native import cstr, ffi, lib
 from .._resource import Resource
 from ..errors import DpdkError, check, invalid
+from ..engines import PortTotals
 from ..ethdev import Port
 from ..mempool import Mempool
 from .results import BUCKETS, GenResult, Latency, StreamResult, percentile, _LOWER
@@ -141,6 +142,7 @@ class Generator(Resource):
         self._gen, self._gen_mem = _aligned("struct pydpdk_gen")
         self._cs, self._cs_mem = _aligned("struct pydpdk_gen_stream", len(streams))
         self._keep: list[Any] = []
+        self._pools: list[Mempool] = []
         hz = lib.rte_get_tsc_hz()
         self._hz = hz
         for c, i in enumerate(order):
@@ -165,6 +167,7 @@ class Generator(Resource):
                 raise invalid("pool", None, f"a Mempool for {p.name}'s generated packets (the port has "
                               "no RX pool)", ctx)
             mp._check_open()
+            self._pools.append(mp)
             cs.pool = mp.ptr
             pps = self._pps[i]
             cs.rate_mpps = 0 if pps is None else max(1, round(pps * 1000))
@@ -216,9 +219,11 @@ class Generator(Resource):
         self._t0 = 0.0
         self._elapsed = 0.0
         self._final = False
-        self._register()
         for p in self.ports:
-            p._forwarders.add(self)
+            self._use(p)            # the ports refuse to stop or close while this runs
+        for mp in {id(x): x for x in self._pools}.values():
+            self._use(mp)
+        self._register()
         rc = lib.pydpdk_gen_prepare(g)
         if rc < 0:
             self.close()
@@ -409,9 +414,25 @@ class Generator(Resource):
         self._check_open()
         check(lib.pydpdk_gen_reset(self._gen), "pydpdk_gen_reset", hint="stop the generator first")
 
+    def port_totals(self) -> list[PortTotals]:
+        """Per-port cumulative counters (the Engine interface the observers read)."""
+        self._check_open()
+        acc = {p.id: [p.id, p.name, 0, 0, 0, 0, 0] for p in self.ports}
+        for c in range(self._gen.nb_streams):
+            s = self._cs[c]
+            acc[s.port][3] += s.tx_packets
+            acc[s.port][5] += s.tx_bytes
+            acc[s.port][6] += s.unsent
+        for r in range(self._gen.nb_rx):
+            x = self._rxs[r]
+            acc[x.port][2] += x.rx_packets
+            acc[x.port][4] += x.rx_bytes
+        return [PortTotals(*v) for v in acc.values()]
+
     def _release(self) -> None:
         if self._gen.running:
             lib.pydpdk_gen_stop(self._gen)
+        self._unuse_all()
 
     def _describe(self) -> str:
         return f"Generator({len(self.streams)} streams)"
