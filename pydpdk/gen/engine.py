@@ -432,7 +432,6 @@ class Generator(Resource):
     def _release(self) -> None:
         if self._gen.running:
             lib.pydpdk_gen_stop(self._gen)
-        self._unuse_all()
 
     def _describe(self) -> str:
         return f"Generator({len(self.streams)} streams)"
