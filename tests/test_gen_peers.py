@@ -10,6 +10,7 @@ import pytest
 
 from pydpdk import vdev
 from pydpdk.gen import Generator, Stream, Field
+from vdev_net import Netns, Veth, needs_netadmin
 from vdev_peer import Testpmd, needs_testpmd, warm_up
 
 
@@ -77,3 +78,37 @@ def test_testpmd_over_capacity_loss_is_tx_minus_rx_and_what_testpmd_dropped(memi
     assert t["RX-packets"] == r.tx_packets + probes            # testpmd received all we sent
     assert t["TX-dropped"] == r.lost                           # and dropped exactly what we lost
     assert r.duplicated == 0 and r.missing <= r.lost
+
+
+@needs_netadmin()
+def test_linux_stack_routing_between_two_veths(eal, pool):
+    """af_packet port A -> veth -> a netns that routes (ip_forward) -> veth -> af_packet port B:
+    the kernel rewrites MACs, TTL and the IP checksum; the tag at the end of the frame survives."""
+    from scapy.all import IP, UDP, Ether
+    with Netns() as r, Veth(r, "10.198.1.1/24", "02:00:00:00:98:01") as va, \
+            Veth(r, "10.198.2.1/24", "02:00:00:00:98:02") as vb:
+        r.run("sysctl", "-qw", "net.ipv4.ip_forward=1")
+        r.run("ip", "neigh", "replace", "10.198.2.2", "lladdr", "02:00:00:00:98:22", "dev", vb.inner,
+              "nud", "permanent")
+        [pa] = vdev.attach(vdev.AfPacket("net_af_packet_gena", iface=va.outer))
+        [pb] = vdev.attach(vdev.AfPacket("net_af_packet_genb", iface=vb.outer))
+        try:
+            pa.setup(pool, promiscuous=True)
+            pb.setup(pool, promiscuous=True)
+            t = Ether(src="02:00:00:00:98:11", dst=va.inner_mac) / IP(src="10.198.1.2", dst="10.198.2.2") / \
+                UDP(sport=4000, dport=5000)
+            s = Stream(t, size=128, rate="20kpps", count=10_000, fields=[Field("udp.sport", min=4000, max=4099)])
+            with Generator([s], port=pa, rx=[pb]) as gen:
+                gen.start()
+                assert gen.wait(60)
+                res = gen.stats()
+        finally:
+            vdev.detach(pa)
+            vdev.detach(pb)
+    st = res.streams[0]
+    assert st.tx_packets == 10_000
+    assert st.lost == st.tx_packets - st.rx_packets and st.lost <= 500     # the kernel may drop a few
+    assert st.rx_packets > 0 and st.duplicated == 0
+    lat = st.latency
+    assert 0 < lat.min <= lat.p50 <= lat.p90 <= lat.p99 <= lat.p999 <= lat.max
+    assert lat.mean > 0 and lat.jitter >= 0
