@@ -131,6 +131,28 @@ static inline u128 rand_range(u128 lo, u128 hi)
     }
 }
 
+/* field_next for fields of up to 8 bytes: 64-bit arithmetic only. */
+static __rte_always_inline uint64_t field_next64(struct pydpdk_gen_field *f)
+{
+    const uint64_t lo = f->min[0], hi = f->max[0], step = f->step[0];
+    uint64_t v = f->cur[0];
+
+    switch (f->op) {
+    case PYDPDK_GEN_FIELD_INC:
+        f->cur[0] = (hi - v < step) ? lo : v + step;
+        return v;
+    case PYDPDK_GEN_FIELD_DEC:
+        f->cur[0] = (v - lo < step) ? hi : v - step;
+        return v;
+    case PYDPDK_GEN_FIELD_RANDOM:
+        return hi - lo == UINT64_MAX ? rte_rand() : lo + (hi == lo ? 0 : rte_rand_max(hi - lo + 1));
+    default:
+        v = f->list[f->list_idx][0];
+        f->list_idx = (uint32_t)((f->list_idx + step) % f->nb_list);
+        return v;
+    }
+}
+
 /* The value of field f for this packet; advances f's state. */
 static inline u128 field_next(struct pydpdk_gen_field *f)
 {
@@ -380,9 +402,23 @@ static __rte_always_inline void write_fields(struct pydpdk_gen_stream *s, uint8_
 
     for (k = 0; k < s->nb_fields; k++) {
         struct pydpdk_gen_field *f = &s->fields[k];
-        u128 v = field_next(f);
         uint8_t *at = p + f->offset;
+        u128 v;
 
+        if (likely(f->width <= 8)) {
+            uint64_t x = field_next64(f);
+
+            if (f->mask != 0)
+                x = ((uint64_t)load_be(at, f->width) & ~f->mask) | (x & f->mask);
+            switch (f->width) {
+            case 1: *at = (uint8_t)x; break;
+            case 2: store16(at, rte_cpu_to_be_16((uint16_t)x)); break;
+            case 4: store32(at, rte_cpu_to_be_32((uint32_t)x)); break;
+            default: store_be(at, x, f->width); break;
+            }
+            continue;
+        }
+        v = field_next(f);
         if (f->mask != 0) {
             u128 old = load_be(at, f->width);
 
@@ -418,8 +454,19 @@ static __rte_always_inline void build_one(struct pydpdk_gen_stream *s, struct rt
         store16(t + 6, (uint16_t)(seq >> 32));
         store32(t + 8, (uint32_t)seq);
         store64(t + 12, tsc);
-        if (s->l4_csum && var->tag_from < len)
-            l4_sum += sum_words(p, var->tag_from, len, base, len);
+        if (s->l4_csum) {
+            if (likely(var->tag_from == var->tag_off && !((var->tag_off - base) & 1u))) {
+                /* the tag's words, as stored (little-endian), from the values just written */
+                uint32_t lo = (uint32_t)seq;
+
+                l4_sum += (PYDPDK_GEN_TAG_MAGIC & 0xffff) + (PYDPDK_GEN_TAG_MAGIC >> 16) + s->id +
+                          (uint16_t)(seq >> 32) + (lo & 0xffff) + (lo >> 16) +
+                          (uint32_t)(tsc & 0xffff) + (uint32_t)((tsc >> 16) & 0xffff) +
+                          (uint32_t)((tsc >> 32) & 0xffff) + (uint32_t)(tsc >> 48);
+            } else if (var->tag_from < len) {
+                l4_sum += sum_words(p, var->tag_from, len, base, len);
+            }
+        }
     }
     if (s->ip_csum && s->nb_ip_ranges)
         store16(p + s->l3_off + 10, cksum_update(var->ip_ck, var->ip_sum,
