@@ -24,14 +24,17 @@ def _testpmd_totals(tp: Testpmd) -> dict[str, int]:
 
 @pytest.fixture
 def memif_testpmd(eal, pool):
-    """Our memif server port, and dpdk-testpmd (io, loop) as its client in another process."""
+    """Our memif server port, and dpdk-testpmd (io, loop) as its client in another process,
+    forwarding on CPU 0 while our lcore runs on CPU 1; 16k-slot rings absorb our lcore being
+    descheduled for a few ms on a shared machine (testpmd io drops what it cannot send back)."""
     d = tempfile.mkdtemp(prefix="pdgen-")
     sock = os.path.join(d, "memif.sock")
-    [port] = vdev.attach(vdev.Memif("net_memif_gen0", role="server", id=3, socket=sock))
+    [port] = vdev.attach(vdev.Memif("net_memif_gen0", role="server", id=3, socket=sock, rsize=14))
     try:
         port.setup(pool, nb_rxd=1024, nb_txd=1024)
-        with Testpmd([vdev.Memif("net_memif0", role="client", id=3, socket=sock)],
-                     ["--port-topology=loop", "--forward-mode=io"]) as tp:
+        with Testpmd([vdev.Memif("net_memif0", role="client", id=3, socket=sock, rsize=14)],
+                     ["--port-topology=loop", "--forward-mode=io"], eal=["--main-lcore", "1"]) as tp:
+            # testpmd forwards on lcore 0 (CPU 0), away from our lcore 1
             tp.ready()
             tp.cmd("start", r"io packet forwarding")
             assert port.wait_link_up(timeout=10).up
