@@ -51,13 +51,6 @@ static inline uint16_t fold(uint32_t s)
     return (uint16_t)((s & 0xffff) + (s >> 16));
 }
 
-static inline uint16_t cksum_update(uint16_t ck, uint32_t old_sum, uint32_t new_sum)
-{
-    uint32_t s = (uint16_t)~ck + (uint16_t)~fold(old_sum) + (uint32_t)fold(new_sum);
-
-    return (uint16_t)~fold(s);
-}
-
 static inline uint16_t load16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
 static inline uint32_t load32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
 static inline uint64_t load64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v; }
@@ -349,7 +342,12 @@ static int prepare_stream(struct pydpdk_gen *gen, uint32_t si)
                 return fail(gen, EINVAL, "stream %u: l4_csum without a UDP/TCP header", si);
             var->l4_ck = load16(p + at);
         }
+        var->ip_base = (uint16_t)~var->ip_ck + (uint16_t)~fold(var->ip_sum);
+        var->l4_base = (uint16_t)~var->l4_ck + (uint16_t)~fold(var->l4_sum + var->tag_sum);
     }
+    s->same_ranges = s->nb_ip_ranges == s->nb_l4_ranges &&
+                     memcmp(s->ip_ranges, s->l4_ranges, sizeof(s->ip_ranges[0]) * s->nb_ip_ranges) == 0;
+    s->tag_const = (PYDPDK_GEN_TAG_MAGIC & 0xffff) + (PYDPDK_GEN_TAG_MAGIC >> 16) + s->id;
     s->hz_milli = gen->tsc_hz * 1000;
     s->mean_cycles = s->rate_mpps ? (double)gen->tsc_hz * 1000.0 / (double)s->rate_mpps : 0;
     return 0;
@@ -429,7 +427,7 @@ static __rte_always_inline void write_fields(struct pydpdk_gen_stream *s, uint8_
 }
 
 static __rte_always_inline void build_one(struct pydpdk_gen_stream *s, struct rte_mbuf *m,
-                                          uint64_t tsc)
+                                          uint64_t tsc, uint32_t tsc_sum)
 {
     const struct pydpdk_gen_variant *var = &s->variants[s->size_seq[s->seq_idx]];
     const uint32_t len = var->len;
@@ -459,23 +457,25 @@ static __rte_always_inline void build_one(struct pydpdk_gen_stream *s, struct rt
                 /* the tag's words, as stored (little-endian), from the values just written */
                 uint32_t lo = (uint32_t)seq;
 
-                l4_sum += (PYDPDK_GEN_TAG_MAGIC & 0xffff) + (PYDPDK_GEN_TAG_MAGIC >> 16) + s->id +
-                          (uint16_t)(seq >> 32) + (lo & 0xffff) + (lo >> 16) +
-                          (uint32_t)(tsc & 0xffff) + (uint32_t)((tsc >> 16) & 0xffff) +
-                          (uint32_t)((tsc >> 32) & 0xffff) + (uint32_t)(tsc >> 48);
+                l4_sum += s->tag_const + tsc_sum + (uint16_t)(seq >> 32) + (lo & 0xffff) + (lo >> 16);
             } else if (var->tag_from < len) {
                 l4_sum += sum_words(p, var->tag_from, len, base, len);
             }
         }
     }
-    if (s->ip_csum && s->nb_ip_ranges)
-        store16(p + s->l3_off + 10, cksum_update(var->ip_ck, var->ip_sum,
-                sum_ranges(p, (const uint16_t (*)[2])s->ip_ranges, s->nb_ip_ranges, base, len)));
-    if (s->l4_csum) {
-        uint16_t ck;
+    {
+        uint32_t ip_sum = 0;
 
-        l4_sum += sum_ranges(p, (const uint16_t (*)[2])s->l4_ranges, s->nb_l4_ranges, base, len);
-        ck = cksum_update(var->l4_ck, var->l4_sum + var->tag_sum, l4_sum);
+        if (s->ip_csum && s->nb_ip_ranges) {
+            ip_sum = sum_ranges(p, (const uint16_t (*)[2])s->ip_ranges, s->nb_ip_ranges, base, len);
+            store16(p + s->l3_off + 10, (uint16_t)~fold(var->ip_base + ip_sum));
+        }
+        if (s->l4_csum && s->nb_l4_ranges)
+            l4_sum += (s->same_ranges && s->ip_csum) ? ip_sum :
+                      sum_ranges(p, (const uint16_t (*)[2])s->l4_ranges, s->nb_l4_ranges, base, len);
+    }
+    if (s->l4_csum) {
+        uint16_t ck = (uint16_t)~fold(var->l4_base + l4_sum);
 
         if (s->l4_proto == IPPROTO_UDP) {
             store16(p + s->l4_off + 6, ck ? ck : 0xffff);
@@ -499,8 +499,13 @@ static __rte_always_inline uint16_t build_burst(struct pydpdk_gen_stream *s,
         }
         n = i;
     }
-    for (i = 0; i < n; i++)
-        build_one(s, pkts[i], tsc);
+    {
+        const uint32_t tsc_sum = (uint32_t)(tsc & 0xffff) + (uint32_t)((tsc >> 16) & 0xffff) +
+                                 (uint32_t)((tsc >> 32) & 0xffff) + (uint32_t)(tsc >> 48);
+
+        for (i = 0; i < n; i++)
+            build_one(s, pkts[i], tsc, tsc_sum);
+    }
     s->gen_packets += n;
     return n;
 }

@@ -100,6 +100,8 @@ struct pydpdk_gen_variant {
     uint16_t _pad;
     uint16_t ip_ck;
     uint16_t l4_ck;
+    uint32_t ip_base;          /* ~ip_ck + ~fold(ip_sum): RFC 1624 eqn. 3 without the new sum */
+    uint32_t l4_base;          /* ~l4_ck + ~fold(l4_sum + tag_sum) */
 };
 
 struct pydpdk_gen_stream {
@@ -151,6 +153,8 @@ struct pydpdk_gen_stream {
     uint64_t hz_milli;         /* tsc_hz * 1000 */
     uint16_t nb_pending, pend_head;
     uint16_t nb_ip_ranges, nb_l4_ranges;  /* the fields' checksum words, merged: [from, to) */
+    uint32_t same_ranges;      /* the IP and L4 ranges are the same: sum them once */
+    uint32_t tag_const;        /* the tag's magic and stream id words, summed */
     uint16_t ip_ranges[PYDPDK_GEN_MAX_FIELDS][2];
     uint16_t l4_ranges[PYDPDK_GEN_MAX_FIELDS][2];
     struct rte_mbuf *pending[PYDPDK_GEN_MAX_BURST];
