@@ -276,3 +276,38 @@ def test_bad_input_names_parameter_value_allowed(null0, ring0):
         assert ei.value.param == param, (param, str(ei.value))
         assert "allowed" in str(ei.value) or "must be" in str(ei.value) or str(ei.value)
 
+
+
+def test_live_stats_then_final_and_poisson(null0):
+    streams = [Stream(rate="100kpps"), Stream(rate="50kpps", poisson=True, count=5000)]
+    with Generator(streams, port=null0, rx=None) as gen:
+        gen.start()
+        deadline = time.monotonic() + 20
+        live = gen.stats()
+        while (live.streams[0].tx_packets == 0 or live.streams[1].state != "done") and time.monotonic() < deadline:
+            time.sleep(0.01)
+            live = gen.stats()
+        assert not live.final and gen.running
+        assert live.streams[0].state == "active" and live.streams[0].tx_packets > 0
+        assert live.streams[1].state == "done" and live.streams[1].tx_packets == 5000
+        assert not gen.done()                    # stream 0 never ends by itself
+        with pytest.raises(InvalidArgumentError):
+            gen.wait()                           # ... so waiting without a timeout is refused
+        final = gen.stop()
+        assert final.final and not gen.running
+        assert final.streams[0].tx_packets >= live.streams[0].tx_packets
+        assert final.streams[0].unsent == 0
+    assert gen.closed
+
+
+def test_rfc2544_search_on_ring_loop(ring0):
+    from pydpdk.gen.rfc2544 import latency_sweep, throughput
+    res = throughput(ring0, Stream(size=64), rx=[ring0], trial_s=0.02, max_pps=200_000, max_trials=3)
+    assert res.trials and res.trials[0].rate_pps == 200_000
+    assert all(t.lost == t.tx_packets - t.rx_packets for t in res.trials)
+    assert res.rate_pps in [t.rate_pps for t in res.trials if t.passed] + [0.0]
+    rows = latency_sweep(ring0, Stream(size=64), rx=[ring0], rate_pps=100_000, loads=(0.5, 1.0), trial_s=0.02)
+    assert [r.rate_pps for r in rows] == [50_000, 100_000]
+    assert all(r.tx_packets == round(r.rate_pps * 0.02) for r in rows)
+    with pytest.raises(InvalidArgumentError):
+        throughput(ring0, loss_ratio=2)

@@ -490,14 +490,24 @@ static __rte_always_inline uint16_t build_burst(struct pydpdk_gen_stream *s,
 {
     uint16_t i;
 
-    if (unlikely(rte_pktmbuf_alloc_bulk(s->pool, pkts, n) != 0)) {
+    /* Raw mbufs: a pool's free mbufs already have next == NULL and nb_segs == 1 (rte_mbuf
+     * invariants), so only the first cache line's fields are set, as testpmd's txonly does. */
+    if (unlikely(rte_mempool_get_bulk(s->pool, (void **)pkts, n) != 0)) {
         s->alloc_failures++;
-        for (i = 0; i < n; i++) {
-            pkts[i] = rte_pktmbuf_alloc(s->pool);
-            if (pkts[i] == NULL)
+        for (i = 0; i < n; i++)
+            if (rte_mempool_get(s->pool, (void **)&pkts[i]) != 0)
                 break;
-        }
         n = i;
+    }
+    for (i = 0; i < n; i++) {
+        struct rte_mbuf *m = pkts[i];
+
+        m->data_off = (uint16_t)RTE_MIN((uint16_t)RTE_PKTMBUF_HEADROOM, m->buf_len);
+        m->ol_flags &= RTE_MBUF_F_EXTERNAL;
+        m->packet_type = 0;
+        m->vlan_tci = 0;
+        m->vlan_tci_outer = 0;
+        m->port = s->port;
     }
     {
         const uint32_t tsc_sum = (uint32_t)(tsc & 0xffff) + (uint32_t)((tsc >> 16) & 0xffff) +
@@ -522,15 +532,17 @@ int pydpdk_gen_build(struct pydpdk_gen *gen, uint32_t si, struct rte_mbuf **pkts
 
 /* ---- Transmit and pacing ---- */
 
-static __rte_always_inline void account_tx(struct pydpdk_gen_stream *s, struct rte_mbuf **pkts,
-                                           uint16_t n)
+/* Count the first `sent` of n packets whose lengths are len[] (read before the tx burst: once
+sent, an mbuf is no longer ours to read). */
+static __rte_always_inline void account_tx(struct pydpdk_gen_stream *s, const uint32_t *len,
+                                           uint16_t sent)
 {
     uint64_t bytes = 0;
     uint16_t i;
 
-    for (i = 0; i < n; i++)
-        bytes += pkts[i]->pkt_len;
-    s->tx_packets += n;
+    for (i = 0; i < sent; i++)
+        bytes += len[i];
+    s->tx_packets += sent;
     s->tx_bytes += bytes;
 }
 
@@ -538,10 +550,14 @@ static __rte_always_inline void account_tx(struct pydpdk_gen_stream *s, struct r
 static __rte_always_inline uint16_t send_pending(struct pydpdk_gen_stream *s)
 {
     struct rte_mbuf **p = s->pending + s->pend_head;
-    uint16_t sent = rte_eth_tx_burst(s->port, s->queue, p, s->nb_pending);
+    uint32_t len[PYDPDK_GEN_MAX_BURST];
+    uint16_t sent, i;
 
+    for (i = 0; i < s->nb_pending; i++)
+        len[i] = p[i]->pkt_len;
+    sent = rte_eth_tx_burst(s->port, s->queue, p, s->nb_pending);
     if (sent) {
-        account_tx(s, p, sent);
+        account_tx(s, len, sent);
         s->last_tx_tsc = rte_rdtsc();
         s->pend_head += sent;
         s->nb_pending -= sent;
@@ -561,8 +577,9 @@ static __rte_always_inline void stream_finish(struct pydpdk_gen_stream *s, uint6
 static __rte_always_inline uint16_t stream_tx(struct pydpdk_gen_stream *s, uint64_t now)
 {
     struct rte_mbuf **pkts = s->pending;
+    uint32_t len[PYDPDK_GEN_MAX_BURST];
     uint64_t limit = s->tx_burst, due;
-    uint16_t n, sent;
+    uint16_t n, sent, i;
 
     if (s->nb_pending && send_pending(s))
         return 0;
@@ -598,8 +615,10 @@ static __rte_always_inline uint16_t stream_tx(struct pydpdk_gen_stream *s, uint6
     n = build_burst(s, pkts, (uint16_t)limit, now);
     if (n == 0)
         return 0;
+    for (i = 0; i < n; i++)
+        len[i] = pkts[i]->pkt_len;
     sent = rte_eth_tx_burst(s->port, s->queue, pkts, n);
-    account_tx(s, pkts, sent);
+    account_tx(s, len, sent);
     if (sent)
         s->last_tx_tsc = now;
     if (sent < n) {
