@@ -311,3 +311,31 @@ def test_rfc2544_search_on_ring_loop(ring0):
     assert all(r.tx_packets == round(r.rate_pps * 0.02) for r in rows)
     with pytest.raises(InvalidArgumentError):
         throughput(ring0, loss_ratio=2)
+
+
+def test_tx_and_rx_on_two_lcores_in_own_eal():
+    """With two worker lcores the streams go to the first and the receive engine to the last
+    (its own EAL: lcores 1 and 2 share CPU 1 here)."""
+    from conftest import run_python
+    proc = run_python("""
+        import os, pydpdk
+        from pydpdk.gen import Field, Generator, Stream
+        pydpdk.Eal.init(pydpdk.EalConfig.auto(extra=["--lcores", "0@0,1@1,2@1"], no_pci=True, vdevs=["net_ring0"],
+                                              file_prefix=f"gen-2lc-{os.getpid()}"))
+        pool = pydpdk.Mempool.create("p", 8191, cache_size=256)
+        [port] = pydpdk.ports()
+        port.setup(pool, nb_rxd=1024, nb_txd=1024)
+        streams = [Stream(rate="100kpps", count=20000, fields=[Field("udp.sport", min=1, max=9)]),
+                   Stream(size=128, rate="50kpps", count=10000, queue=0)]
+        with Generator(streams, port=port, rx=[port]) as gen:
+            assert gen.lcores == [1, 2], gen.lcores
+            gen.start()
+            assert gen.wait(60)
+            r = gen.stats()
+        assert [(s.tx_packets, s.rx_packets, s.lost, s.out_of_order) for s in r.streams] == \\
+            [(20000, 20000, 0, 0), (10000, 10000, 0, 0)], r
+        assert pool.in_use == 0
+        pydpdk.cleanup()
+        print("ok")
+    """)
+    assert proc.returncode == 0 and proc.stdout.strip().endswith("ok"), proc.stdout[-2000:] + proc.stderr[-3000:]
