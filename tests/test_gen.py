@@ -339,3 +339,26 @@ def test_tx_and_rx_on_two_lcores_in_own_eal():
         print("ok")
     """)
     assert proc.returncode == 0 and proc.stdout.strip().endswith("ok"), proc.stdout[-2000:] + proc.stderr[-3000:]
+
+
+def test_port_refuses_to_stop_while_generating_and_close_stops(null0):
+    from pydpdk.errors import ResourceBusyError
+    gen = Generator([Stream(rate="100kpps")], port=null0, rx=None)
+    gen.start()
+    with pytest.raises(ResourceBusyError):
+        null0.stop()
+    gen.close()                       # stops the lcore first
+    assert gen.closed and null0.started
+    gen.close()                       # idempotent
+    with pytest.raises(pydpdk.ResourceClosedError):
+        gen.stats()
+
+
+def test_restart_repeats_the_pattern(null0):
+    s = Stream(size=64, rate="200kpps", burst=50, ibg=0.0005, bursts=2)
+    with Generator([s], port=null0, rx=None) as gen:
+        for _ in range(2):
+            gen.start()
+            assert gen.wait(20)
+            r = gen.stats().streams[0]
+            assert (r.tx_packets, r.state) == (100, "done")

@@ -184,6 +184,7 @@ static void reset_stream(struct pydpdk_gen_stream *s)
     s->start_tsc = s->end_tsc = s->last_tx_tsc = 0;
     s->state = PYDPDK_GEN_WAITING;
     s->seq = s->seq_idx = 0;
+    s->limit = s->count;
     s->burst_sent = s->bursts_done = 0;
     s->nb_pending = s->pend_head = 0;
     for (i = 0; i < s->nb_fields; i++) {
@@ -585,12 +586,12 @@ static __rte_always_inline uint16_t stream_tx(struct pydpdk_gen_stream *s, uint6
         return 0;
     if (now < s->next_tsc)
         return 0;
-    if (s->count) {
-        if (s->gen_packets >= s->count) {
+    if (s->limit) {
+        if (s->gen_packets >= s->limit) {
             stream_finish(s, now);
             return 0;
         }
-        limit = RTE_MIN(limit, s->count - s->gen_packets);
+        limit = RTE_MIN(limit, s->limit - s->gen_packets);
     }
     if (s->burst_pkts)
         limit = RTE_MIN(limit, (uint64_t)(s->burst_pkts - s->burst_sent));
@@ -637,8 +638,8 @@ static __rte_always_inline uint16_t stream_tx(struct pydpdk_gen_stream *s, uint6
         if (s->burst_sent == s->burst_pkts) {
             s->burst_sent = 0;
             s->bursts_done++;
-            if (s->nb_bursts && s->bursts_done == s->nb_bursts && !s->count) {
-                s->count = s->gen_packets; /* finishes once the last ones are sent */
+            if (s->nb_bursts && s->bursts_done == s->nb_bursts) {
+                s->limit = s->gen_packets; /* finishes once the last ones are sent */
             } else {
                 s->base_tsc = now + s->ibg_cycles;
                 s->base_sent = s->gen_packets;
@@ -654,7 +655,7 @@ static __rte_always_inline void stream_visit(struct pydpdk_gen *gen, struct pydp
                                              uint64_t now)
 {
     if (likely(s->state == PYDPDK_GEN_ACTIVE)) {
-        if (s->count && s->gen_packets >= s->count && s->nb_pending == 0) {
+        if (s->limit && s->gen_packets >= s->limit && s->nb_pending == 0) {
             stream_finish(s, now);
             return;
         }

@@ -144,6 +144,7 @@ struct pydpdk_gen_stream {
     uint32_t state;            /* PYDPDK_GEN_WAITING/ACTIVE/DONE */
     uint32_t _pad0;
     /* Private. */
+    uint64_t limit;            /* packets to build in this run (count, or set when the bursts end) */
     uint64_t seq;
     uint64_t base_tsc, base_sent, next_tsc;
     double poisson_next;       /* cycles after base_tsc */
