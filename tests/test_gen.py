@@ -362,3 +362,14 @@ def test_restart_repeats_the_pattern(null0):
             assert gen.wait(20)
             r = gen.stats().streams[0]
             assert (r.tx_packets, r.state) == (100, "done")
+
+
+def test_html_views_of_generator_and_results(null0):
+    from pydpdk import notebook
+    with Generator([Stream(rate="100kpps", count=100, name="s<0>")], port=null0, rx=None) as gen:
+        assert "Generator (stopped)" in notebook.html(gen)
+        gen.start()
+        gen.wait(20)
+        page = notebook.html(gen.stats())
+    assert "s&lt;0&gt;" in page and "<td>100</td>" in page and "final" in page
+    assert "closed" in notebook.html(gen)
