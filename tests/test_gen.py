@@ -373,3 +373,20 @@ def test_html_views_of_generator_and_results(null0):
         page = notebook.html(gen.stats())
     assert "s&lt;0&gt;" in page and "<td>100</td>" in page and "final" in page
     assert "closed" in notebook.html(gen)
+
+
+def test_sampler_observes_the_generator_as_an_engine(ring0):
+    from pydpdk.engines import Engine
+    from pydpdk.stats import Sampler
+    with Generator([Stream(rate="100kpps", count=30_000)], port=ring0) as gen:
+        assert isinstance(gen, Engine)
+        gen.start()
+        with Sampler(gen, 0.05) as sampler:
+            deadline = time.monotonic() + 20
+            while len(sampler.samples) < 3 and time.monotonic() < deadline:
+                time.sleep(0.01)
+        assert gen.wait(30)
+        totals = gen.port_totals()
+    assert len(sampler.samples) >= 3 and any(s.tx_packets > 0 for s in sampler.samples)
+    [t] = totals
+    assert t.tx_packets == t.rx_packets == 30_000 and t.tx_bytes == 30_000 * 64
