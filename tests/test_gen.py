@@ -390,3 +390,16 @@ def test_sampler_observes_the_generator_as_an_engine(ring0):
     assert len(sampler.samples) >= 3 and any(s.tx_packets > 0 for s in sampler.samples)
     [t] = totals
     assert t.tx_packets == t.rx_packets == 30_000 and t.tx_bytes == 30_000 * 64
+
+
+def test_live_snapshots_never_show_more_received_than_sent(ring0):
+    with Generator([Stream(rate="2Mpps")], port=ring0) as gen:
+        gen.start()
+        seen = 0
+        deadline = time.monotonic() + 20
+        while seen < 200 and time.monotonic() < deadline:
+            r = gen.stats().streams[0]
+            assert r.rx_packets <= r.tx_packets, r
+            seen += 1
+        final = gen.stop().streams[0]
+    assert seen == 200 and final.rx_packets == final.tx_packets and final.lost == 0

@@ -328,7 +328,6 @@ class Generator(Resource):
             untagged += self._rxs[r].rx_untagged
         for i, s in enumerate(self.streams):
             cs = self._cs[self._cidx[i]]
-            tx, txb = cs.tx_packets, cs.tx_bytes
             rx = rxb = dup = ooo = late = lat_n = lat_sum = jit_n = 0
             seq_top = -1
             lat_min, lat_max, jitter16 = None, 0, 0
@@ -358,6 +357,8 @@ class Generator(Resource):
                             hist[k] += n
                 first = e.first_tsc if not first else min(first, e.first_tsc)
                 last = max(last, e.last_tsc)
+            # TX read after RX: a live snapshot never shows more received than sent
+            tx, txb = cs.tx_packets, cs.tx_bytes
             state = _STATES.get(cs.state, "?")
             start = cs.start_tsc
             # N packets paced at R span (N - 1) / R: first accepted at start, last at last_tx_tsc
