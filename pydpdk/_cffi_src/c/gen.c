@@ -427,8 +427,8 @@ static __rte_always_inline void write_fields(struct pydpdk_gen_stream *s, uint8_
     }
 }
 
-static __rte_always_inline void build_one(struct pydpdk_gen_stream *s, struct rte_mbuf *m,
-                                          uint64_t tsc, uint32_t tsc_sum)
+static __rte_always_inline uint32_t build_one(struct pydpdk_gen_stream *s, struct rte_mbuf *m,
+                                              uint64_t tsc, uint32_t tsc_sum)
 {
     const struct pydpdk_gen_variant *var = &s->variants[s->size_seq[s->seq_idx]];
     const uint32_t len = var->len;
@@ -438,6 +438,14 @@ static __rte_always_inline void build_one(struct pydpdk_gen_stream *s, struct rt
 
     if (++s->seq_idx == s->nb_size_seq)
         s->seq_idx = 0;
+    /* A raw mbuf: a pool's free mbufs already have next == NULL and nb_segs == 1 (rte_mbuf
+     * invariants), so only first-cache-line fields are set, as testpmd's txonly does. */
+    m->data_off = (uint16_t)RTE_MIN((uint16_t)RTE_PKTMBUF_HEADROOM, m->buf_len);
+    m->ol_flags &= RTE_MBUF_F_EXTERNAL;
+    m->packet_type = 0;
+    m->vlan_tci = 0;
+    m->vlan_tci_outer = 0;
+    m->port = s->port;
     m->data_len = (uint16_t)len;
     m->pkt_len = len;
     p = rte_pktmbuf_mtod(m, uint8_t *);
@@ -484,15 +492,16 @@ static __rte_always_inline void build_one(struct pydpdk_gen_stream *s, struct rt
             store16(p + s->l4_off + 16, ck);
         }
     }
+    return len;
 }
 
+/* Build up to n packets into pkts; lens[i] gets packet i's length. Returns how many. */
 static __rte_always_inline uint16_t build_burst(struct pydpdk_gen_stream *s,
-                                                struct rte_mbuf **pkts, uint16_t n, uint64_t tsc)
+                                                struct rte_mbuf **pkts, uint16_t n, uint64_t tsc,
+                                                uint32_t *lens)
 {
     uint16_t i;
 
-    /* Raw mbufs: a pool's free mbufs already have next == NULL and nb_segs == 1 (rte_mbuf
-     * invariants), so only the first cache line's fields are set, as testpmd's txonly does. */
     if (unlikely(rte_mempool_get_bulk(s->pool, (void **)pkts, n) != 0)) {
         s->alloc_failures++;
         for (i = 0; i < n; i++)
@@ -500,22 +509,12 @@ static __rte_always_inline uint16_t build_burst(struct pydpdk_gen_stream *s,
                 break;
         n = i;
     }
-    for (i = 0; i < n; i++) {
-        struct rte_mbuf *m = pkts[i];
-
-        m->data_off = (uint16_t)RTE_MIN((uint16_t)RTE_PKTMBUF_HEADROOM, m->buf_len);
-        m->ol_flags &= RTE_MBUF_F_EXTERNAL;
-        m->packet_type = 0;
-        m->vlan_tci = 0;
-        m->vlan_tci_outer = 0;
-        m->port = s->port;
-    }
     {
         const uint32_t tsc_sum = (uint32_t)(tsc & 0xffff) + (uint32_t)((tsc >> 16) & 0xffff) +
                                  (uint32_t)((tsc >> 32) & 0xffff) + (uint32_t)(tsc >> 48);
 
         for (i = 0; i < n; i++)
-            build_one(s, pkts[i], tsc, tsc_sum);
+            lens[i] = build_one(s, pkts[i], tsc, tsc_sum);
     }
     s->gen_packets += n;
     return n;
@@ -524,11 +523,15 @@ static __rte_always_inline uint16_t build_burst(struct pydpdk_gen_stream *s,
 int pydpdk_gen_build(struct pydpdk_gen *gen, uint32_t si, struct rte_mbuf **pkts, uint16_t n,
                      uint64_t tsc)
 {
+    uint32_t lens[PYDPDK_GEN_MAX_BURST];
+
     if (gen->running)
         return fail(gen, EBUSY, "the generator is running");
     if (si >= gen->nb_streams)
         return fail(gen, EINVAL, "stream %u: only %u streams", si, gen->nb_streams);
-    return build_burst(&gen->streams[si], pkts, n, tsc);
+    if (n > PYDPDK_GEN_MAX_BURST)
+        n = PYDPDK_GEN_MAX_BURST;
+    return build_burst(&gen->streams[si], pkts, n, tsc, lens);
 }
 
 /* ---- Transmit and pacing ---- */
@@ -580,7 +583,7 @@ static __rte_always_inline uint16_t stream_tx(struct pydpdk_gen_stream *s, uint6
     struct rte_mbuf **pkts = s->pending;
     uint32_t len[PYDPDK_GEN_MAX_BURST];
     uint64_t limit = s->tx_burst, due;
-    uint16_t n, sent, i;
+    uint16_t n, sent;
 
     if (s->nb_pending && send_pending(s))
         return 0;
@@ -613,11 +616,9 @@ static __rte_always_inline uint16_t stream_tx(struct pydpdk_gen_stream *s, uint6
     }
     if (limit == 0)
         return 0;
-    n = build_burst(s, pkts, (uint16_t)limit, now);
+    n = build_burst(s, pkts, (uint16_t)limit, now, len);
     if (n == 0)
         return 0;
-    for (i = 0; i < n; i++)
-        len[i] = pkts[i]->pkt_len;
     sent = rte_eth_tx_burst(s->port, s->queue, pkts, n);
     account_tx(s, len, sent);
     if (sent)
