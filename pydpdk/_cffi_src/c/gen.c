@@ -744,7 +744,8 @@ static __rte_always_inline void seq_check(struct pydpdk_gen_rxstat *st, uint64_t
     }
 }
 
-static __rte_always_inline void rx_one(struct pydpdk_gen_rx *r, struct rte_mbuf *m, uint64_t now)
+/* Measure one packet; returns 1 if it carries no tag of ours. */
+static __rte_always_inline uint32_t rx_one(struct pydpdk_gen_rx *r, struct rte_mbuf *m, uint64_t now)
 {
     uint8_t buf[PYDPDK_GEN_TAG_LEN];
     const uint8_t *t;
@@ -754,15 +755,14 @@ static __rte_always_inline void rx_one(struct pydpdk_gen_rx *r, struct rte_mbuf 
     uint32_t id;
     int64_t transit;
 
-    r->rx_bytes += len;
     if (unlikely(len < PYDPDK_GEN_TAG_LEN))
-        goto untagged;
+        return 1;
     t = rte_pktmbuf_read(m, len - PYDPDK_GEN_TAG_LEN, PYDPDK_GEN_TAG_LEN, buf);
     if (unlikely(t == NULL || load32(t) != PYDPDK_GEN_TAG_MAGIC))
-        goto untagged;
+        return 1;
     id = load16(t + 4);
     if (unlikely(id >= r->nb_streams))
-        goto untagged;
+        return 1;
     seq = ((uint64_t)load16(t + 6) << 32) | load32(t + 8);
     tsc = load64(t + 12);
     st = &r->stats[id];
@@ -788,28 +788,38 @@ static __rte_always_inline void rx_one(struct pydpdk_gen_rx *r, struct rte_mbuf 
     st->last_transit = transit;
     st->lat_count++;
     r->hist[(uint64_t)id * PYDPDK_GEN_HIST_BUCKETS + pydpdk_gen_hist_index(lat)]++;
-    return;
-untagged:
-    r->rx_untagged++;
+    return 0;
+}
+
+/* Where a packet's tag starts, if it is in the first segment (for prefetching). */
+static __rte_always_inline const void *tag_addr(const struct rte_mbuf *m)
+{
+    uint32_t off = m->pkt_len >= PYDPDK_GEN_TAG_LEN ? m->pkt_len - PYDPDK_GEN_TAG_LEN : 0;
+
+    return rte_pktmbuf_mtod_offset(m, const uint8_t *, off < m->data_len ? off : 0);
 }
 
 static __rte_always_inline uint16_t rx_poll(struct pydpdk_gen_rx *r)
 {
     struct rte_mbuf *pkts[PYDPDK_GEN_MAX_BURST];
     uint16_t n = rte_eth_rx_burst(r->port, r->queue, pkts, r->burst), i;
-    uint64_t now;
+    uint64_t now, bytes = 0;
+    uint32_t untagged = 0;
 
     if (n == 0)
         return 0;
     now = rte_rdtsc();
     for (i = 0; i < n && i < 4; i++)
-        rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+        rte_prefetch0(tag_addr(pkts[i]));
     for (i = 0; i < n; i++) {
         if (i + 4 < n)
-            rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 4], void *));
-        rx_one(r, pkts[i], now);
+            rte_prefetch0(tag_addr(pkts[i + 4]));
+        bytes += pkts[i]->pkt_len;
+        untagged += rx_one(r, pkts[i], now);
     }
     r->rx_packets += n;
+    r->rx_bytes += bytes;
+    r->rx_untagged += untagged;
     rte_pktmbuf_free_bulk(pkts, n);
     return n;
 }
