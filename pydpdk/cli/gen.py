@@ -109,12 +109,16 @@ def _build(eal_argv: list[str], opts: argparse.Namespace):
     from ..eal import EalConfig
     from ..errors import invalid
     from ..gen import Generator, Stream
-    from .fwd import ordinary_memory_unless_hugepages
     if not eal_argv:
         cfg = EalConfig.auto(lcores="0-1", no_pci=True, vdevs=["net_ring0"],
                              file_prefix=f"pydpdk-gen-{os.getpid()}", log_levels=["lib.eal:warning"])
     else:
-        cfg = ordinary_memory_unless_hugepages(EalConfig.from_argv(eal_argv), 512, say=True)
+        cfg = EalConfig.from_argv(eal_argv)
+        fallback = cfg.or_ordinary_memory(512)
+        if fallback is not cfg:
+            print("pydpdk gen: no free hugepages: running on ordinary memory (--no-huge -m 512); "
+                  "reserve hugepages for full speed", file=sys.stderr)
+        cfg = fallback
     eal = pydpdk.Eal.init(cfg)
     ports = pydpdk.ports()
     if not ports:
