@@ -29,6 +29,10 @@ LEGS=("$@")
 CORE_TESTS="tests/test_eal.py tests/test_ethdev.py tests/test_mbuf.py tests/test_ring.py tests/test_forward.py
   tests/test_build.py tests/test_stats.py tests/test_dpdk_releases.py"
 CHROOT_TESTS=${PYDPDK_CI_TESTS:-tests}
+# Left out of the chroot legs, with the reason: installing into a fresh venv fetches build
+# dependencies from the package index, and pip inside the chroot has no access configured
+# (the host's index and CA settings are not copied in). The host leg runs it.
+CHROOT_DESELECT="--deselect tests/test_packaging.py::test_installs_into_a_fresh_venv_and_runs_the_first_script"
 PYENV_ROOT=${PYENV_ROOT:-/root/.pyenv}
 
 # --- chroot mounts: a stack unmounted in reverse order on every exit path -------------------
@@ -154,7 +158,7 @@ leg_chroot() {
   fi
   # shellcheck disable=SC2016
   chroot "$root" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-      HOME=/root LANG=C.UTF-8 TERM=dumb PYDPDK_NICLAB=0 TESTS="$CHROOT_TESTS" /bin/bash -c '
+      HOME=/root LANG=C.UTF-8 TERM=dumb PYDPDK_NICLAB=0 TESTS="$CHROOT_TESTS" DESELECT="$CHROOT_DESELECT" /bin/bash -c '
     set -euo pipefail
     cd /root/pydpdk
     echo "--- build (build_ffi.py) against DPDK $(pkg-config --modversion libdpdk), $(python3 -V)"
@@ -163,7 +167,8 @@ leg_chroot() {
     python3 -m pip install -q --disable-pip-version-check --break-system-packages --no-build-isolation --no-deps --root-user-action=ignore .
     (cd / && python3 -c "import pydpdk, pydpdk._native as n; print(\"installed pydpdk\", pydpdk.__version__, \"DPDK\", n.RUNTIME_DPDK, n.PMD_DIR)")
     echo "--- tests: $TESTS (-m \"not niclab\")"
-    python3 -m pytest -q -p no:cacheprovider -m "not niclab" $TESTS
+    echo "--- left out: $DESELECT (no package index access inside the chroot)"
+    python3 -m pytest -q -p no:cacheprovider -m "not niclab" $DESELECT $TESTS
   ' >>"$log" 2>&1 &
   # in the background + wait: a SIGINT/SIGTERM to this script runs its trap (kill what runs in
   # the chroot, unmount) at once instead of after the leg
