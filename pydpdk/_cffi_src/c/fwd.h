@@ -1,4 +1,6 @@
-/* Native forwarding engines (the testpmd forwarding modes) and per-burst packet views.
+/* Native forwarding engines (the testpmd forwarding modes).
+ *
+ * The engines live in fwd_<family>.c, one line each in fwd_modes.h (see there to add one).
  *
  * A forwarder is one struct pydpdk_fwd plus an array of struct pydpdk_fwd_stream, both allocated
  * and owned by the caller (Python: ffi.new), and both kept alive and unmoved from
@@ -35,16 +37,15 @@
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
-/* Forwarding modes. A stream with mode PYDPDK_FWD_DEFAULT runs cfg.mode. */
-#define PYDPDK_FWD_DEFAULT  0
-#define PYDPDK_FWD_IO       1 /* forward as received */
-#define PYDPDK_FWD_MAC      2 /* dst MAC = cfg.peer_mac[tx_port], src MAC = tx port's MAC */
-#define PYDPDK_FWD_MACSWAP  3 /* swap dst and src MAC */
-#define PYDPDK_FWD_RXONLY   4 /* receive and free */
-#define PYDPDK_FWD_TXONLY   5 /* send copies of the template; no rx */
-#define PYDPDK_FWD_FLOWGEN  6 /* receive and free; send the template over cfg.nb_flows flows */
-#define PYDPDK_FWD_ICMPECHO 7 /* answer ARP requests and ICMP echo requests, drop the rest */
-#define PYDPDK_FWD_NB_MODES 8
+/* Forwarding modes: PYDPDK_FWD_<ID> for each line of fwd_modes.h, numbered from 1 in table
+ * order. A stream with mode PYDPDK_FWD_DEFAULT runs cfg.mode. */
+enum {
+    PYDPDK_FWD_DEFAULT = 0,
+#define PYDPDK_FWD_MODE(ID, cname, name, rx, tx, gen, help) PYDPDK_FWD_##ID,
+#include "fwd_modes.h"
+#undef PYDPDK_FWD_MODE
+    PYDPDK_FWD_NB_MODES
+};
 
 /* cfg.flow_fields: which fields flowgen varies; flow f adds f to each of them. */
 #define PYDPDK_FWD_FLOW_SRC_IP   0x1
@@ -176,19 +177,10 @@ int pydpdk_fwd_stop(struct pydpdk_fwd *fwd);
  * packets freed (not counted in the streams), or -EBUSY while running. */
 int64_t pydpdk_fwd_flush_rx(struct pydpdk_fwd *fwd, uint32_t ms_per_queue);
 
-/* Receive and free up to max packets from one rx queue; returns the number freed. */
-uint32_t pydpdk_rx_drain(uint16_t port_id, uint16_t queue_id, uint32_t max);
-
-/* Per-burst helpers for the Python burst API. */
-
-/* Free n packets (all segments; NULL entries are skipped). Returns n. */
-uint16_t pydpdk_free_bulk(struct rte_mbuf **pkts, uint16_t n);
-
-/* Copy the first snap bytes of each packet (across segments) into out[i * snap], zero-padding
- * short packets. Returns n. */
-int pydpdk_headers_view(struct rte_mbuf *const *pkts, uint16_t n, uint8_t *out, uint16_t snap);
-
-/* out[i] = pkt_len of packet i. Returns n. */
-int pydpdk_pkt_lengths(struct rte_mbuf *const *pkts, uint16_t n, uint32_t *out);
+/* The name of mode (PYDPDK_FWD_*, "default" for 0), its one-line description, and its flags
+ * (1: receives, 2: sends, 4: generates); NULL / -EINVAL for an unknown mode. */
+const char *pydpdk_fwd_mode_name(uint32_t mode);
+const char *pydpdk_fwd_mode_help(uint32_t mode);
+int pydpdk_fwd_mode_flags(uint32_t mode);
 
 #endif

@@ -25,13 +25,6 @@ static int tel_fwd_id[PYDPDK_TEL_MAX_FWD];
 static int tel_next_id;
 static int tel_status;
 
-static const char *const mode_names[PYDPDK_FWD_NB_MODES] = {
-    [PYDPDK_FWD_DEFAULT] = "default", [PYDPDK_FWD_IO] = "io", [PYDPDK_FWD_MAC] = "mac",
-    [PYDPDK_FWD_MACSWAP] = "macswap", [PYDPDK_FWD_RXONLY] = "rxonly",
-    [PYDPDK_FWD_TXONLY] = "txonly", [PYDPDK_FWD_FLOWGEN] = "flowgen",
-    [PYDPDK_FWD_ICMPECHO] = "icmpecho",
-};
-
 /* The counters of one stream, as in struct pydpdk_fwd_stream. */
 struct counters {
     uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes, gen_packets, fwd_dropped,
@@ -157,7 +150,7 @@ forwarder_stats(struct rte_tel_data *d, const struct pydpdk_fwd *fwd, int id)
 
     memset(ports, 0, sizeof(ports));
     rte_tel_data_add_dict_int(d, "id", id);
-    rte_tel_data_add_dict_string(d, "mode", mode < PYDPDK_FWD_NB_MODES ? mode_names[mode] : "?");
+    rte_tel_data_add_dict_string(d, "mode", mode < PYDPDK_FWD_NB_MODES ? pydpdk_fwd_mode_name(mode) : "?");
     rte_tel_data_add_dict_int(d, "running", (int)LOAD(fwd->running));
     rte_tel_data_add_dict_int(d, "nb_streams", (int)fwd->nb_streams);
     rte_tel_data_add_dict_int(d, "nb_lcores", (int)fwd->nb_lcores);
