@@ -1,0 +1,109 @@
+"""The forwarding-mode table and the engines added through it: each frame goes once
+through the engine on a worker lcore (a ring port whose RX ring we fill and whose TX ring we
+read), and the bytes that come out are compared with what scapy says they should be."""
+import itertools
+import os
+import re
+import time
+
+import pytest
+
+import pydpdk
+from pydpdk.forward import Forwarder, MODES, MODE_HELP
+from pydpdk.ring import ports_from_rings
+from conftest import ROOT
+
+pytestmark = pytest.mark.skipif(len(pydpdk.eal._PROCESS_CPUS) < 2, reason="needs two CPUs")
+scapy = pytest.importorskip("scapy.all")
+Ether, Dot1Q, IP, IPv6, UDP, TCP, ARP, Raw = (scapy.Ether, scapy.Dot1Q, scapy.IP, scapy.IPv6, scapy.UDP,
+                                              scapy.TCP, scapy.ARP, scapy.Raw)
+_names = itertools.count()
+A, B = "02:00:00:00:00:0a", "02:00:00:00:00:0b"
+
+
+def one_pass(pool, mode, frames, **kw):
+    """Run `mode` on a port reading ring `inq` and writing ring `outq` until every frame came out
+    (or the deadline passed); returns (the frames sent, in order, as bytes; final stats)."""
+    n = next(_names)
+    inq = pydpdk.Ring.create(f"engines_in{n}", 1024, sp_enq=True, sc_deq=True)
+    outq = pydpdk.Ring.create(f"engines_out{n}", 1024, sp_enq=True, sc_deq=True)
+    port = ports_from_rings(f"engines{n}", [inq], [outq])
+    try:
+        port.setup(pool)
+        with Forwarder([port], mode, topology="loop", **kw) as fwd:
+            assert inq.enqueue_burst(pool.burst([bytes(f) for f in frames])) == len(frames)
+            fwd.start(flush_rx=False)
+            deadline = time.monotonic() + 10
+            while outq.count < len(frames) and time.monotonic() < deadline:
+                time.sleep(0.005)
+            st = fwd.stop()
+        out = outq.dequeue_burst(1024)
+        got = out.tobytes_list()
+        out.free()
+        assert len(got) == len(frames), f"{mode}: {len(got)} of {len(frames)} frames came out"
+        return got, st
+    finally:
+        port.close()
+        inq.close()
+        outq.close()
+
+
+# -- the modes table -------------------------------------------------------------------------
+
+def test_modes_come_from_the_c_table():
+    table = open(os.path.join(ROOT, "pydpdk", "_cffi_src", "c", "fwd_modes.h")).read()
+    lines = re.findall(r'^PYDPDK_FWD_MODE\(\s*(\w+),\s*(\w+),\s*"([^"]+)",.*"([^"]+)"\)\s*$', table, re.M)
+    assert [name for _, _, name, _ in lines] == list(MODES)
+    assert list(MODES.values()) == list(range(1, len(MODES) + 1))
+    assert {name: help for _, _, name, help in lines} == MODE_HELP
+    assert {"io", "mac", "macswap", "rxonly", "txonly", "flowgen", "icmpecho"} <= set(MODES)
+    lib = pydpdk._native.lib
+    assert lib.PYDPDK_FWD_NB_MODES == len(MODES) + 1
+    assert pydpdk._native.ffi.NULL == lib.pydpdk_fwd_mode_name(lib.PYDPDK_FWD_NB_MODES)
+    assert lib.pydpdk_fwd_mode_flags(MODES["rxonly"]) == 1           # receives only
+    assert lib.pydpdk_fwd_mode_flags(MODES["txonly"]) == 2 | 4       # sends generated packets
+    assert lib.pydpdk_fwd_mode_flags(lib.PYDPDK_FWD_NB_MODES) < 0
+
+
+def test_docs_table_lists_exactly_the_modes():
+    doc = open(os.path.join(ROOT, "docs", "forwarding.md")).read()
+    section = doc.split("## Forwarding modes", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| `([^`]+)` \| (.+?) \|", section, re.M)
+    assert [name for name, _ in rows] == list(MODES)
+    for name, text in rows:
+        assert text.strip() == MODE_HELP[name], name
+
+
+def test_every_mode_runs_and_telemetry_names_it(pool):
+    """Each mode of the table starts, forwards (or sinks/generates) and stops on a ring port."""
+    frames = [Ether(dst=A, src=B) / IP(src="10.0.0.1", dst="10.0.0.2") / UDP(sport=1, dport=2) / Raw(b"x" * 18)]
+    for mode in MODES:
+        n = next(_names)
+        inq = pydpdk.Ring.create(f"engines_in{n}", 1024, sp_enq=True, sc_deq=True)
+        outq = pydpdk.Ring.create(f"engines_out{n}", 1024, sp_enq=True, sc_deq=True)
+        port = ports_from_rings(f"engines{n}", [inq], [outq])
+        try:
+            port.setup(pool)
+            with Forwarder([port], mode, topology="loop") as fwd:
+                inq.enqueue_burst(pool.burst([bytes(f) for f in frames]))
+                fwd.start(flush_rx=False)
+                deadline = time.monotonic() + 10
+                st = fwd.stats()
+                while time.monotonic() < deadline:
+                    st = fwd.stats()
+                    if st.rx_packets or sum(s.gen_packets for s in st.streams):
+                        break
+                    time.sleep(0.005)
+                st = fwd.stop()
+                assert st.rx_packets or sum(s.gen_packets for s in st.streams), mode
+                assert fwd.mode == mode
+            out = outq.dequeue_burst(1024)
+            while out:
+                out.free()
+                out = outq.dequeue_burst(1024)
+            left = inq.dequeue_burst(1024)
+            left.free()
+        finally:
+            port.close()
+            inq.close()
+            outq.close()
