@@ -1,4 +1,4 @@
-"""The forwarding-mode table and the engines added through it: each frame goes once
+"""The forwarding-mode table and the engines added through it (5tswap, csum): each frame goes once
 through the engine on a worker lcore (a ring port whose RX ring we fill and whose TX ring we
 read), and the bytes that come out are compared with what scapy says they should be."""
 import itertools
@@ -56,7 +56,7 @@ def test_modes_come_from_the_c_table():
     assert [name for _, _, name, _ in lines] == list(MODES)
     assert list(MODES.values()) == list(range(1, len(MODES) + 1))
     assert {name: help for _, _, name, help in lines} == MODE_HELP
-    assert {"io", "mac", "macswap", "rxonly", "txonly", "flowgen", "icmpecho"} <= set(MODES)
+    assert {"io", "mac", "macswap", "rxonly", "txonly", "flowgen", "icmpecho", "5tswap"} <= set(MODES)
     lib = pydpdk._native.lib
     assert lib.PYDPDK_FWD_NB_MODES == len(MODES) + 1
     assert pydpdk._native.ffi.NULL == lib.pydpdk_fwd_mode_name(lib.PYDPDK_FWD_NB_MODES)
@@ -107,3 +107,68 @@ def test_every_mode_runs_and_telemetry_names_it(pool):
             port.close()
             inq.close()
             outq.close()
+
+
+# -- 5tswap --------------------------------------------------------------------------------
+
+def _swapped(f):
+    """What testpmd's 5tswap makes of scapy packet f."""
+    g = f.copy()
+    g.src, g.dst = f.dst, f.src
+    for l3 in (IP, IPv6):
+        if l3 in g:
+            g[l3].src, g[l3].dst = f[l3].dst, f[l3].src
+            if l3 is IP and f[IP].frag:
+                return g
+    for l4 in (UDP, TCP):
+        if l4 in g:
+            g[l4].sport, g[l4].dport = f[l4].dport, f[l4].sport
+    return g
+
+
+def _checksums_valid(frame: bytes) -> None:
+    p = Ether(frame)
+    again = p.copy()
+    for layer in (IP, UDP, TCP):
+        if layer in again:
+            del again[layer].chksum
+    again = Ether(bytes(again))
+    for layer in (IP, UDP, TCP):
+        if layer in p:
+            assert p[layer].chksum == again[layer].chksum, f"{layer.__name__} checksum: {p.summary()}"
+
+
+FIVE_T = [
+    Ether(dst=A, src=B) / IP(src="10.0.0.1", dst="10.9.8.7") / UDP(sport=1234, dport=53) / Raw(b"q" * 20),
+    Ether(dst=A, src=B) / IP(src="192.0.2.1", dst="198.51.100.2", options=[scapy.IPOption_RR()]) /
+    TCP(sport=40000, dport=80, flags="S", seq=7) / Raw(b"GET /"),
+    Ether(dst=A, src=B) / IPv6(src="2001:db8::1", dst="2001:db8:ffff::2") / UDP(sport=5353, dport=9) / Raw(b"v6"),
+    Ether(dst=A, src=B) / IPv6(src="fe80::1", dst="fe80::abcd") / TCP(sport=22, dport=50000, flags="PA") / Raw(b"ssh"),
+    Ether(dst=A, src=B) / Dot1Q(vlan=10) / Dot1Q(vlan=20) / IP(src="10.1.1.1", dst="10.2.2.2") /
+    UDP(sport=7, dport=8) / Raw(b"qinq"),
+    Ether(dst=A, src=B) / IP(src="10.0.0.5", dst="10.0.0.6", frag=3, proto=17) / Raw(b"\x01\x02\x03\x04" * 4),
+    Ether(dst=A, src=B) / ARP(psrc="10.0.0.1", pdst="10.0.0.2"),
+    Ether(dst=A, src=B) / IP(src="10.0.0.1", dst="10.0.0.2") / scapy.ICMP() / Raw(b"ping"),
+]
+
+
+def test_5tswap_swaps_addresses_and_ports_byte_exact(pool):
+    got, st = one_pass(pool, "5tswap", FIVE_T)
+    for sent, out in zip(FIVE_T, got):
+        assert out == bytes(_swapped(sent)), sent.summary()
+        _checksums_valid(out)
+    s = st.streams[0]
+    assert s.rx_packets == s.tx_packets == len(FIVE_T) and s.fwd_dropped == 0
+
+
+def test_5tswap_leaves_runts_and_truncated_headers_alone(pool):
+    runt = bytes.fromhex("0102030405")                                   # shorter than two MACs
+    macs_only = bytes(range(12))                                         # 12 bytes: MACs swapped
+    cut_ip = bytes(Ether(dst=A, src=B) / IP(src="10.0.0.1", dst="10.0.0.2") / UDP())[:14 + 16]
+    cut_udp = bytes(Ether(dst=A, src=B) / IP(src="10.0.0.1", dst="10.0.0.2") / UDP(sport=1, dport=2))[:14 + 20 + 3]
+    got, _ = one_pass(pool, "5tswap", [runt, macs_only, cut_ip, cut_udp])
+    assert got[0] == runt
+    assert got[1] == macs_only[6:12] + macs_only[0:6]
+    assert got[2] == cut_ip[6:12] + cut_ip[0:6] + cut_ip[12:]           # IPv4 header incomplete
+    ip_swapped = cut_udp[6:12] + cut_udp[0:6] + cut_udp[12:26] + cut_udp[30:34] + cut_udp[26:30]
+    assert got[3] == ip_swapped + cut_udp[34:]                           # addresses, no ports
