@@ -34,7 +34,7 @@ MODES: dict[str, int] = {cstr(lib.pydpdk_fwd_mode_name(i)): i for i in range(1, 
 MODE_HELP: dict[str, str] = {name: cstr(lib.pydpdk_fwd_mode_help(i)) for name, i in MODES.items()}
 _MODE_NAMES = {v: k for k, v in MODES.items()}
 _COUNTERS = ("rx_packets", "rx_bytes", "tx_packets", "tx_bytes", "gen_packets", "fwd_dropped",
-             "other_dropped", "alloc_failures")
+             "other_dropped", "alloc_failures", "bad_ip_csum", "bad_l4_csum")
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,8 @@ class StreamStats:
     fwd_dropped: int
     other_dropped: int
     alloc_failures: int
+    bad_ip_csum: int = 0     # csum mode: IPv4 header checksums found bad (and rewritten)
+    bad_l4_csum: int = 0     # csum mode: UDP/TCP checksums found bad (and rewritten)
 
 
 @dataclass(frozen=True)

@@ -23,13 +23,14 @@ A, B = "02:00:00:00:00:0a", "02:00:00:00:00:0b"
 
 def one_pass(pool, mode, frames, **kw):
     """Run `mode` on a port reading ring `inq` and writing ring `outq` until every frame came out
-    (or the deadline passed); returns (the frames sent, in order, as bytes; final stats)."""
+    (or the deadline passed); returns (the frames sent, in order, as bytes; final stats; the port's MAC)."""
     n = next(_names)
     inq = pydpdk.Ring.create(f"engines_in{n}", 1024, sp_enq=True, sc_deq=True)
     outq = pydpdk.Ring.create(f"engines_out{n}", 1024, sp_enq=True, sc_deq=True)
     port = ports_from_rings(f"engines{n}", [inq], [outq])
     try:
         port.setup(pool)
+        mac = port.mac
         with Forwarder([port], mode, topology="loop", **kw) as fwd:
             assert inq.enqueue_burst(pool.burst([bytes(f) for f in frames])) == len(frames)
             fwd.start(flush_rx=False)
@@ -41,7 +42,7 @@ def one_pass(pool, mode, frames, **kw):
         got = out.tobytes_list()
         out.free()
         assert len(got) == len(frames), f"{mode}: {len(got)} of {len(frames)} frames came out"
-        return got, st
+        return got, st, mac
     finally:
         port.close()
         inq.close()
@@ -56,7 +57,7 @@ def test_modes_come_from_the_c_table():
     assert [name for _, _, name, _ in lines] == list(MODES)
     assert list(MODES.values()) == list(range(1, len(MODES) + 1))
     assert {name: help for _, _, name, help in lines} == MODE_HELP
-    assert {"io", "mac", "macswap", "rxonly", "txonly", "flowgen", "icmpecho", "5tswap"} <= set(MODES)
+    assert {"io", "mac", "macswap", "rxonly", "txonly", "flowgen", "icmpecho", "5tswap", "csum"} <= set(MODES)
     lib = pydpdk._native.lib
     assert lib.PYDPDK_FWD_NB_MODES == len(MODES) + 1
     assert pydpdk._native.ffi.NULL == lib.pydpdk_fwd_mode_name(lib.PYDPDK_FWD_NB_MODES)
@@ -153,7 +154,7 @@ FIVE_T = [
 
 
 def test_5tswap_swaps_addresses_and_ports_byte_exact(pool):
-    got, st = one_pass(pool, "5tswap", FIVE_T)
+    got, st, _ = one_pass(pool, "5tswap", FIVE_T)
     for sent, out in zip(FIVE_T, got):
         assert out == bytes(_swapped(sent)), sent.summary()
         _checksums_valid(out)
@@ -166,9 +167,74 @@ def test_5tswap_leaves_runts_and_truncated_headers_alone(pool):
     macs_only = bytes(range(12))                                         # 12 bytes: MACs swapped
     cut_ip = bytes(Ether(dst=A, src=B) / IP(src="10.0.0.1", dst="10.0.0.2") / UDP())[:14 + 16]
     cut_udp = bytes(Ether(dst=A, src=B) / IP(src="10.0.0.1", dst="10.0.0.2") / UDP(sport=1, dport=2))[:14 + 20 + 3]
-    got, _ = one_pass(pool, "5tswap", [runt, macs_only, cut_ip, cut_udp])
+    got, _, _ = one_pass(pool, "5tswap", [runt, macs_only, cut_ip, cut_udp])
     assert got[0] == runt
     assert got[1] == macs_only[6:12] + macs_only[0:6]
     assert got[2] == cut_ip[6:12] + cut_ip[0:6] + cut_ip[12:]           # IPv4 header incomplete
     ip_swapped = cut_udp[6:12] + cut_udp[0:6] + cut_udp[12:26] + cut_udp[30:34] + cut_udp[26:30]
     assert got[3] == ip_swapped + cut_udp[34:]                           # addresses, no ports
+
+
+# -- csum ----------------------------------------------------------------------------------
+
+PEER = "02:aa:bb:cc:dd:ee"
+
+
+def _fixed(f, port_mac):
+    """What the csum engine makes of scapy packet f: MACs as mac mode, every checksum right."""
+    g = f.copy()
+    g.dst, g.src = PEER, port_mac
+    for layer in (IP, UDP, TCP):
+        if layer in g and not (layer is UDP and IP in g and g[UDP].chksum == 0) and \
+                not (layer is not IP and IP in g and (g[IP].frag or g[IP].flags.MF)):
+            del g[layer].chksum
+    return Ether(bytes(g))
+
+
+def _bad(p, layer, value=0x1234):
+    p = Ether(bytes(p))
+    p[layer].chksum = value
+    return p
+
+
+CSUM = [  # (frame, bad IPv4 header checksum, bad L4 checksum)
+    (Ether(dst=A, src=B) / IP(src="10.0.0.1", dst="10.0.0.2") / UDP(sport=1, dport=2) / Raw(b"good"), 0, 0),
+    (_bad(Ether(dst=A, src=B) / IP(src="10.0.0.1", dst="10.0.0.2") / UDP(sport=1, dport=2) / Raw(b"a"), IP), 1, 0),
+    (_bad(Ether(dst=A, src=B) / IP(src="10.0.0.1", dst="10.0.0.2") / UDP(sport=1, dport=2) / Raw(b"b"), UDP), 0, 1),
+    (_bad(Ether(dst=A, src=B) / IP(src="10.0.0.3", dst="10.0.0.4", options=[scapy.IPOption_RR()]) /
+          TCP(sport=3, dport=4, flags="S") / Raw(b"c" * 33), TCP), 0, 1),
+    (_bad(_bad(Ether(dst=A, src=B) / Dot1Q(vlan=5) / IP(src="10.0.0.5", dst="10.0.0.6") / TCP() / Raw(b"d"), IP), TCP),
+     1, 1),
+    (_bad(Ether(dst=A, src=B) / IPv6(src="2001:db8::1", dst="2001:db8::2") / UDP(sport=5, dport=6) / Raw(b"e" * 7), UDP),
+     0, 1),
+    (Ether(dst=A, src=B) / IPv6(src="2001:db8::1", dst="2001:db8::2") / TCP(sport=7, dport=8) / Raw(b"f"), 0, 0),
+    (_bad(Ether(dst=A, src=B) / IP(src="10.0.0.7", dst="10.0.0.8") / UDP(sport=9, dport=10) / Raw(b"g"), UDP, 0), 0, 0),
+    (_bad(Ether(dst=A, src=B) / IP(src="10.0.0.9", dst="10.0.0.10", flags="MF") / UDP(sport=1, dport=2) / Raw(b"h" * 8),
+          UDP), 0, 0),                                                  # a fragment: L4 not checked
+    (_bad(Ether(dst=A, src=B) / IP(src="10.1.0.1", dst="10.1.0.2") / UDP(sport=11, dport=12) / Raw(bytes(range(256)) * 12),
+          UDP), 0, 1),                                                  # 3 kB: two segments
+    (Ether(dst=A, src=B) / ARP(), 0, 0),
+]
+
+
+def test_csum_counts_and_rewrites_bad_checksums_byte_exact(pool):
+    frames = [f for f, _, _ in CSUM]
+    got, st, port_mac = one_pass(pool, "csum", frames, eth_peers={i: PEER for i in range(32)})
+    s = st.streams[0]
+    for (sent, bad_ip, bad_l4), out in zip(CSUM, got):
+        assert out == bytes(_fixed(sent, port_mac)), sent.summary()
+        if ARP not in sent and (IP not in sent or not (sent[IP].flags.MF or (UDP in sent and sent[UDP].chksum == 0))):
+            _checksums_valid(out)
+    assert s.bad_ip_csum == sum(b for _, b, _ in CSUM) == 2
+    assert s.bad_l4_csum == sum(b for _, _, b in CSUM) == 5
+    assert s.rx_packets == s.tx_packets == len(CSUM)
+
+
+def test_csum_of_good_packets_changes_only_the_macs(pool):
+    frames = [Ether(dst=A, src=B) / IP(src="10.0.0.1", dst=f"10.0.1.{i}") / UDP(sport=i, dport=99) / Raw(bytes([i]) * i)
+              for i in range(1, 40)]
+    got, st, port_mac = one_pass(pool, "csum", frames, eth_peers={i: PEER for i in range(32)})
+    peer = bytes.fromhex(PEER.replace(":", ""))
+    assert all(g[:12] == peer + bytes.fromhex(port_mac.replace(":", "")) for g in got)
+    assert [g[12:] for g in got] == [bytes(f)[12:] for f in frames]
+    assert st.streams[0].bad_ip_csum == st.streams[0].bad_l4_csum == 0

@@ -59,6 +59,8 @@ struct pydpdk_fwd_stream {
     uint64_t fwd_dropped;
     uint64_t other_dropped;
     uint64_t alloc_failures;
+    uint64_t bad_ip_csum;
+    uint64_t bad_l4_csum;
     uint32_t run_mode;
     uint32_t next_flow;
     ...;

@@ -81,7 +81,7 @@ void pydpdk_fwd_init_config(struct pydpdk_fwd_config *cfg)
 {
     /* The structs are padded (not over-aligned: callers allocate them with plain malloc/ffi.new)
      * so that counters written by different lcores never share a cache line. */
-    RTE_BUILD_BUG_ON(sizeof(struct pydpdk_fwd_stream) != 2 * RTE_CACHE_LINE_SIZE);
+    RTE_BUILD_BUG_ON(sizeof(struct pydpdk_fwd_stream) != 3 * RTE_CACHE_LINE_SIZE);
     RTE_BUILD_BUG_ON(sizeof(struct pydpdk_fwd_lcore) != RTE_CACHE_LINE_SIZE);
     memset(cfg, 0, sizeof(*cfg));
     cfg->mode = PYDPDK_FWD_IO;
@@ -236,6 +236,7 @@ int pydpdk_fwd_reset_stats(struct pydpdk_fwd *fwd)
 
         s->rx_packets = s->rx_bytes = s->tx_packets = s->tx_bytes = 0;
         s->gen_packets = s->fwd_dropped = s->other_dropped = s->alloc_failures = 0;
+        s->bad_ip_csum = s->bad_l4_csum = 0;
     }
     for (i = 0; i < RTE_MAX_LCORE; i++)
         fwd->lcores[i].iterations = fwd->lcores[i].idle_iterations = 0;

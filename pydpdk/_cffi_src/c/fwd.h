@@ -97,13 +97,15 @@ struct pydpdk_fwd_stream {
     uint64_t fwd_dropped;      /* not accepted by tx (after retries), freed */
     uint64_t other_dropped;    /* received but not answered (icmpecho), freed */
     uint64_t alloc_failures;   /* bursts not built for lack of mbufs */
+    uint64_t bad_ip_csum;      /* csum: IPv4 header checksums found bad (and rewritten) */
+    uint64_t bad_l4_csum;      /* csum: UDP/TCP checksums found bad (and rewritten) */
     /* Private: set by pydpdk_fwd_prepare(). */
     uint32_t run_mode;
     uint32_t next_flow;
     uint8_t mac_hdr[12];       /* peer MAC, tx port MAC */
     struct rte_ether_addr rx_mac;
     struct rte_mempool *pool;
-    uint8_t _pad[8];           /* 128 bytes: written counters of two streams never share a line */
+    uint8_t _pad[56];          /* 192 bytes: written counters of two streams never share a line */
 };
 
 struct pydpdk_fwd_lcore {
