@@ -9,6 +9,7 @@ import time
 import pytest
 
 import pydpdk
+from pydpdk import telemetry
 from pydpdk.forward import Forwarder, MODES, MODE_HELP
 from pydpdk.ring import ports_from_rings
 from conftest import ROOT
@@ -21,7 +22,7 @@ _names = itertools.count()
 A, B = "02:00:00:00:00:0a", "02:00:00:00:00:0b"
 
 
-def one_pass(pool, mode, frames, **kw):
+def one_pass(pool, mode, frames, inspect=None, **kw):
     """Run `mode` on a port reading ring `inq` and writing ring `outq` until every frame came out
     (or the deadline passed); returns (the frames sent, in order, as bytes; final stats; the port's MAC)."""
     n = next(_names)
@@ -38,6 +39,8 @@ def one_pass(pool, mode, frames, **kw):
             while outq.count < len(frames) and time.monotonic() < deadline:
                 time.sleep(0.005)
             st = fwd.stop()
+            if inspect is not None:
+                inspect(fwd)
         out = outq.dequeue_burst(1024)
         got = out.tobytes_list()
         out.free()
@@ -219,7 +222,16 @@ CSUM = [  # (frame, bad IPv4 header checksum, bad L4 checksum)
 
 def test_csum_counts_and_rewrites_bad_checksums_byte_exact(pool):
     frames = [f for f, _, _ in CSUM]
-    got, st, port_mac = one_pass(pool, "csum", frames, eth_peers={i: PEER for i in range(32)})
+    seen = {}
+
+    def read_telemetry(fwd):
+        try:
+            with telemetry.Client.local() as t:
+                seen.update(t.fwd_stats(fwd.telemetry_id))
+        except telemetry.TelemetryError as exc:       # an EAL without telemetry
+            seen["skipped"] = str(exc)
+
+    got, st, port_mac = one_pass(pool, "csum", frames, read_telemetry, eth_peers={i: PEER for i in range(32)})
     s = st.streams[0]
     for (sent, bad_ip, bad_l4), out in zip(CSUM, got):
         assert out == bytes(_fixed(sent, port_mac)), sent.summary()
@@ -228,6 +240,9 @@ def test_csum_counts_and_rewrites_bad_checksums_byte_exact(pool):
     assert s.bad_ip_csum == sum(b for _, b, _ in CSUM) == 2
     assert s.bad_l4_csum == sum(b for _, _, b in CSUM) == 5
     assert s.rx_packets == s.tx_packets == len(CSUM)
+    if "skipped" not in seen:
+        assert seen["mode"] == "csum" and seen["bad_ip_csum"] == 2 and seen["bad_l4_csum"] == 5
+        assert seen["stream_0"]["bad_l4_csum"] == 5
 
 
 def test_csum_of_good_packets_changes_only_the_macs(pool):

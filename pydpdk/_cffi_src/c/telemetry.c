@@ -28,7 +28,7 @@ static int tel_status;
 /* The counters of one stream, as in struct pydpdk_fwd_stream. */
 struct counters {
     uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes, gen_packets, fwd_dropped,
-             other_dropped, alloc_failures;
+             other_dropped, alloc_failures, bad_ip_csum, bad_l4_csum;
 };
 
 #define LOAD(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
@@ -44,6 +44,8 @@ read_stream(const struct pydpdk_fwd_stream *s, struct counters *c)
     c->fwd_dropped = LOAD(s->fwd_dropped);
     c->other_dropped = LOAD(s->other_dropped);
     c->alloc_failures = LOAD(s->alloc_failures);
+    c->bad_ip_csum = LOAD(s->bad_ip_csum);
+    c->bad_l4_csum = LOAD(s->bad_l4_csum);
 }
 
 static void
@@ -57,6 +59,8 @@ add_counters(struct counters *to, const struct counters *c)
     to->fwd_dropped += c->fwd_dropped;
     to->other_dropped += c->other_dropped;
     to->alloc_failures += c->alloc_failures;
+    to->bad_ip_csum += c->bad_ip_csum;
+    to->bad_l4_csum += c->bad_l4_csum;
 }
 
 static void
@@ -70,6 +74,8 @@ dict_counters(struct rte_tel_data *d, const struct counters *c)
     rte_tel_data_add_dict_u64(d, "fwd_dropped", c->fwd_dropped);
     rte_tel_data_add_dict_u64(d, "other_dropped", c->other_dropped);
     rte_tel_data_add_dict_u64(d, "alloc_failures", c->alloc_failures);
+    rte_tel_data_add_dict_u64(d, "bad_ip_csum", c->bad_ip_csum);
+    rte_tel_data_add_dict_u64(d, "bad_l4_csum", c->bad_l4_csum);
 }
 
 /* Per-port sums like ForwardStats.ports: rx counted on the rx port, tx and drops on the tx port. */
