@@ -253,3 +253,50 @@ def test_csum_of_good_packets_changes_only_the_macs(pool):
     assert all(g[:12] == peer + bytes.fromhex(port_mac.replace(":", "")) for g in got)
     assert [g[12:] for g in got] == [bytes(f)[12:] for f in frames]
     assert st.streams[0].bad_ip_csum == st.streams[0].bad_l4_csum == 0
+
+
+# -- rxonly's inlined free ------------------------------------------------------------------
+
+def test_rxonly_frees_chains_shared_mbufs_and_other_pools(pool, small_pool):
+    """rxonly's free_burst takes a fast path for plain mbufs of the burst's first pool; chained
+    packets, mbufs held twice and mbufs of another pool take rte_pktmbuf_free: every one comes
+    back to its own pool exactly once, and the bytes are counted."""
+    lib = pydpdk._native.lib
+    n = next(_names)
+    inq = pydpdk.Ring.create(f"engines_in{n}", 1024, sp_enq=True, sc_deq=True)
+    outq = pydpdk.Ring.create(f"engines_out{n}", 1024, sp_enq=True, sc_deq=True)
+    port = ports_from_rings(f"engines{n}", [inq], [outq])
+    base = (pool.in_use, small_pool.in_use)
+    plain = [bytes(60 + i) for i in range(8)]
+    chained = [bytes(3000), bytes(5000)]                      # 2 and 3 segments of a 2 kB room
+    other = [bytes(70), bytes(71)]
+    shared = pool.burst([bytes(80), bytes(81)])
+    held = [shared.ptrs[i] for i in range(len(shared))]
+    try:
+        port.setup(pool)
+        for m in held:                                        # a second reference, ours
+            m.refcnt = 2
+        c = pool.burst(chained)
+        assert [c.ptrs[i].nb_segs for i in range(2)] == [2, 3]
+        for b in (pool.burst(plain[:4]), small_pool.burst(other[:1]), c, shared,
+                  pool.burst(plain[4:]), small_pool.burst(other[1:])):
+            assert inq.enqueue_burst(b) == len(b) or not b
+        total = len(plain) + len(chained) + len(other) + len(held)
+        with Forwarder([port], "rxonly", topology="loop") as fwd:
+            fwd.start(flush_rx=False)
+            deadline = time.monotonic() + 10
+            while fwd.stats().rx_packets < total and time.monotonic() < deadline:
+                time.sleep(0.005)
+            st = fwd.stop()
+        s = st.streams[0]
+        assert s.rx_packets == total
+        assert s.rx_bytes == sum(map(len, plain + chained + other)) + 80 + 81
+        assert [m.refcnt for m in held] == [1, 1]             # rxonly dropped its reference only
+        assert (pool.in_use, small_pool.in_use) == (base[0] + 2, base[1])
+        for m in held:
+            lib.rte_pktmbuf_free(m)
+        assert (pool.in_use, small_pool.in_use) == base
+    finally:
+        port.close()
+        inq.close()
+        outq.close()

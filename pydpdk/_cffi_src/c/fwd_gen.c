@@ -272,11 +272,15 @@ static __rte_always_inline uint16_t do_txonly(const struct pydpdk_fwd_ctx *c, st
 static __rte_always_inline uint16_t do_flowgen(const struct pydpdk_fwd_ctx *c, struct pydpdk_fwd_stream *s,
                                                struct rte_mbuf **pkts)
 {
-    uint64_t bytes;
-    uint16_t nrx = recv_burst(c, s, pkts, &bytes), n, sent;
+    uint16_t nrx = rte_eth_rx_burst(s->rx_port, s->rx_queue, pkts, c->burst), n, sent;
 
-    if (nrx != 0)
-        rte_pktmbuf_free_bulk(pkts, nrx);
+    if (nrx != 0) {
+        s->rx_packets += nrx;
+        if (c->count_bytes)
+            s->rx_bytes += free_burst(pkts, nrx, 1);
+        else
+            free_burst(pkts, nrx, 0);
+    }
     n = gen_burst(c, s, pkts, c->burst, 1);
     if (n == 0)
         return nrx;
