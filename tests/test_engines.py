@@ -300,3 +300,41 @@ def test_rxonly_frees_chains_shared_mbufs_and_other_pools(pool, small_pool):
         port.close()
         inq.close()
         outq.close()
+
+
+# -- warnings are errors in our C -----------------------------------------------------------
+
+def test_our_c_files_compile_with_warnings_as_errors(tmp_path):
+    """build_ffi.py takes every c/*.c, each including strict.h first (it refuses one that does not);
+    strict.h makes -Wall -Wextra warnings errors there, while the same code without it builds."""
+    import importlib.util
+    import shutil
+    import subprocess
+    spec = importlib.util.spec_from_file_location("pydpdk_build_ffi", os.path.join(ROOT, "build_ffi.py"))
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    sources = build.our_sources()
+    assert {os.path.basename(p) for p in sources} >= {"fwd.c", "fwd_io.c", "fwd_5tswap.c", "fwd_csum.c", "burst.c"}
+    cc = shutil.which("cc") or shutil.which("gcc")
+    if cc is None:
+        pytest.skip("no C compiler")
+    flags = build.system_includes(build._pkg_config("--cflags").split())
+    body = "int pydpdk_probe(int unused);\nint pydpdk_probe(int unused) { int x; return 0; }\n"
+    for strict in (True, False):
+        probe = tmp_path / f"probe{int(strict)}.c"
+        probe.write_text(('#include "strict.h"\n' if strict else "") + "#include <rte_mbuf.h>\n" + body)
+        proc = subprocess.run([cc, "-fsyntax-only", "-O3", "-Wno-unused-parameter", "-I", build.CSRC, *flags,
+                               str(probe)], capture_output=True, text=True)
+        if strict:
+            assert proc.returncode != 0 and "unused variable" in proc.stderr and "unused parameter" in proc.stderr
+        else:
+            assert proc.returncode == 0, proc.stderr
+    (tmp_path / "c").mkdir()
+    lax = tmp_path / "c" / "lax.c"
+    lax.write_text("#include <stdint.h>\n" + body)
+    build.CSRC, saved = str(tmp_path / "c"), build.CSRC
+    try:
+        with pytest.raises(SystemExit, match='lax.c: its first #include must be #include "strict.h"'):
+            build.our_sources()
+    finally:
+        build.CSRC = saved

@@ -1,4 +1,6 @@
 /* Per-burst helpers for pydpdk's Python burst API. See burst.h. */
+#include "strict.h"
+
 #include <errno.h>
 #include <string.h>
 #include <rte_ethdev.h>

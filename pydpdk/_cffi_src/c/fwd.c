@@ -8,6 +8,8 @@
  * per-burst function inlined: no per-burst dispatch); lcores with mixed modes call each
  * stream's engine through a function pointer per burst.
  */
+#include "strict.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>

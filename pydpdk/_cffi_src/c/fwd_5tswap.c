@@ -5,6 +5,8 @@
  * bare IPv6 header); what is too short for a header, or not IP, has only its addresses swapped
  * as far as it goes. Ports are left alone in IPv4 fragments other than the first (they hold no
  * L4 header) and behind IPv6 extension headers (testpmd does not look behind them either). */
+#include "strict.h"
+
 #include <rte_ip.h>
 
 #include "fwd_engine.h"

@@ -11,6 +11,8 @@
  * 0 (none), packets whose IP length exceeds what was received, other protocols; testpmd's
  * hardware offload flags (RX "checksum bad" flags, TX offload requests) are neither read nor
  * set. */
+#include "strict.h"
+
 #include <rte_ip.h>
 
 #include "fwd_engine.h"

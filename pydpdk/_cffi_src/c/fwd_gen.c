@@ -1,5 +1,7 @@
 /* The generating engines, txonly and flowgen (testpmd's), and the packet they send (also sent
  * by tx_first): built once by pydpdk_fwd_build_gen() from cfg.tx_template, copied per packet. */
+#include "strict.h"
+
 #include <errno.h>
 #include <string.h>
 

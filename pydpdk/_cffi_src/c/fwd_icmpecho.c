@@ -1,4 +1,6 @@
 /* icmpecho (testpmd's): answer ARP requests and ICMP echo requests in place, drop the rest. */
+#include "strict.h"
+
 #include <rte_arp.h>
 #include <rte_icmp.h>
 #include <rte_ip.h>

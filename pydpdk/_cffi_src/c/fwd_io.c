@@ -1,4 +1,6 @@
 /* io: forward every packet as received (testpmd's io). */
+#include "strict.h"
+
 #include "fwd_engine.h"
 
 static __rte_always_inline uint16_t do_io(const struct pydpdk_fwd_ctx *c,

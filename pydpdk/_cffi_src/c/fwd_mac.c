@@ -1,4 +1,6 @@
 /* mac and macswap (testpmd's): rewrite or swap the Ethernet addresses, forward. */
+#include "strict.h"
+
 #ifdef __SSSE3__
 #include <tmmintrin.h>
 #endif

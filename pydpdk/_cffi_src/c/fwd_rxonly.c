@@ -1,5 +1,7 @@
 /* rxonly: receive and free (testpmd's rxonly, which frees with rte_pktmbuf_free_bulk(); here the
  * inlined free_burst() frees and counts the bytes in one pass). */
+#include "strict.h"
+
 #include "fwd_engine.h"
 
 static __rte_always_inline uint16_t do_rxonly(const struct pydpdk_fwd_ctx *c,

@@ -1,4 +1,6 @@
 /* pydpdk's telemetry commands: see telemetry.h. */
+#include "strict.h"
+
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
