@@ -22,7 +22,8 @@
  * Counters are plain uint64_t written only by the lcore that owns the stream; 64-bit aligned loads
  * are atomic on x86-64, so other threads may read them while the engines run (rates: deltas over
  * time). Per stream, once stopped and flushed:
- *   io, mac, macswap, icmpecho:  rx_packets + gen_packets == tx_packets + fwd_dropped + other_dropped
+ *   io, mac, macswap, icmpecho, 5tswap, csum:
+ *                                rx_packets + gen_packets == tx_packets + fwd_dropped + other_dropped
  *   txonly, flowgen:             gen_packets == tx_packets + fwd_dropped (flowgen's rx is consumed)
  *   rxonly:                      every received packet is freed, counted in rx_packets only
  * gen_packets counts packets built by txonly, flowgen and tx_first.
