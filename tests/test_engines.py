@@ -338,3 +338,47 @@ def test_our_c_files_compile_with_warnings_as_errors(tmp_path):
             build.our_sources()
     finally:
         build.CSRC = saved
+
+
+# -- streams of different modes on one lcore ---------------------------------------------------
+
+def test_mixed_modes_on_one_lcore_dispatch_per_stream(pool):
+    """An lcore whose streams run different modes calls each stream's engine (the table's
+    function pointers) instead of one specialised loop: stream 0 io, stream 1 5tswap, stream 2
+    csum, all on one lcore."""
+    rings, ports = [], []
+    try:
+        for _ in range(3):
+            n = next(_names)
+            inq = pydpdk.Ring.create(f"engines_in{n}", 1024, sp_enq=True, sc_deq=True)
+            outq = pydpdk.Ring.create(f"engines_out{n}", 1024, sp_enq=True, sc_deq=True)
+            rings.append((inq, outq))
+            ports.append(ports_from_rings(f"engines{n}", [inq], [outq]))
+            ports[-1].setup(pool)
+        frame = _bad(Ether(dst=A, src=B) / IP(src="10.0.0.1", dst="10.0.0.2") / UDP(sport=1, dport=2) / Raw(b"m"), UDP)
+        with Forwarder(ports, "io", topology="loop", eth_peers={i: PEER for i in range(32)}) as fwd:
+            assert len(fwd.lcores) == 1                                 # one lcore for the three streams
+            fwd._streams[1].mode = MODES["5tswap"]
+            fwd._streams[2].mode = MODES["csum"]
+            for inq, _ in rings:
+                inq.enqueue_burst(pool.burst([bytes(frame)] * 4))
+            fwd.start(flush_rx=False)
+            deadline = time.monotonic() + 10
+            while any(outq.count < 4 for _, outq in rings) and time.monotonic() < deadline:
+                time.sleep(0.005)
+            st = fwd.stop()
+        got = []
+        for _, outq in rings:
+            b = outq.dequeue_burst(64)
+            got.append(b.tobytes_list())
+            b.free()
+        assert got[0] == [bytes(frame)] * 4
+        assert got[1] == [bytes(_swapped(frame))] * 4
+        assert got[2] == [bytes(_fixed(frame, ports[2].mac))] * 4
+        assert [s.bad_l4_csum for s in st.streams] == [0, 0, 4]
+    finally:
+        for p in ports:
+            p.close()
+        for inq, outq in rings:
+            inq.close()
+            outq.close()
