@@ -48,9 +48,15 @@ static const struct mode_info {
 #undef PYDPDK_FWD_MODE
 };
 
-static inline int mode_receives(uint32_t mode) { return (modes[mode].flags & MODE_RX) != 0; }
-static inline int mode_sends(uint32_t mode) { return (modes[mode].flags & MODE_TX) != 0; }
-static inline int mode_generates(uint32_t mode) { return (modes[mode].flags & MODE_GEN) != 0; }
+/* Unknown modes (a stream's mode field is caller-written) have no flags. */
+static inline uint32_t mode_flags(uint32_t mode)
+{
+    return mode < PYDPDK_FWD_NB_MODES ? modes[mode].flags : 0;
+}
+
+static inline int mode_receives(uint32_t mode) { return (mode_flags(mode) & MODE_RX) != 0; }
+static inline int mode_sends(uint32_t mode) { return (mode_flags(mode) & MODE_TX) != 0; }
+static inline int mode_generates(uint32_t mode) { return (mode_flags(mode) & MODE_GEN) != 0; }
 
 const char *pydpdk_fwd_mode_name(uint32_t mode)
 {
