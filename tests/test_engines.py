@@ -382,3 +382,12 @@ def test_mixed_modes_on_one_lcore_dispatch_per_stream(pool):
         for inq, outq in rings:
             inq.close()
             outq.close()
+
+
+def test_a_stream_mode_outside_the_table_is_refused(ring_pair):
+    p0, p1 = ring_pair
+    with Forwarder([p0, p1], "io") as fwd:
+        fwd._streams[1].mode = pydpdk._native.lib.PYDPDK_FWD_NB_MODES      # one past the table
+        with pytest.raises(pydpdk.DpdkError, match=f"stream 1: mode={len(MODES) + 1}: must be 0..{len(MODES)}"):
+            fwd.start()
+        assert not fwd.running
