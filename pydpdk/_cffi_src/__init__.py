@@ -16,6 +16,8 @@ MODULES = (
     "burst",
     "window",
     "fwd",
+    "gen",
     "telemetry",
     "build_info",
+    "pcap",
 )

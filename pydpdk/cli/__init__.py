@@ -9,6 +9,7 @@ USAGE = """usage: pydpdk COMMAND [ARGS]
 
 commands:
   fwd [EAL options] [-- app options]   forward packets like dpdk-testpmd (default: two ring ports)
+  gen [EAL options] [-- options]       generate traffic, measure loss and latency (default: a ring port)
   ports [EAL options]                  list ports with their drivers and link state
   version                              pydpdk's and DPDK's versions
   run SETUP.yaml                       run a YAML set-up (EAL, ports, forwarding, duration)
@@ -21,6 +22,30 @@ commands:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one ``pydpdk`` command; returns its exit status. A reader that goes away early
+    (``pydpdk host hugepages | head``) ends the command quietly, as a C tool killed by SIGPIPE."""
+    try:
+        status = _main(argv)
+        sys.stdout.flush()       # a closed pipe shows up here for output still buffered
+        return status
+    except BrokenPipeError:
+        return broken_pipe()
+
+
+def broken_pipe() -> int:
+    """The reader of stdout went away: point stdout at /dev/null (so the interpreter's final
+    flush does not raise again) and return 141, the shell's status for death by SIGPIPE."""
+    import os
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+    return 141
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] in ("-h", "--help", "help"):
         print(USAGE)
@@ -29,6 +54,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if cmd == "fwd":
         from .fwd import main as fwd_main
         return fwd_main(rest)
+    if cmd == "gen":
+        return __import__("pydpdk.cli.gen", fromlist=["main"]).main(rest)
     if cmd == "ports":
         from .fwd import ports_main
         return ports_main(rest)
@@ -39,8 +66,8 @@ def main(argv: Sequence[str] | None = None) -> int:
               f"plugins from {pydpdk._native.PMD_DIR})")
         return 0
     if cmd == "run":
-        from ..config import cli_run
-        return cli_run(rest)
+        from .run import main as run_main
+        return run_main(rest)
     if cmd == "host":
         from ..host.cli import main as host_main
         return host_main(rest)

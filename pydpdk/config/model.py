@@ -1,18 +1,18 @@
-"""The YAML set-up schema (see docs/config.md) and its translation to an EalConfig and to
-``pydpdk fwd``'s options, which :class:`pydpdk.cli.fwd.Session` runs."""
+"""The YAML set-up schema (see docs/config.md) and its translation to a
+:class:`pydpdk.session.Session` (EAL, rings, ports and their settings, pool, engine)."""
 from __future__ import annotations
 
-import argparse
 from dataclasses import dataclass
 from typing import Any
 
 from ..errors import InvalidArgumentError
 from ..ethdev import RSS_HASH_FUNCTIONS, RX_OFFLOADS, TX_OFFLOADS
 from ..forward import MODES
+from ..session import EngineSettings, MempoolPolicy, PortSettings, RingPortSpec, RingSpec, Session
 from .schema import (Bool, ConfigError, Dict, Enum, Float, Int, List, Map, Node, OneOf, Str, Text,
                      compose)
 
-__all__ = ["SCHEMA", "Setup", "load", "loads"]
+__all__ = ["SCHEMA", "Setup", "GeneratorSetup", "load", "loads"]
 
 _PCI = r"([0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]"
 _MAC = r"([0-9a-fA-F]{2}[:-]){5}[0-9a-fA-F]{2}"
@@ -93,6 +93,31 @@ FORWARDING = Map({
     "disable_rss": Bool(),
 }, desc="forwarding options")
 
+_VALUE = OneOf(Int(0, (1 << 64) - 1), Str(desc="an address such as 10.0.0.1 or 02:00:00:00:00:01, or 0x-hex"))
+FIELD = Map({
+    "name": Str(desc="a field name such as ip.src, udp.sport, eth.dst"),
+    "offset": Int(0, 16383), "width": Int(1, 16),
+    "op": Enum(["inc", "dec", "random", "list"]),
+    "min": _VALUE, "max": _VALUE, "init": _VALUE, "step": Int(1, 1 << 32),
+    "values": List(_VALUE, min_len=1),
+}, desc="a field the generator varies per packet")
+
+STREAM = Map({
+    "name": Str(), "pcap": Str(desc="a pcap file whose frames are sent in turn"),
+    "size": OneOf(Int(14, 16384), Enum(["imix"]), List(Int(14, 16384), min_len=2),
+                  Dict(Int(14, 16384), Int(1, 1 << 20))),
+    "rate": OneOf(Str(desc="'1.5Mpps', '800Mbps', '100%' or 'max'"), Float(0.0)),
+    "poisson": Bool(), "count": Int(1), "burst": Int(1), "ibg": Float(0.0), "bursts": Int(1),
+    "start_after": Int(0), "delay": Float(0.0), "tag": Bool(), "checksum": Bool(), "queue": Int(0, 1023),
+    "fields": List(FIELD),
+}, desc="a generated stream")
+
+GENERATOR = Map({
+    "tx_port": Int(0, 1023), "rx_ports": List(Int(0, 1023), single=True),
+    "tx_burst": Int(1, 512), "rx_burst": Int(1, 512),
+    "streams": List(STREAM, min_len=1),
+}, required=["streams"], desc="the traffic generator (instead of forwarding)")
+
 SCHEMA = Map({
     "description": Str(),
     "eal": EAL,
@@ -102,13 +127,28 @@ SCHEMA = Map({
     "ring_ports": List(RING_PORT),
     "ports": List(PORT),
     "forwarding": FORWARDING,
+    "generator": GENERATOR,
     "duration": Float(0.0, desc="seconds (a number >= 0)"),
     "packets": OneOf(Int(1), Enum(["auto"])),   # stop after N received packets; auto: rx_pcap files' count
     "stats_period": Float(0.0),
 }, desc="a set-up")
 
-# yaml key -> fwd option name (where they differ)
-_FWD_NAMES = {"mode": "forward_mode", "topology": "port_topology"}
+# YAML key -> (part of the Session, field) where the two differ or live elsewhere
+_PORT_KEYS = {"rxq": "rxq", "txq": "txq", "rxd": "rxd", "txd": "txd", "rxfreet": "rx_free_thresh",
+              "txfreet": "tx_free_thresh", "txrst": "tx_rs_thresh", "promisc": "promiscuous",
+              "mtu": "mtu", "rx_offloads": "rx_offloads", "tx_offloads": "tx_offloads",
+              "max_pkt_len": "max_pkt_len"}
+_POOL_KEYS = {"mbuf_size": "data_room", "total_num_mbufs": "total", "mbcache": "cache"}
+_ENGINE_KEYS = {"mode": "mode", "burst": "burst", "nb_cores": "nb_cores", "topology": "topology",
+                "tx_first": "tx_first", "flush_rx": "flush_rx", "eth_peers": "eth_peers",
+                "txpkts": "txpkts", "nb_flows": "nb_flows", "txretry": "txretry"}
+# a refusal's parameter (DPDK's or the Session field's) -> the YAML keys it may come from
+_EXPLAIN = {"nb_rxq": ("rxq",), "nb_txq": ("txq",), "nb_desc": ("rxd", "txd"), "mtu": ("mtu",),
+            "rss": ("rss",), "rx_offloads": ("rx_offloads",), "tx_offloads": ("tx_offloads",),
+            "free_thresh": ("rxfreet", "txfreet"), "rs_thresh": ("txrst",), "nb_cores": ("nb_cores",),
+            "burst": ("burst",), "txpkts": ("txpkts",), "eth_peers": ("eth_peers",),
+            "ports": ("port", "name"), "port_overrides": ("port", "name"),
+            **{v: (k,) for k, v in {**_PORT_KEYS, **_POOL_KEYS, **_ENGINE_KEYS}.items()}}
 
 
 def _devargs(node: Node, name_key: str) -> str:
@@ -121,14 +161,23 @@ def _devargs(node: Node, name_key: str) -> str:
 
 @dataclass
 class Setup:
-    """A validated set-up: the YAML nodes (with lines), the EAL config and fwd options."""
+    """A validated set-up: the YAML nodes (with lines), the Session it describes, and how long
+    to run (``duration`` s, ``packets`` received, ``stats_period``)."""
 
     file: str
     root: Node
-    eal: Any                   # EalConfig
-    opts: argparse.Namespace
+    session: Session
     env_checked: bool
-    vdevs: tuple = ()           # devargs (also in eal.vdevs when env_checked)
+    vdevs: tuple = ()           # devargs (also in session.eal.vdevs when env_checked)
+    duration: float | None = None
+    packets: int | None = None
+    stats_period: float = 0.0
+    generator: Any = None       # GeneratorSetup when the set-up has a generator: section
+
+    @property
+    def eal(self) -> Any:
+        """The set-up's EalConfig."""
+        return self.session.eal
 
     def line_of(self, *path: Any) -> int:
         node = self.root
@@ -139,37 +188,41 @@ class Setup:
                 break
         return node.line
 
-    def explain(self, exc: BaseException) -> str:
-        """Word a run-time refusal with the YAML key and line it most likely comes from."""
-        if not isinstance(exc, InvalidArgumentError):
-            return str(exc)
-        keys = {"nb_rxq": ("rxq",), "nb_txq": ("txq",), "nb_desc": ("rxd", "txd"), "mtu": ("mtu",),
-                "rss": ("rss",), "rx_offloads": ("rx_offloads",), "tx_offloads": ("tx_offloads",),
-                "free_thresh": ("rxfreet", "txfreet"), "rs_thresh": ("txrst",), "nb_cores": ("nb_cores",),
-                "burst": ("burst",), "txpkts": ("txpkts",), "eth_peers": ("eth_peers",),
-                "ports": ("port", "name")}.get(exc.param, ())
+    def locate(self, exc: InvalidArgumentError) -> tuple[str, int] | None:
+        """The YAML key (dotted path) and line a refusal most likely comes from, or None."""
+        keys = _EXPLAIN.get(exc.param.rsplit(".", 1)[-1].split("[")[0], ())
         for i, _ in enumerate(self.root.get("ports") or []):
             for k in keys:
                 if self.root["ports"][i].has(k):
-                    return f"{self.file}:{self.root['ports'][i][k].line}: ports[{i}].{k}: {exc}"
+                    return f"ports[{i}].{k}", self.root["ports"][i][k].line
         for k in keys:
             if self.root.has("forwarding") and self.root["forwarding"].has(k):
-                return f"{self.file}:{self.root['forwarding'][k].line}: forwarding.{k}: {exc}"
-        return f"{self.file}: {exc}"
+                return f"forwarding.{k}", self.root["forwarding"][k].line
+        return None
+
+    def explain(self, exc: BaseException) -> str:
+        """Word a run-time refusal with the YAML key and line it most likely comes from."""
+        where = self.locate(exc) if isinstance(exc, InvalidArgumentError) else None
+        if where is None:
+            return f"{self.file}: {exc}" if isinstance(exc, InvalidArgumentError) else str(exc)
+        return f"{self.file}:{where[1]}: {where[0]}: {exc}"
 
     def summary(self) -> str:
-        o = self.opts
-        what = f"for {o.duration} s" if o.duration is not None else "until Ctrl-C"
-        if o.packets:
-            what = f"until {o.packets} packets" + (f" or {o.duration} s" if o.duration is not None else "")
-        nv, npci = len(self.root.get("vdevs") or []), len(self.root.get("pci") or [])
+        what = f"for {self.duration} s" if self.duration is not None else "until Ctrl-C"
+        if self.packets:
+            what = f"until {self.packets} packets" + (f" or {self.duration} s" if self.duration is not None else "")
+        nv, npci = len(self.root.get("vdevs") or []), len(self.eal.allow)
         nr = len(self.root.get("ring_ports") or [])
         argv = self.eal.argv() + ([] if self.env_checked else [a for v in self.vdevs for a in ("--vdev", v)])
         if self.eal.file_prefix is None and "--file-prefix" in argv:   # the default is per process
             i = argv.index("--file-prefix")
             del argv[i:i + 2]
+        if self.generator is not None:
+            job = f"a generator of {len(self.generator.streams)} stream(s) on port {self.generator.tx_port}"
+        else:
+            job = f"{self.session.engine.mode if self.session.engine is not None else 'no'} forwarding"
         return (f"{self.file}: OK - EAL {' '.join(argv)}; {nv} vdev(s), {npci} PCI device(s), "
-                f"{nr} ring port(s); {o.forward_mode} forwarding {what}")
+                f"{nr} ring port(s); {job} {what}")
 
 
 def _check_vdev(setup_file: str, node: Node, devargs: str, check_env: bool) -> None:
@@ -182,7 +235,6 @@ def _check_vdev(setup_file: str, node: Node, devargs: str, check_env: bool) -> N
 
 
 def _build(file: str, root: Node, check_env: bool) -> Setup:
-    from ..cli.fwd import app_parser
     from ..eal import EalConfig
     eal_kw = dict(root.get("eal") or {})
     vdevs = []
@@ -212,25 +264,18 @@ def _build(file: str, root: Node, check_env: bool) -> Setup:
                     raise ConfigError(f"ring_ports[{i}].{side}[{j}]", name,
                                       f"a ring defined under rings: ({', '.join(rings) or 'none defined'})",
                                       file, rp[side].line)
-    # fwd options
-    opts = app_parser().parse_args([])
-    for k, v in (root.get("forwarding") or {}).items():
-        if k == "flush_rx":
-            opts.no_flush_rx = not v
-        elif k == "eth_peers":
-            opts.eth_peer = [f"{p},{m}" for p, m in v.items()]
-        elif k == "txpkts":
-            opts.txpkts = ",".join(str(x) for x in v)
-        elif k == "mbuf_size":
-            opts.mbuf_size = str(v)
-        else:
-            setattr(opts, _FWD_NAMES.get(k, k), v)
-    for k in ("duration", "packets", "stats_period"):
-        if root.has(k):
-            setattr(opts, k, root.get(k))
-    if opts.packets == "auto":
-        opts.packets = _pcap_count(file, root, vdevs, check_env)
-    port_config: dict[Any, dict[str, Any]] = {}
+    # forwarding options: the engine, the pool, every port's defaults
+    fwd = dict(root.get("forwarding") or {})
+    engine = EngineSettings(**{_ENGINE_KEYS[k]: v for k, v in fwd.items() if k in _ENGINE_KEYS})
+    pool = MempoolPolicy(**{_POOL_KEYS[k]: v for k, v in fwd.items() if k in _POOL_KEYS})
+    defaults = {_PORT_KEYS[k]: v for k, v in fwd.items() if k in _PORT_KEYS}
+
+    def auto_rss(rxq: int) -> Any:         # testpmd: --disable-rss; --rss-udp with several queues
+        if fwd.get("disable_rss"):
+            return False
+        return ["ip", "udp"] if fwd.get("rss_udp") and rxq > 1 else None
+    port = PortSettings(**defaults, rss=auto_rss(defaults.get("rxq", 1)))
+    overrides: dict[Any, dict[str, Any]] = {}
     for i, pn in enumerate(root["ports"].children if root.has("ports") else []):
         entry = dict(pn.value)
         if "port" in entry and "name" in entry:
@@ -238,24 +283,87 @@ def _build(file: str, root: Node, check_env: bool) -> Setup:
                               file, pn["name"].line)
         ident = entry.pop("port", None)
         ident = entry.pop("name", ident if ident is not None else i)
-        over: dict[str, Any] = {}
-        for k, v in entry.items():
-            if k == "rss":
-                if v is False:
-                    over["disable_rss"], over["rss"] = True, None
-                elif v is True:
-                    over["rss"] = ["ip"]
-                else:
-                    over["rss"] = v
-            else:
-                over[k] = v
-        if ident in port_config:
+        over: dict[str, Any] = {_PORT_KEYS[k]: v for k, v in entry.items() if k in _PORT_KEYS}
+        if "rss" in entry:
+            over["rss"] = entry["rss"] if not isinstance(entry["rss"], bool) else (["ip"] if entry["rss"] else False)
+        elif "rxq" in over:
+            over["rss"] = auto_rss(over["rxq"])
+        if ident in overrides:
             raise ConfigError(f"ports[{i}]", ident, "each port configured once", file, pn.line)
-        port_config[ident] = over
-    opts.port_config = port_config
-    if rings or root.has("ring_ports"):
-        opts.make_ports = _ring_ports_maker(root)
-    return Setup(file, root, eal, opts, check_env, tuple(vdevs))
+        overrides[ident] = over
+    gen = _generator(file, root) if root.has("generator") else None
+    if gen is not None:
+        if root.has("forwarding"):
+            raise ConfigError("generator", "with forwarding:", "either forwarding: or generator:, not both",
+                              file, root["generator"].line)
+        engine = None
+    packets = root.get("packets")
+    if packets == "auto":
+        packets = _pcap_count(file, root, vdevs, check_env)
+    try:
+        session = Session(eal=eal, nb_ports=fwd.get("nb_ports"), port=port, port_overrides=overrides,
+                          pool=pool, engine=engine,
+                          rings=[RingSpec(r["name"], r.get("size", 1024), r.get("sp_enq", False),
+                                          r.get("sc_deq", False)) for r in root.get("rings") or []],
+                          ring_ports=[RingPortSpec(rp["name"], list(rp["rx"]), list(rp["tx"]))
+                                      for rp in root.get("ring_ports") or []])
+    except InvalidArgumentError as exc:      # the schema let through what the Session refuses
+        where = Setup(file, root, Session(eal=eal, engine=None), check_env).locate(exc)
+        raise ConfigError(where[0] if where else exc.param, exc.value, exc.allowed, file,
+                          where[1] if where else 1) from None
+    return Setup(file, root, session, check_env, tuple(vdevs), root.get("duration"), packets,
+                 root.get("stats_period") or 0.0, gen)
+
+
+@dataclass
+class GeneratorSetup:
+    """A set-up's generator: section: the streams (built and checked), which port sends, which
+    ports receive and measure (default: the sending port), the burst sizes."""
+
+    streams: list
+    tx_port: int = 0
+    rx_ports: list | None = None
+    tx_burst: int = 32
+    rx_burst: int = 32
+
+
+def _generator(file: str, root: Node) -> GeneratorSetup:
+    """generator: -> Streams (each checked now, so a bad stream names its YAML line)."""
+    from ..gen import Field, Stream
+    node = root["generator"]
+    streams = []
+    for i, sn in enumerate(node["streams"].children):
+        kw = dict(sn.value)
+        fields = []
+        for j, fn in enumerate(sn["fields"].children if sn.has("fields") else []):
+            f = dict(fn.value)
+            where = f.pop("name", None)
+            if where is None:
+                where = f.pop("offset", None)
+            elif "offset" in f:
+                raise ConfigError(f"generator.streams[{i}].fields[{j}].offset", f["offset"],
+                                  "either name: or offset:, not both", file, fn["offset"].line)
+            if where is None:
+                raise ConfigError(f"generator.streams[{i}].fields[{j}]", None, "a name: or an offset:", file, fn.line)
+            fields.append(Field(where, **f))
+        kw["fields"] = fields
+        size = kw.get("size")
+        if isinstance(size, list):
+            kw["size"] = tuple(size)
+        elif isinstance(size, dict):
+            kw["size"] = sorted(size.items())
+        kw.setdefault("name", f"stream{i}")
+        stream = Stream(**kw)
+        try:
+            stream.build()
+        except InvalidArgumentError as exc:
+            key = exc.param if sn.has(exc.param) else None
+            raise ConfigError(f"generator.streams[{i}]" + (f".{key}" if key else f" ({exc.param})"), exc.value,
+                              exc.allowed, file, sn[key].line if key else sn.line) from None
+        streams.append(stream)
+    rx = node.get("rx_ports")
+    return GeneratorSetup(streams, node.get("tx_port", 0), list(rx) if rx is not None else None,
+                          node.get("tx_burst", 32), node.get("rx_burst", 32))
 
 
 def _pcap_count(file: str, root: Node, vdevs: list[str], check_env: bool) -> int | None:
@@ -269,24 +377,6 @@ def _pcap_count(file: str, root: Node, vdevs: list[str], check_env: bool) -> int
     if not check_env:
         return None
     return sum(1 for f in files for _ in read_pcap(f)) or None
-
-
-def _ring_ports_maker(root: Node):
-    def make(session: Any) -> None:
-        from ..ring import Ring, ports_from_rings
-        rings = {}
-        for r in root.get("rings") or []:
-            rings[r["name"]] = Ring.create(r["name"], r.get("size", 1024), sp_enq=r.get("sp_enq", False),
-                                           sc_deq=r.get("sc_deq", False))
-        session.rings = rings
-        session.ring_ports = [ports_from_rings(rp["name"], [rings[n] for n in rp["rx"]],
-                                              [rings[n] for n in rp["tx"]])
-                              for rp in root.get("ring_ports") or []]
-        conf = session.opts.port_config          # ports: entries may use the ring_ports name
-        for rp, port in zip(root.get("ring_ports") or [], session.ring_ports):
-            if rp["name"] in conf and rp["name"] != port.name:
-                conf[port.id] = conf.pop(rp["name"])
-    return make
 
 
 def loads(text: str, file: str = "<setup>", *, check_env: bool = True) -> Setup:
