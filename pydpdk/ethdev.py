@@ -203,6 +203,10 @@ class PortStats(PortCounters):
 
 _ports: dict[int, "Port"] = {}
 
+#: called with the port first thing in Port.close(), before the port stops: what lives on a port
+#: (flow rules, RX/TX callbacks) registers here from the layer that owns it
+release_hooks: list[Any] = []
+
 
 def ports() -> list["Port"]:
     """Every available port, in id order."""
@@ -557,6 +561,8 @@ class Port(Resource):
 
     def _release(self) -> None:
         self._check_not_forwarding("closing the port")
+        for hook in list(release_hooks):
+            hook(self)
         if _eal.is_secondary():      # the primary's port: forget it here, never stop or close it
             self._started = False
         elif lib.rte_eth_dev_is_valid_port(self._id):
