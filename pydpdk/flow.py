@@ -795,8 +795,13 @@ _ethdev.release_hooks.append(_on_port_release)
 
 
 # -- testpmd syntax -----------------------------------------------------------------------------
-def _value_text(fd: _Field, raw_value: Any) -> str:
-    return str(raw_value)
+_HEX_FIELDS = {"type", "inner_type", "tci", "flags"}
+
+
+def _v(name: str, value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool) and name in _HEX_FIELDS:
+        return hex(value)
+    return str(value)
 
 
 def _item_text(it: Item) -> str:
@@ -810,18 +815,18 @@ def _item_text(it: Item) -> str:
     for name, value in it.spec.items():
         mask = it.mask.get(name)
         if name in it.last:
-            words += [name, "spec", str(value), name, "last", str(it.last[name])]
+            words += [name, "spec", _v(name, value), name, "last", _v(name, it.last[name])]
             if mask is not _FULL and mask is not None:
-                words += [name, "mask", str(mask)]
+                words += [name, "mask", _v(name, mask)]
         elif mask is _FULL:
-            words += [name, "is", str(value)]
+            words += [name, "is", _v(name, value)]
         elif isinstance(mask, Prefix):
-            words += [name, "spec", str(value), name, "prefix", str(mask.bits)]
+            words += [name, "spec", _v(name, value), name, "prefix", str(mask.bits)]
         else:
-            words += [name, "spec", str(value)] + ([name, "mask", str(mask)] if mask is not None else [])
+            words += [name, "spec", _v(name, value)] + ([name, "mask", _v(name, mask)] if mask is not None else [])
     for name, mask in it.mask.items():
         if name not in it.spec:
-            words += [name, "mask", str(mask)]
+            words += [name, "mask", _v(name, mask)]
     return " ".join(words)
 
 

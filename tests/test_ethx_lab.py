@@ -1,0 +1,43 @@
+"""NIC lab (marker niclab): rte_flow rules on net_tap steer and drop real packets inside the guest
+(whose Debian kernel has TC flower), and igb's rte_flow filters on QEMU's 82576 model are recorded:
+which validate, which create, which take effect (pydpdk/testing/guest/ethx_check.py)."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from pydpdk.testing import niclab
+
+pytestmark = pytest.mark.niclab
+PAYLOAD = os.path.join(niclab.GUEST_DIR, "ethx_check.py")
+
+
+@pytest.fixture(scope="module")
+def lab() -> dict:
+    why = niclab.unavailable(["igb"])
+    if why:
+        pytest.skip(f"NIC lab unavailable: {why}")
+    res = niclab.run(["igb"], PAYLOAD, pmds=["mempool_ring", "net_e1000", "net_tap"], timeout=600, name="ethx")
+    print(res.output[-6000:])
+    assert res.result is not None, res.describe()
+    return res.result["checks"]
+
+
+def test_tap_rules_steer_and_drop(lab):
+    for name in ("tap_baseline", "tap_steer_and_drop", "tap_swap_and_undrop", "tap_errors", "tap_flush_and_close"):
+        assert lab[name]["ok"], (name, lab[name])
+    steer = lab["tap_steer_and_drop"]["detail"]["per_port_queue"]
+    assert steer == {"53": {"1": 20}, "5000": {"0": 20}}          # 5353 dropped by its rule
+    assert lab["tap_swap_and_undrop"]["detail"]["5353"] == {"1": 20}
+
+
+def test_igb_filters_recorded(lab):
+    igb = {k[4:]: v for k, v in lab.items() if k.startswith("igb ")}
+    assert igb, "the igb part ran"
+    assert all(v["ok"] for v in igb.values()), igb
+    rss = igb["rss udp over q0,q1"]["detail"]
+    assert rss["validate"] == "ok" and rss["create"] == "ok"
+    assert sum(rss["with_rule"].values()) == 32                     # the RSS rule's queues get every packet
+    # drop is not an igb action (the e1000 PMD refuses it at validation)
+    assert igb["drop udp"]["detail"]["validate"].startswith("action:")
