@@ -15,6 +15,7 @@ MODULES = (
     "net_ring",
     "burst",
     "flow",
+    "capture",
     "fwd",
     "telemetry",
     "build_info",
