@@ -247,6 +247,7 @@ class Port(Resource):
         self._queue_conf: dict[tuple[str, int], QueueConf] = {}
         self._pools: dict[int, Mempool] = {}
         self._started = False
+        self._rx_interrupts = False
         self._rss_key: Any = None
         self._forwarders: "weakref.WeakSet[Any]" = weakref.WeakSet()
         _ports[port_id] = self
@@ -351,9 +352,10 @@ class Port(Resource):
     def configure(self, nb_rxq: int = 1, nb_txq: int = 1, *, rss: Iterable[str] | int | None = None,
                   rss_key: bytes | None = None, rx_offloads: Iterable[str] | int = (),
                   tx_offloads: Iterable[str] | int = (), mtu: int | None = None,
-                  link_speeds: int = 0) -> None:
+                  link_speeds: int = 0, rx_interrupts: bool = False) -> None:
         """rte_eth_dev_configure. ``rss`` names hash functions (``["ip", "udp"]``) and turns
-        RSS on; offloads are DPDK's names (``"vlan_strip"``, ``"ipv4_cksum"``, ``"scatter"``)."""
+        RSS on; offloads are DPDK's names (``"vlan_strip"``, ``"ipv4_cksum"``, ``"scatter"``);
+        ``rx_interrupts`` sets intr_conf.rxq (waits without polling: pydpdk.ethdev_intr)."""
         ctx = f"Port.configure({self._describe()})"
         info = self._dev_info_raw()
         if self._started:
@@ -372,6 +374,7 @@ class Port(Resource):
         conf.rxmode.offloads = rx_mask
         conf.txmode.offloads = tx_mask
         conf.link_speeds = link_speeds
+        lib.pydpdk_conf_set_rxq_intr(conf, int(bool(rx_interrupts)))
         if mtu is not None:
             if not isinstance(mtu, int) or not info.min_mtu <= mtu <= info.max_mtu:
                 raise invalid("mtu", mtu, f"{info.min_mtu} to {info.max_mtu} for this driver", ctx)
@@ -391,6 +394,7 @@ class Port(Resource):
         check(lib.rte_eth_dev_configure(self._id, nb_rxq, nb_txq, conf),
               f"rte_eth_dev_configure(port {self._id}, {nb_rxq}, {nb_txq})", PortError)
         self._nb_rxq, self._nb_txq = nb_rxq, nb_txq
+        self._rx_interrupts = bool(rx_interrupts)
         self._rxq_ready.clear()
         self._txq_ready.clear()
         self._rxq_desc.clear()
@@ -575,7 +579,9 @@ class Port(Resource):
             del _ports[self._id]
 
     def _forget(self) -> None:
-        """The device went away (detached): refuse use without touching C."""
+        """The device goes away (detached): refuse use without touching C."""
+        for hook in list(release_hooks):
+            hook(self)
         self._drop_pools()
         if _ports.get(self._id) is self:
             del _ports[self._id]

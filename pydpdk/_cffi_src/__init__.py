@@ -16,6 +16,7 @@ MODULES = (
     "burst",
     "flow",
     "capture",
+    "intr",
     "fwd",
     "telemetry",
     "build_info",
