@@ -28,7 +28,7 @@ from dataclasses import dataclass, asdict
 from typing import Any
 
 from . import eal as _eal
-from . import ethdev as _ethdev
+from .ethdev import hooks as _port_hooks
 from ._native import ffi, lib, cstr
 from ._resource import Resource
 from .errors import DpdkError, PortError, check, invalid
@@ -201,4 +201,4 @@ def _on_port_release(port: Port) -> None:
             cap.close()
 
 
-_ethdev.release_hooks.append(_on_port_release)
+_port_hooks.subscribe_release(_on_port_release)

@@ -29,7 +29,7 @@ import os
 import time
 from typing import Any, AsyncIterator, Iterable
 
-from . import ethdev as _ethdev
+from .ethdev import hooks as _port_hooks
 from ._native import ffi, lib
 from ._resource import Resource
 from .errors import NotSupportedError, PortError, check, invalid
@@ -243,4 +243,4 @@ def _on_port_release(port: Port) -> None:
             rxi.close()
 
 
-_ethdev.release_hooks.append(_on_port_release)
+_port_hooks.subscribe_release(_on_port_release)

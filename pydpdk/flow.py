@@ -30,7 +30,7 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
-from . import ethdev as _ethdev
+from .ethdev import hooks as _port_hooks
 from ._native import ffi, lib, cstr
 from ._resource import Resource
 from .errors import NotSupportedError, PortError, invalid
@@ -791,7 +791,7 @@ def _on_port_release(port: Port) -> None:
         t._port_closing()
 
 
-_ethdev.release_hooks.append(_on_port_release)
+_port_hooks.subscribe_release(_on_port_release)
 
 
 # -- testpmd syntax -----------------------------------------------------------------------------

@@ -10,6 +10,7 @@ mbufs (moved to the front), so the caller can retry or :meth:`MbufBurst.free` th
 """
 from __future__ import annotations
 
+import errno
 import warnings
 from typing import Any, Iterator
 
@@ -177,7 +178,7 @@ class Mbuf:
 
     def linearize(self) -> None:
         if lib.rte_pktmbuf_linearize(self._p()) != 0:
-            raise MempoolError(12, "the packet does not fit the first segment's room", "rte_pktmbuf_linearize")
+            raise MempoolError(errno.ENOMEM, "the packet does not fit the first segment's room", "rte_pktmbuf_linearize")
 
     # -- metadata -----------------------------------------------------------------------------
     pkt_len = property(lambda self: self._p().pkt_len, doc="Total length, all segments.")
