@@ -17,6 +17,7 @@ MODULES = (
     "flow",
     "capture",
     "intr",
+    "facts",
     "fwd",
     "telemetry",
     "build_info",
