@@ -54,6 +54,7 @@ class RxInterrupts(Resource):
     _rank = 0
     _level = False
     _epfd = -1
+    _waiting: list = []
 
     def __init__(self, port: Port, queues: Iterable[int] | None = None) -> None:
         ctx = "RxInterrupts"
@@ -94,6 +95,7 @@ class RxInterrupts(Resource):
             self._teardown()
             raise
         self._armed: set[int] = set()
+        self._waiting = []
         self._register()
         _live_by_port.setdefault(port.id, []).append(self)
 
@@ -194,11 +196,16 @@ class RxInterrupts(Resource):
                 def on_readable() -> None:
                     if not ready.done():
                         ready.set_result(None)
-                loop.add_reader(self._epfd, on_readable)
+                fd = self._epfd
+                loop.add_reader(fd, on_readable)
+                self._waiting.append((loop, fd, ready))
                 try:
                     await ready
                 finally:
-                    loop.remove_reader(self._epfd)
+                    loop.remove_reader(fd)
+                    if (loop, fd, ready) in self._waiting:
+                        self._waiting.remove((loop, fd, ready))
+                self._check_open()
                 self._epoll(0)          # acknowledge (eventfd counters) without blocking
             finally:
                 if not self._closed:
@@ -215,6 +222,11 @@ class RxInterrupts(Resource):
 
     # -- ownership -----------------------------------------------------------------------
     def _teardown(self) -> None:
+        for loop, fd, ready in list(getattr(self, "_waiting", ())):   # close() while a recv waits
+            loop.remove_reader(fd)
+            if not ready.done():
+                ready.cancel()
+        self._waiting = []
         for q in self._added:
             if lib.rte_eth_dev_is_valid_port(self.port.id):
                 lib.rte_eth_dev_rx_intr_disable(self.port.id, q)

@@ -11,6 +11,7 @@ from pydpdk.testing import niclab
 
 pytestmark = pytest.mark.niclab
 PAYLOAD = os.path.join(niclab.GUEST_DIR, "ethx_check.py")
+SAMPLE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "samples", "flow_drop_udp_tap.py")
 
 
 @pytest.fixture(scope="module")
@@ -18,10 +19,12 @@ def lab() -> dict:
     why = niclab.unavailable(["igb"])
     if why:
         pytest.skip(f"NIC lab unavailable: {why}")
-    res = niclab.run(["igb"], PAYLOAD, pmds=["mempool_ring", "net_e1000", "net_tap"], timeout=600, name="ethx")
+    res = niclab.run(["igb"], [niclab.Step(PAYLOAD), niclab.Step(SAMPLE)],
+                     pmds=["mempool_ring", "net_e1000", "net_tap"], timeout=600, name="ethx")
     print(res.output[-6000:])
-    assert res.result is not None, res.describe()
-    return res.result["checks"]
+    assert res.steps[0].result is not None, res.describe()
+    return {**res.steps[0].result["checks"], "sample": {"rc": res.steps[1].rc, "result": res.steps[1].result,
+                                                        "output": res.steps[1].output[-2000:]}}
 
 
 def test_tap_rules_steer_and_drop(lab):
@@ -41,3 +44,17 @@ def test_igb_filters_recorded(lab):
     assert sum(rss["with_rule"].values()) == 32                     # the RSS rule's queues get every packet
     # drop is not an igb action (the e1000 PMD refuses it at validation)
     assert igb["drop udp"]["detail"]["validate"].startswith("action:")
+
+
+def test_flow_sample_drops_in_the_guest(lab):
+    """samples/flow_drop_udp_tap.py, which only validates on the host, drops for real in the guest."""
+    sample = lab["sample"]
+    assert sample["rc"] == 0, sample["output"]
+    assert sample["result"] == {"validated": True, "created": True, "received": {"5353": 0, "5000": 10},
+                                "ok": True}, sample
+
+
+def test_igb_extras_recorded(lab):
+    """Device facts, timesync and RX interrupts on net_e1000_igb: each answered or NotSupported."""
+    for name in ("igb facts", "igb controls", "igb timesync", "igb rx interrupts"):
+        assert name in lab and lab[name]["ok"], (name, lab.get(name))
