@@ -27,7 +27,7 @@ from .ethdev import Port
 __all__ = [
     "fw_version", "registers", "Registers", "eeprom", "module_info", "ModuleInfo", "module_eeprom",
     "led", "flow_control", "set_flow_control", "FlowControl", "FC_MODES", "set_queue_rate_limit",
-    "supported_ptypes", "set_ptypes", "ptype_names", "software_ptypes", "fec_capability", "fec",
+    "supported_ptypes", "set_ptypes", "ptype_names", "software_ptypes", "rx_timestamps", "fec_capability", "fec",
     "set_fec", "FEC_MODES", "read_clock", "timesync_enable", "timesync_disable", "timesync_read_rx",
     "timesync_read_tx", "timesync_adjust", "timesync_read_time", "timesync_write_time", "summary",
 ]
@@ -222,6 +222,20 @@ def software_ptypes(burst: Any, layers: int | None = None) -> list[int]:
     out = ffi.new("uint32_t[]", max(1, n))
     lib.pydpdk_net_ptypes(burst.ptrs, n, lib.RTE_PTYPE_ALL_MASK if layers is None else layers, out)
     return [int(out[i]) for i in range(n)]
+
+
+def rx_timestamps(burst: Any) -> list[int | None]:
+    """The RX timestamp dynamic field of each mbuf (None where the PMD set none): PMDs fill it
+    (net_pcap always: the file's time in microseconds in 22.11;
+    NICs: their clock, see :func:`read_clock`). One C loop per burst."""
+    off = lib.rte_mbuf_dynfield_lookup(b"rte_dynfield_timestamp", ffi.NULL)
+    bit = lib.rte_mbuf_dynflag_lookup(b"rte_dynflag_rx_timestamp", ffi.NULL)
+    n = len(burst)
+    if off < 0 or bit < 0:
+        return [None] * n              # no PMD registered the field: nobody timestamps
+    out, valid = ffi.new("uint64_t[]", max(1, n)), ffi.new("uint8_t[]", max(1, n))
+    lib.pydpdk_rx_timestamps(burst.ptrs, n, off, bit, out, valid)
+    return [int(out[i]) if valid[i] else None for i in range(n)]
 
 
 # -- FEC ------------------------------------------------------------------------------------------

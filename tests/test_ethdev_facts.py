@@ -76,3 +76,34 @@ def test_bad_arguments(eal, tap):
         facts.set_fec(tap, ["fast"])
     with pytest.raises(InvalidArgumentError, match="port"):
         facts.fw_version(0)
+
+
+def _pcap_file(path: str, stamps: list[tuple[int, int]]) -> None:
+    import struct
+    frame = b"\x02" * 6 + b"\x04" * 6 + b"\x88\xb5" + bytes(46)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        for sec, usec in stamps:
+            f.write(struct.pack("<IIII", sec, usec, len(frame), len(frame)) + frame)
+
+
+def test_pcap_rx_timestamps_come_from_the_file(eal, pool, tmp_path):
+    stamps = [(1_700_000_000, 1), (1_700_000_000, 500_000), (1_700_000_123, 999_999)]
+    path = str(tmp_path / "ts.pcap")
+    _pcap_file(path, stamps)
+    name = f"net_pcap_ts{os.getpid() % 10000}"
+    [p] = vdev.attach(vdev.Pcap(name, rx_pcap=path, tx_pcap=str(tmp_path / "out.pcap")))
+    try:
+        p.setup(pool)                  # net_pcap stamps without the offload flag (it has none)
+        got = []
+        deadline = __import__("time").monotonic() + 5
+        while len(got) < 3 and __import__("time").monotonic() < deadline:
+            b = p.rx_burst(0, 32)
+            got += facts.rx_timestamps(b)
+            b.free()
+        assert got == [s * 1_000_000 + u for s, u in stamps]      # 22.11 net_pcap: microseconds
+    finally:
+        vdev.detach(p)
+    plain = pool.burst([bytes(60)])
+    assert facts.rx_timestamps(plain) == [None]       # an mbuf no PMD stamped
+    plain.free()

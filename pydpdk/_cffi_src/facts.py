@@ -7,6 +7,7 @@ INCLUDES = """
 #include <rte_dev_info.h>
 #include <rte_net.h>
 #include <rte_mbuf_ptype.h>
+#include <rte_mbuf_dyn.h>
 """
 
 TYPES = """
@@ -19,6 +20,8 @@ TYPES = """
 enum rte_eth_fc_mode { RTE_ETH_FC_NONE, RTE_ETH_FC_RX_PAUSE, RTE_ETH_FC_TX_PAUSE, RTE_ETH_FC_FULL };
 enum rte_eth_fec_mode { RTE_ETH_FEC_NOFEC, RTE_ETH_FEC_AUTO, RTE_ETH_FEC_BASER, RTE_ETH_FEC_RS, ... };
 
+struct rte_mbuf_dynfield;
+struct rte_mbuf_dynflag;
 struct timespec { long tv_sec; long tv_nsec; ...; };
 
 struct rte_dev_reg_info { void *data; uint32_t offset; uint32_t length; uint32_t width;
@@ -57,10 +60,24 @@ int rte_eth_timesync_read_tx_timestamp(uint16_t port_id, struct timespec *timest
 int rte_eth_timesync_adjust_time(uint16_t port_id, int64_t delta);
 int rte_eth_timesync_read_time(uint16_t port_id, struct timespec *time);
 int rte_eth_timesync_write_time(uint16_t port_id, const struct timespec *time);
+int rte_mbuf_dynfield_lookup(const char *name, struct rte_mbuf_dynfield *params);
+int rte_mbuf_dynflag_lookup(const char *name, struct rte_mbuf_dynflag *params);
+void pydpdk_rx_timestamps(struct rte_mbuf *const *pkts, uint16_t n, int offset, int flag_bit,
+    uint64_t *out, uint8_t *valid);
 void pydpdk_net_ptypes(struct rte_mbuf *const *pkts, uint16_t n, uint32_t layers, uint32_t *out);
 """
 
 CUSTOMIZATIONS = """
+static void pydpdk_rx_timestamps(struct rte_mbuf *const *pkts, uint16_t n, int offset, int flag_bit,
+                                 uint64_t *out, uint8_t *valid)
+{
+    uint16_t i;
+    for (i = 0; i < n; i++) {
+        valid[i] = (pkts[i]->ol_flags & (1ULL << flag_bit)) != 0;
+        out[i] = valid[i] ? *RTE_MBUF_DYNFIELD(pkts[i], offset, uint64_t *) : 0;
+    }
+}
+
 static void pydpdk_net_ptypes(struct rte_mbuf *const *pkts, uint16_t n, uint32_t layers, uint32_t *out)
 {
     struct rte_net_hdr_lens lens;
