@@ -58,3 +58,16 @@ def test_igb_extras_recorded(lab):
     """Device facts, timesync and RX interrupts on net_e1000_igb: each answered or NotSupported."""
     for name in ("igb facts", "igb controls", "igb timesync", "igb rx interrupts"):
         assert name in lab and lab[name]["ok"], (name, lab.get(name))
+    facts = next(iter(lab["igb facts"]["detail"].values()))
+    assert not facts["fw_version"].startswith("not supported") and facts["eeprom_len"] == "512"
+    assert facts["fec"] == "not supported by net_e1000_igb"          # typed NotSupported, PMD named
+    controls = lab["igb controls"]["detail"]
+    assert controls["led_on"] == "None" and "mode='none'" in controls["flow_control_none"]
+    ts = lab["igb timesync"]["detail"]
+    if "enable" not in ts:                                   # QEMU's igb implements the PTP clock
+        assert 0.1e9 < ts["clock_advances_ns_in_0.2s"] < 2e9
+        assert 1e12 <= ts["after_write_ns"] < ts["after_adjust_ns"]
+        assert ts["ptp_frames_received"] == 4 and ts["rx_timestamp_ns"] is not None
+    irq = lab["igb rx interrupts"]["detail"]
+    assert irq == {"idle_wait": False, "idle_cpu_s": irq["idle_cpu_s"], "woken_burst": 1}, irq
+    assert irq["idle_cpu_s"] < 0.1                            # uio_pci_generic + igb: no CPU while idle
