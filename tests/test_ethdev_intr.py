@@ -144,3 +144,57 @@ def test_memif_has_no_rx_interrupts_in_22_11(eal, pool):
         if os.path.exists(sock):
             os.unlink(sock)
         os.rmdir(d)
+
+
+@pytest.mark.skipif(not __import__("conftest").have_hugepages(),
+                    reason="virtio-user shares its memory with the vhost peer: needs hugepages")
+def test_virtio_user_interrupts_wake_on_the_peers_echo(eal, pool):
+    from conftest import make_frame
+    from pydpdk import interop
+    from vdev_peer import TESTPMD, Testpmd, warm_up
+    if not os.path.exists(TESTPMD):
+        pytest.skip(f"needs {TESTPMD}")
+    d = tempfile.mkdtemp(prefix="pdi-")
+    sock = os.path.join(d, "vh.sock")
+    try:
+        with Testpmd([vdev.Vhost("net_vhost0", iface=sock)], ["--port-topology=loop", "--forward-mode=io"]) as tp:
+            tp.ready()
+            deadline = time.monotonic() + 20
+            while not os.path.exists(sock) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            tp.cmd("start", r"io packet forwarding")
+            [port] = vdev.attach(vdev.VirtioUser(f"net_virtio_user_irq{os.getpid() % 10000}", path=sock))
+            try:
+                port.configure(1, 1, rx_interrupts=True)
+                port.rx_queue_setup(0, 256, pool)
+                port.tx_queue_setup(0, 256)
+                port.start()
+                assert port.wait_link_up(timeout=10).up
+                warm_up(port, pool)
+                drain_port(port)
+                with RxInterrupts(port) as rxi:
+                    c0 = time.process_time()
+                    assert rxi.wait_rx(0, timeout=1.0) is False
+                    assert time.process_time() - c0 < IDLE_CPU_S
+                    frame = make_frame(7, 200)
+                    sent = []
+
+                    def send_later():
+                        time.sleep(0.3)          # the waiter sleeps in epoll by then
+                        sent.append(interop.send(port, pool, [frame]))       # testpmd's vhost echoes it
+                    t = threading.Thread(target=send_later)
+                    t.start()
+                    c0, w0 = time.process_time(), time.monotonic()
+                    assert rxi.wait_rx(0, timeout=10) is True                # the echo's kick woke it
+                    assert time.monotonic() - w0 >= 0.25 and time.process_time() - c0 < IDLE_CPU_S
+                    t.join()
+                    assert sent == [1]
+                    b = rxi.recv_blocking(0, timeout=10)
+                    assert b.tobytes_list() == [frame]
+                    b.free()
+            finally:
+                vdev.detach(port)
+    finally:
+        if os.path.exists(sock):
+            os.unlink(sock)
+        os.rmdir(d)
