@@ -18,6 +18,7 @@ MODULES = (
     "capture",
     "intr",
     "facts",
+    "window",
     "fwd",
     "telemetry",
     "build_info",
