@@ -38,7 +38,7 @@ from .ethdev import RSS_HASH_FUNCTIONS, Port, parse_mac
 
 __all__ = [
     "FlowError", "FlowNotSupportedError", "FlowTable", "FlowRule", "Item", "Action", "Attr",
-    "Masked", "Prefix", "Range", "ITEMS", "ACTIONS", "Command", "parse", "execute", "table",
+    "Masked", "Prefix", "Range", "ITEMS", "ACTIONS", "Command", "parse", "execute", "table", "rule_command",
     "any_", "eth", "vlan", "ipv4", "ipv6", "icmp", "udp", "tcp", "sctp", "vxlan", "raw",
     "queue", "drop", "count", "mark", "flag", "jump", "passthru", "rss", "port_id",
     "represented_port",
@@ -1083,6 +1083,18 @@ def parse(text: str) -> Command:
         cmd.isolate = bool(tok.number("0 or 1"))
     if tok.peek() is not None:
         raise tok.error("the end of the command")
+    return cmd
+
+
+def rule_command(text: str, port: int) -> Command:
+    """A ``flow create`` for ``port`` from a rule written with or without testpmd's
+    ``flow create N`` head (``"ingress pattern eth / end actions drop / end"``): YAML set-ups
+    give rules under a port entry, whose port they apply to."""
+    body = text.strip()
+    cmd = parse(body if body.startswith("flow") else f"flow create {port} {body}")
+    if cmd.verb != "create":
+        raise invalid("flow", text, "a flow create rule (pattern ... / end actions ... / end)", "flow.rule_command")
+    cmd.port = port
     return cmd
 
 

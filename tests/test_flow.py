@@ -144,3 +144,27 @@ def test_driver_without_rte_flow_is_not_supported(eal):
     assert exc.value.driver == "net_null" and "net_null" in str(exc.value)
     with pytest.raises(flow.FlowNotSupportedError):
         flow.execute(f"flow flush {null.id}")
+
+
+
+def test_yaml_port_flows_are_checked_at_load_and_created_on_start(tmp_path):
+    import subprocess
+    import sys
+    from pydpdk import config
+    from conftest import ROOT, unpin
+    bad = ("vdevs: [net_ring0]\nports:\n  - name: net_ring0\n    flows:\n"
+           "      - pattern eth / ipv5 / end actions drop / end\n")
+    with pytest.raises(config.ConfigError) as exc:
+        config.loads(bad, "f.yaml")
+    assert exc.value.line == 5 and "ports[0].flows[0]" in str(exc.value) and "ipv5" in str(exc.value)
+    ok = config.loads("vdevs: [net_ring0]\nports:\n  - name: net_ring0\n    flows: ingress pattern eth / "
+                      "ipv4 / udp dst is 53 / end actions queue index 0 / end\n", "ok.yaml", check_env=False)
+    assert ok.opts.port_config["net_ring0"]["flows"] == [
+        "ingress pattern eth / ipv4 / udp dst is 53 / end actions queue index 0 / end"]
+    f = tmp_path / "ring_flow.yaml"
+    f.write_text("eal: {no_pci: true}\nvdevs: [net_ring0]\nports:\n  - name: net_ring0\n    flows:\n"
+                 "      - pattern eth / end actions drop / end\nduration: 0.2\n")
+    proc = subprocess.run([sys.executable, "-m", "pydpdk", "run", str(f)], capture_output=True, text=True,
+                          cwd=ROOT, timeout=90, preexec_fn=unpin, env=dict(os.environ, PYTHONPATH=ROOT))
+    assert proc.returncode != 0, proc.stderr[-2000:]
+    assert "net_ring driver does not implement this rte_flow call" in proc.stderr, proc.stderr[-2000:]

@@ -124,6 +124,7 @@ class Session:
         n = opts.total_num_mbufs or max(need, 8191)
         self.pool = pydpdk.Mempool.create("pydpdk_fwd_pool", n, cache_size=min(opts.mbcache, n // 2),
                                           data_room=mbuf_size)
+        self.flow_rules = []
         for p, c in zip(ports, pc):
             info = p.info()
             rss = None
@@ -150,6 +151,9 @@ class Session:
                     p.promiscuous = True
                 except pydpdk.PortError:
                     pass
+            for text in getattr(c, "flows", None) or ():      # pydpdk run: ports[i].flows
+                from ..flow import execute, rule_command
+                self.flow_rules.append(execute(rule_command(text, p.id)))
         peers = {}
         for item in opts.eth_peer:
             pid, _, mac = item.partition(",")
