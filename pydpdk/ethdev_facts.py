@@ -29,7 +29,7 @@ __all__ = [
     "led", "flow_control", "set_flow_control", "FlowControl", "FC_MODES", "set_queue_rate_limit",
     "supported_ptypes", "set_ptypes", "ptype_names", "software_ptypes", "rx_timestamps", "fec_capability", "fec",
     "set_fec", "FEC_MODES", "read_clock", "timesync_enable", "timesync_disable", "timesync_read_rx",
-    "timesync_read_tx", "timesync_adjust", "timesync_read_time", "timesync_write_time", "summary",
+    "timesync_read_tx", "timesync_adjust", "TX_IEEE1588_TMST", "RX_IEEE1588_PTP", "RX_IEEE1588_TMST", "timesync_read_time", "timesync_write_time", "summary",
 ]
 
 _UNSUPPORTED = (-_errno.ENOTSUP, -_errno.ENOSYS, -_errno.EOPNOTSUPP)
@@ -282,6 +282,12 @@ def read_clock(port: Port) -> int:
     v = ffi.new("uint64_t *")
     _call(port, lib.rte_eth_read_clock(port.id, v), "rte_eth_read_clock")
     return int(v[0])
+
+
+#: mbuf flags of timesync: ask for a TX timestamp of this packet; RX: a PTP packet, and timestamped
+TX_IEEE1588_TMST = lib.RTE_MBUF_F_TX_IEEE1588_TMST
+RX_IEEE1588_PTP = lib.RTE_MBUF_F_RX_IEEE1588_PTP
+RX_IEEE1588_TMST = lib.RTE_MBUF_F_RX_IEEE1588_TMST
 
 
 def _ns(ts: Any) -> int:

@@ -16,11 +16,11 @@ SAMPLE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))
 
 @pytest.fixture(scope="module")
 def lab() -> dict:
-    why = niclab.unavailable(["igb"])
+    why = niclab.unavailable(["igb", "e1000", "virtio-modern"])
     if why:
         pytest.skip(f"NIC lab unavailable: {why}")
-    res = niclab.run(["igb"], [niclab.Step(PAYLOAD), niclab.Step(SAMPLE)],
-                     pmds=["mempool_ring", "net_e1000", "net_tap"], timeout=600, name="ethx")
+    res = niclab.run(["igb", "e1000", "virtio-modern"], [niclab.Step(PAYLOAD), niclab.Step(SAMPLE)],
+                     pmds=["mempool_ring", "net_e1000", "net_virtio", "net_tap"], timeout=900, name="ethx")
     print(res.output[-6000:])
     assert res.steps[0].result is not None, res.describe()
     return {**res.steps[0].result["checks"], "sample": {"rc": res.steps[1].rc, "result": res.steps[1].result,
@@ -71,3 +71,14 @@ def test_igb_extras_recorded(lab):
     irq = lab["igb rx interrupts"]["detail"]
     assert irq == {"idle_wait": False, "idle_cpu_s": irq["idle_cpu_s"], "woken_burst": 1}, irq
     assert irq["idle_cpu_s"] < 0.1                            # uio_pci_generic + igb: no CPU while idle
+
+
+def test_e1000_and_virtio_facts_and_interrupts_recorded(lab):
+    """The other lab PMDs: facts answer or are NotSupported naming the PMD; RX interrupts are
+    recorded (working, or NotSupported / refused at start with uio_pci_generic)."""
+    for model, pmd in (("e1000", "net_e1000_em"), ("virtio-modern", "net_virtio")):
+        assert lab[model]["ok"], lab[model]
+        assert lab[f"{model} facts"]["ok"], lab[f"{model} facts"]
+        for value in next(iter(lab[f"{model} facts"]["detail"].values())).values():
+            assert not value.startswith("not supported") or value == f"not supported by {pmd}", value
+        assert lab[f"{model} rx interrupts"]["ok"], lab[f"{model} rx interrupts"]

@@ -258,9 +258,10 @@ def main(argv: list[str]) -> int:
     job = nicpair.job()
     pairs = nicpair.job_pairs(job)
     igb = [p for p in pairs if p.model == "igb"]
-    if igb and job.get("kdrv"):
-        print("bound:", nicpair.bind(igb[0].pci, job["kdrv"]), flush=True)
-    eal = nicpair.lab_eal([p for pair in igb for p in pair.pci])
+    others = [p for p in pairs if p.model != "igb" and p.kind == "pf"]
+    if pairs and job.get("kdrv"):
+        print("bound:", nicpair.bind([a for p in igb + others for a in p.pci], job["kdrv"]), flush=True)
+    eal = nicpair.lab_eal([a for pair in igb + others for a in pair.pci])
     pool = pydpdk.Mempool.create("ethx_pool", 8191, cache_size=256)
     run_check(checks, "tap", lambda: tap_checks(pool))
     if igb:
@@ -271,6 +272,14 @@ def main(argv: list[str]) -> int:
             import runpy
             mod = runpy.run_path(extra)
             run_check(checks, "extras", lambda: mod["run"](checks, pool, [a, b]))
+            for pair in others:           # facts and RX interrupts of the other models
+                pa, pb = pydpdk.Port(pair.pci[0]), pydpdk.Port(pair.pci[1])
+                for p in (pa, pb):
+                    p.setup(pool, 1, 1, nb_rxd=512, nb_txd=512)
+                    p.promiscuous = True
+                for p in (pa, pb):
+                    p.wait_link_up(10)
+                run_check(checks, f"{pair.model}", lambda: mod["run"](checks, pool, [pa, pb], pair.model, False))
     eal.cleanup()
     must = [k for k in checks if k.startswith("tap")]
     ok = all(checks[k]["ok"] for k in must) and "tap_steer_and_drop" in checks

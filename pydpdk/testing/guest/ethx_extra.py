@@ -10,7 +10,8 @@ from pydpdk.testing.guestcheck import expect, run_check
 PTP_SYNC = bytes.fromhex("011b19000000") + bytes(6) + b"\x88\xf7" + bytes([0x00, 0x02, 0x00, 0x2c]) + bytes(40)
 
 
-def run(checks: dict, pool, ports) -> None:
+def run(checks: dict, pool, ports, label: str = "igb", full: bool = True) -> None:
+    """Record facts and RX interrupts of a cabled pair (full: also controls and timesync)."""
     from pydpdk import ethdev_facts as facts
     from pydpdk.errors import NotSupportedError
     a, b = ports
@@ -22,9 +23,10 @@ def run(checks: dict, pool, ports) -> None:
             for k, v in list(s.items()):
                 s[k] = str(v)
             out[p.name] = s
-        expect(not out[a.name]["registers"].startswith("not supported"), f"igb dumps registers: {out}")
+        if label == "igb":
+            expect(not out[a.name]["registers"].startswith("not supported"), f"igb dumps registers: {out}")
         return out
-    run_check(checks, "igb facts", facts_check)
+    run_check(checks, f"{label} facts", facts_check)
 
     def controls():
         out = {}
@@ -40,7 +42,8 @@ def run(checks: dict, pool, ports) -> None:
             except Exception as exc:  # noqa: BLE001 - recorded
                 out[name] = f"{type(exc).__name__}: {exc}"
         return out
-    run_check(checks, "igb controls", controls)
+    if full:
+        run_check(checks, f"{label} controls", controls)
 
     def timesync():
         out = {}
@@ -57,23 +60,30 @@ def run(checks: dict, pool, ports) -> None:
         out["after_write_ns"] = facts.timesync_read_time(a)
         facts.timesync_adjust(a, 5_000_000)
         out["after_adjust_ns"] = facts.timesync_read_time(a)
-        facts.timesync_read_rx(a)                     # clear a latched stamp
+        facts.timesync_read_rx(a)                     # clear latched stamps
+        facts.timesync_read_tx(b)
         burst = pool.burst([PTP_SYNC] * 4)
+        for m in burst:
+            m.ol_flags = m.ol_flags | facts.TX_IEEE1588_TMST      # ask for a TX timestamp
         b.tx_burst(burst)
         burst.free()
         deadline = time.monotonic() + 2
-        got = 0
+        got, flagged = 0, 0
         while time.monotonic() < deadline and got < 4:
             for q in range(a.nb_rx_queues):
                 r = a.rx_burst(q, 32)
                 got += len(r)
+                flagged += sum(1 for m in r if m.ol_flags & facts.RX_IEEE1588_PTP)
                 r.free()
         out["ptp_frames_received"] = got
+        out["rx_flagged_ptp"] = flagged
         out["rx_timestamp_ns"] = facts.timesync_read_rx(a)
+        out["tx_timestamp_ns"] = facts.timesync_read_tx(b)
         facts.timesync_disable(a)
         facts.timesync_disable(b)
         return out
-    run_check(checks, "igb timesync", timesync)
+    if full:
+        run_check(checks, f"{label} timesync", timesync)
 
     def interrupts():
         from pydpdk.ethdev_intr import RxInterrupts
@@ -81,6 +91,7 @@ def run(checks: dict, pool, ports) -> None:
         a.configure(1, 1, rx_interrupts=True)
         a.rx_queue_setup(0, 512, pool)
         a.tx_queue_setup(0, 512)
+        frame = b"\xff" * 6 + bytes.fromhex(b.mac.replace(":", "")) + b"\x88\xb5" + bytes(46)
         try:
             a.start()
         except Exception as exc:  # noqa: BLE001 - recorded
@@ -93,11 +104,11 @@ def run(checks: dict, pool, ports) -> None:
             c0 = time.process_time()
             idle = rxi.wait_rx(0, 1.0)
             cpu = time.process_time() - c0
-            burst = pool.burst([PTP_SYNC])
+            burst = pool.burst([frame])
             b.tx_burst(burst)
             burst.free()
             got = rxi.recv_blocking(0, timeout=5)
             n = len(got)
             got.free()
         return {"idle_wait": idle, "idle_cpu_s": round(cpu, 4), "woken_burst": n}
-    run_check(checks, "igb rx interrupts", interrupts)
+    run_check(checks, f"{label} rx interrupts", interrupts)
