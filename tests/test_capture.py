@@ -10,7 +10,6 @@ import time
 
 import pytest
 
-import pydpdk
 from pydpdk import capture, vdev
 from pydpdk.errors import InvalidArgumentError
 from pydpdk.forward import Forwarder
@@ -63,7 +62,7 @@ def test_capture_while_a_native_engine_forwards(ring_pair, pool, tmp_path):
     try:
         cap = capture.capture(p1, path, rx=True, tx=False, snaplen=128)
         fwd.start(tx_first=True)
-        st = cap.wait_written(1000, timeout=20)
+        cap.wait_written(1000, timeout=20)
         fwd.stop()
         cap.close()
     finally:
