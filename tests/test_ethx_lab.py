@@ -82,3 +82,7 @@ def test_e1000_and_virtio_facts_and_interrupts_recorded(lab):
         for value in next(iter(lab[f"{model} facts"]["detail"].values())).values():
             assert not value.startswith("not supported") or value == f"not supported by {pmd}", value
         assert lab[f"{model} rx interrupts"]["ok"], lab[f"{model} rx interrupts"]
+    assert lab["e1000 rx interrupts"]["detail"]["woken_burst"] == 1          # e1000 + uio: interrupts work
+    assert lab["e1000 rx interrupts"]["detail"]["idle_cpu_s"] < 0.1
+    virtio = lab["virtio-modern rx interrupts"]["detail"]                      # virtio + uio: refused, typed
+    assert virtio["driver"] == "net_virtio" and "rx_interrupts" in virtio["configure_with_rx_interrupts"]

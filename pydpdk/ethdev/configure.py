@@ -4,8 +4,8 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from .. import eal as _eal
-from .._native import ffi, lib
-from ..errors import PortError, ResourceBusyError, check, int_in, invalid
+from .._native import cstr, ffi, lib
+from ..errors import NotSupportedError, PortError, ResourceBusyError, check, int_in, invalid
 from ..mempool import Mempool
 from . import hooks
 from .base import PortBase, key_size, registry
@@ -76,8 +76,13 @@ class ConfigureMixin(PortBase):
             lib.pydpdk_conf_set_rss(conf, key, len(rss_key or b""), hf)
         hooks.notify(self, hooks.ConfigureEvent(nb_rxq, nb_txq, rx_mask, tx_mask, rss is not None,
                                                 rss_key is not None, mtu))
-        check(lib.rte_eth_dev_configure(self._id, nb_rxq, nb_txq, conf),
-              f"rte_eth_dev_configure(port {self._id}, {nb_rxq}, {nb_txq})", PortError)
+        rc = lib.rte_eth_dev_configure(self._id, nb_rxq, nb_txq, conf)
+        if rc == -95 and rx_interrupts:         # -ENOTSUP: the driver refuses intr_conf.rxq here
+            drv = cstr(info.driver_name)
+            raise NotSupportedError(95, f"rte_eth_dev_configure(port {self._id}) with rx_interrupts: the {drv} "
+                                    "driver refuses RX queue interrupts on this device (virtio: needs vfio-pci "
+                                    "MSI-X)", "rte_eth_dev_configure", driver=drv)
+        check(rc, f"rte_eth_dev_configure(port {self._id}, {nb_rxq}, {nb_txq})", PortError)
         self._nb_rxq, self._nb_txq = nb_rxq, nb_txq
         self._rx_interrupts = bool(rx_interrupts)
         self._reset_queues(nb_rxq, nb_txq, "reconfigured")
