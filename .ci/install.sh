@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
 
-APT_PACKAGES="dpdk dpdk-dev libdpdk-dev libpcap-dev pkg-config gcc make iproute2 iputils-ping procps python3-venv"
+APT_PACKAGES="dpdk dpdk-dev libdpdk-dev libpcap-dev pkg-config gcc make iproute2 iputils-ping procps python3-venv tshark tcpdump"
 missing=$(dpkg-query -W -f='${Package} ${Status}\n' $APT_PACKAGES 2>/dev/null | grep -vc "install ok installed" || true)
 if ! dpkg-query -W $APT_PACKAGES >/dev/null 2>&1 || [ "$missing" != 0 ]; then
   apt-get update -qq

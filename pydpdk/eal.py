@@ -468,6 +468,8 @@ class Eal:
                     raise EalError(err, _secondary_failure(err, config), "rte_eal_init")
                 raise EalError(err, _init_failure(err, config), "rte_eal_init")
             _live = cls(config, rc)
+            # primaries answer dpdk-dumpcap / dpdk-pdump (needs the multi-process channel)
+            _live.pdump = lib.rte_eal_process_type() == lib.RTE_PROC_PRIMARY and lib.rte_pdump_init() == 0
             atexit.register(_atexit_cleanup)
         _live._attach_vdevs(config.vdevs)
         return _live
@@ -620,6 +622,8 @@ def cleanup() -> None:
             prefix = None
         rundir = _live.runtime_dir if prefix else None
         _resource.close_all("closed (the EAL was cleaned up)")
+        if getattr(_live, "pdump", False):
+            lib.rte_pdump_uninit()
         if _keep_until_exit:         # DPDK would crash tearing these down: let the process exit do it
             import logging
             logging.getLogger("pydpdk.eal").warning("rte_eal_cleanup skipped: %s", "; ".join(_keep_until_exit))

@@ -14,7 +14,7 @@ from typing import Any
 
 __all__ = [
     "PydpdkError", "DpdkError", "EalError", "EalNotInitializedError", "EalConfigMismatchError",
-    "NoHugepagesError", "DeviceError", "DriverNotFoundError", "PortError", "MempoolError",
+    "NoHugepagesError", "DeviceError", "DriverNotFoundError", "PortError", "NotSupportedError", "MempoolError",
     "RingError", "InvalidArgumentError", "ResourceClosedError", "ResourceBusyError", "MbufReleasedError",
     "check", "check_ptr", "invalid", "int_in", "flag",
 ]
@@ -62,6 +62,14 @@ class DriverNotFoundError(DeviceError):
 
 class PortError(DpdkError):
     """An ethdev operation on a port failed."""
+
+
+class NotSupportedError(PortError):
+    """The port's driver (named in the message, and in ``.driver``) does not implement the call."""
+
+    def __init__(self, errno: int, message: str, func: str | None = None, driver: str = ""):
+        super().__init__(errno, message, func)
+        self.driver = driver
 
 
 class MempoolError(DpdkError):

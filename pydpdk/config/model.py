@@ -63,6 +63,16 @@ _QUEUE_OPTS = {
 }
 _RSS = OneOf(Bool(), List(Enum(sorted(RSS_HASH_FUNCTIONS)), single=True))
 
+
+def _flow_problem(text: str) -> str | None:
+    from ..flow import rule_command
+    try:
+        rule_command(text, 0)
+    except InvalidArgumentError as exc:
+        return exc.allowed
+    return None
+
+
 PORT = Map({
     "port": Int(0, 1023), "name": Str(desc="a port name such as net_ring0 or 0000:00:04.0"),
     **_QUEUE_OPTS,
@@ -70,6 +80,7 @@ PORT = Map({
     "mtu": Int(68, 65535),
     "rx_offloads": List(Enum(sorted(RX_OFFLOADS)), single=True),
     "tx_offloads": List(Enum(sorted(TX_OFFLOADS)), single=True),
+    "flows": List(Str(desc="an rte_flow rule in testpmd syntax", check=_flow_problem), single=True),
 }, desc="port settings")
 
 FORWARDING = Map({
@@ -137,7 +148,7 @@ SCHEMA = Map({
 _PORT_KEYS = {"rxq": "rxq", "txq": "txq", "rxd": "rxd", "txd": "txd", "rxfreet": "rx_free_thresh",
               "txfreet": "tx_free_thresh", "txrst": "tx_rs_thresh", "promisc": "promiscuous",
               "mtu": "mtu", "rx_offloads": "rx_offloads", "tx_offloads": "tx_offloads",
-              "max_pkt_len": "max_pkt_len"}
+              "max_pkt_len": "max_pkt_len", "flows": "flows"}
 _POOL_KEYS = {"mbuf_size": "data_room", "total_num_mbufs": "total", "mbcache": "cache"}
 _ENGINE_KEYS = {"mode": "mode", "burst": "burst", "nb_cores": "nb_cores", "topology": "topology",
                 "tx_first": "tx_first", "flush_rx": "flush_rx", "eth_peers": "eth_peers",

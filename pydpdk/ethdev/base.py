@@ -31,6 +31,7 @@ class PortBase(Resource):
     _pools: dict[int, Any]          # RX queue -> the Mempool it draws from
     _started: bool
     _rss_key: Any
+    _rx_interrupts: bool
     _secondary: bool                # this process is a secondary: the port is the primary's
     _server_virtio: bool            # a virtio-user port in vhost-user server mode (see keep_open)
     _link_seen_up: bool
@@ -50,6 +51,7 @@ class PortBase(Resource):
         self._pools = {}
         self._started = False
         self._rss_key = None
+        self._rx_interrupts = False
         self._secondary = _eal.is_secondary()
         self._server_virtio = _is_server_virtio(port_id)
         self._link_seen_up = False

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
 __all__ = ["ConfigureEvent", "RxQueueEvent", "TxQueueEvent", "subscribe", "unsubscribe", "notify",
-           "set_explainer", "explainer"]
+           "set_explainer", "explainer", "subscribe_release", "notify_release"]
 
 
 @dataclass(frozen=True)
@@ -81,3 +81,20 @@ def set_explainer(fn: Callable[[Any, Optional[int]], Any]) -> None:
 def explainer() -> Optional[Callable[[Any, Optional[int]], Any]]:
     """The registered explain function, or None."""
     return _explainer
+
+
+_release_subscribers: list[Callable[[Any], None]] = []
+
+
+def subscribe_release(fn: Callable[[Any], None]) -> Callable[[Any], None]:
+    """Call fn(port) first thing when a port closes or its device is detached, while the port
+    still works: what lives on a port (flow rules, RX/TX callbacks, interrupt sets) goes first."""
+    if fn not in _release_subscribers:
+        _release_subscribers.append(fn)
+    return fn
+
+
+def notify_release(port: Any) -> None:
+    """Called by Port.close() and on detach: every release subscriber, in subscription order."""
+    for fn in list(_release_subscribers):
+        fn(port)
