@@ -1,5 +1,6 @@
 /* In-process capture (see capture.h). The callbacks run on whichever lcore polls the port; the
  * writer (pydpdk_capture_drain) runs in the Python thread that owns the capture. */
+#include "strict.h"
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>

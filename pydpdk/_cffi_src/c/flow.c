@@ -1,4 +1,5 @@
 /* rte_flow helpers: rte_flow_attr and the count query carry bit-fields cffi cannot reach. */
+#include "strict.h"
 #include <string.h>
 #include "flow.h"
 
