@@ -159,7 +159,7 @@ def test_yaml_port_flows_are_checked_at_load_and_created_on_start(tmp_path):
     assert exc.value.line == 5 and "ports[0].flows[0]" in str(exc.value) and "ipv5" in str(exc.value)
     ok = config.loads("vdevs: [net_ring0]\nports:\n  - name: net_ring0\n    flows: ingress pattern eth / "
                       "ipv4 / udp dst is 53 / end actions queue index 0 / end\n", "ok.yaml", check_env=False)
-    assert ok.opts.port_config["net_ring0"]["flows"] == [
+    assert ok.session.port_overrides["net_ring0"]["flows"] == [
         "ingress pattern eth / ipv4 / udp dst is 53 / end actions queue index 0 / end"]
     f = tmp_path / "ring_flow.yaml"
     f.write_text("eal: {no_pci: true}\nvdevs: [net_ring0]\nports:\n  - name: net_ring0\n    flows:\n"
