@@ -19,7 +19,7 @@ import re
 import shutil
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Sequence, cast
 
 from . import _resource
 from ._native import RUNTIME_DPDK, ffi, lib, cstr
@@ -128,12 +128,14 @@ class EalConfig:
     def _validate(self) -> None:
         ctx = "EAL argument"
         allowed_cpus = _PROCESS_CPUS
-        if self.lcores is not None:
-            if not re.fullmatch(r"[0-9,\-@()]+", self.lcores):
-                raise invalid("lcores", self.lcores, "a core list such as '0-1' or '0,2-3'", ctx)
-            bad = [c for c in _cpu_list(self.lcores) if "@" not in self.lcores and c not in allowed_cpus]
+        lcores = cast("str | None", self.lcores)  # __post_init__ made lists into strings
+        socket_mem = cast("str | None", self.socket_mem)
+        if lcores is not None:
+            if not re.fullmatch(r"[0-9,\-@()]+", lcores):
+                raise invalid("lcores", lcores, "a core list such as '0-1' or '0,2-3'", ctx)
+            bad = [c for c in _cpu_list(lcores) if "@" not in lcores and c not in allowed_cpus]
             if bad:
-                raise invalid("lcores", self.lcores,
+                raise invalid("lcores", lcores,
                               f"cores this process may run on: {_ranges(allowed_cpus)}", ctx)
         if self.coremask is not None:
             if not re.fullmatch(r"(0x)?[0-9a-fA-F]+", self.coremask):
@@ -141,15 +143,15 @@ class EalConfig:
             if self.lcores is not None:
                 raise invalid("coremask", self.coremask, "give lcores or coremask, not both", ctx)
         if self.main_lcore is not None:
-            cores = _cpu_list(self.lcores) if self.lcores else allowed_cpus
+            cores = _cpu_list(lcores) if lcores else allowed_cpus
             if self.main_lcore not in cores:
                 raise invalid("main_lcore", self.main_lcore, f"one of the lcores {_ranges(cores)}", ctx)
         if self.memory_channels is not None and not 1 <= int(self.memory_channels) <= 32:
             raise invalid("memory_channels", self.memory_channels, "an integer from 1 to 32", ctx)
         if self.file_prefix is not None and (not self.file_prefix or "/" in self.file_prefix):
             raise invalid("file_prefix", self.file_prefix, "a non-empty name without '/'", ctx)
-        if self.socket_mem is not None and not re.fullmatch(r"[0-9]+(,[0-9]+)*", self.socket_mem):
-            raise invalid("socket_mem", self.socket_mem, "megabytes per socket, e.g. '512' or '512,0'", ctx)
+        if socket_mem is not None and not re.fullmatch(r"[0-9]+(,[0-9]+)*", socket_mem):
+            raise invalid("socket_mem", socket_mem, "megabytes per socket, e.g. '512' or '512,0'", ctx)
         if self.memory_mb is not None and int(self.memory_mb) <= 0:
             raise invalid("memory_mb", self.memory_mb, "a positive number of megabytes", ctx)
         if self.iova_mode not in (None, "pa", "va"):
@@ -166,7 +168,7 @@ class EalConfig:
         for path in self.plugins:
             if not os.path.exists(path):
                 raise invalid("plugins", path, "an existing PMD .so file or directory", ctx)
-        for addr in self.allow + self.block:
+        for addr in (*self.allow, *self.block):
             if not re.fullmatch(r"([0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7](,.*)?", addr):
                 raise invalid("allow" if addr in self.allow else "block", addr,
                               "a PCI address such as '0000:00:04.0' (devargs may follow a comma)", ctx)
@@ -186,7 +188,7 @@ class EalConfig:
         """The argv given to rte_eal_init (vdevs excluded: they are hotplugged)."""
         a: list[str] = ["pydpdk"]
         if self.lcores is not None:
-            a += ["-l", self.lcores]
+            a += ["-l", str(self.lcores)]  # a string since __post_init__
         if self.coremask is not None:
             a += ["-c", self.coremask]
         if self.main_lcore is not None:

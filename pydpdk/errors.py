@@ -27,6 +27,8 @@ class PydpdkError(Exception):
 class DpdkError(PydpdkError, OSError):
     """A DPDK call failed. ``errno`` is the (positive) error number; ``func`` the call."""
 
+    errno: int  # always set (OSError's may be None)
+
     def __init__(self, errno: int, message: str, func: str | None = None):
         OSError.__init__(self, errno, message)
         self.func = func

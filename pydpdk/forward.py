@@ -403,7 +403,7 @@ class Forwarder(Resource):
         """Per-port cumulative counters from the engines' stream counters (the Engine interface:
         a Sampler reads these without touching the rates stats() reports)."""
         self._check_open()
-        acc = {p.id: [p.id, p.name, 0, 0, 0, 0, 0] for p in self.ports}
+        acc: dict[int, list[Any]] = {p.id: [p.id, p.name, 0, 0, 0, 0, 0] for p in self.ports}
         for i in range(self._fwd.nb_streams):
             s = self._streams[i]
             rx, tx = acc[s.rx_port], acc[s.tx_port]

@@ -39,6 +39,9 @@ class Mbuf:
     """One packet in an mbuf (a chain of segments when ``nb_segs > 1``)."""
 
     __slots__ = ("_ptr", "_burst", "_gen", "__weakref__")
+    _ptr: Any                      # struct rte_mbuf * (None once freed or handed over)
+    _burst: "MbufBurst | None"     # the burst this is a view into, if any
+    _gen: int                      # that burst's generation when the view was made
 
     def __init__(self) -> None:
         raise TypeError("mbufs come from Mempool.alloc()/mbuf(), rx_burst() or a burst")

@@ -164,16 +164,18 @@ def watch(fwd: Any, *, duration: float | None = None, packets: int | None = None
         raise invalid("packets", packets, "a positive number of received packets", "watch")
     stop = stop or threading.Event()
     own = not isinstance(progress, Progress)
-    if own:
+    if isinstance(progress, Progress):
+        bar = progress
+    else:
         total, unit = (packets, "pkt") if packets is not None else (duration, "s")
-        progress = Progress(total, desc=f"{fwd.mode} forwarding", unit=unit,
-                            enable=None if progress is None else bool(progress))
+        bar = Progress(total, desc=f"{fwd.mode} forwarding", unit=unit,
+                       enable=None if progress is None else bool(progress))
     t0 = time.monotonic()
     try:
         while not stop.is_set():
             elapsed = time.monotonic() - t0
             rx = fwd.stats().rx_packets if packets is not None else 0
-            progress.set(rx if packets is not None else round(min(elapsed, duration or elapsed), 3))
+            bar.set(rx if packets is not None else round(min(elapsed, duration or elapsed), 3))
             if on_tick is not None:
                 on_tick(elapsed)
             if packets is not None and rx >= packets:
@@ -185,4 +187,4 @@ def watch(fwd: Any, *, duration: float | None = None, packets: int | None = None
         return fwd.stop()
     finally:
         if own:
-            progress.close()
+            bar.close()

@@ -20,7 +20,7 @@ from dataclasses import asdict, astuple, dataclass, fields
 from typing import Any, Sequence
 
 from ._resource import Resource
-from .engines import Engine
+from .engines import Engine, PortTotals
 from .ethdev import Port, PortCounters
 from .errors import ResourceClosedError, invalid
 
@@ -195,14 +195,15 @@ class Sampler(Resource):
         self._register()
 
     # -- reading counters ---------------------------------------------------------------
-    def _read(self) -> list[tuple[int, str, int, int, int, int, int]]:
+    def _read(self) -> list[PortTotals]:
         """(port, name, rx_packets, tx_packets, rx_bytes, tx_bytes, dropped) per port."""
         if self._fwd is not None:      # the engine's counters (Engine.port_totals), not its rates
-            return [tuple(t) for t in self._fwd.port_totals()]
+            return list(self._fwd.port_totals())
         out = []
-        for p in self._ports:
+        for p in self._ports or ():    # set whenever there is no engine
             s = p.stats()
-            out.append((p.id, p.name, s.ipackets, s.opackets, s.ibytes, s.obytes, s.imissed + s.oerrors))
+            out.append(PortTotals(p.id, p.name, s.ipackets, s.opackets, s.ibytes, s.obytes,
+                                  s.imissed + s.oerrors))
         return out
 
     def sample(self) -> list[RateSample]:

@@ -170,7 +170,8 @@ def check_port(dev: DevFacts, port: PortConf) -> list[Finding]:
 
 
 def _vf_queue_limits(dev: DevFacts, port: PortConf) -> list[Finding]:
-    d, out = dev.driver, []
+    d = dev.driver
+    out: list[Finding] = []
     limit, why, section, sev = None, "", "3.1.1", ERROR
     if d == "net_ixgbe_vf":
         n = dev.pf_num_vfs

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, asdict
-from typing import Any
+from typing import Any, Iterable
 
 __all__ = ["Finding", "Explanation", "INFO", "WARNING", "ERROR"]
 
@@ -41,10 +41,10 @@ class Finding:
         return f"  {self.severity.upper():7} {self.subject}{state}: {self.reason}{where}{extra}"
 
 
-class Explanation(list):
+class Explanation(list[Finding]):
     """A list of :class:`Finding` with a text rendering (``str(explanation)``)."""
 
-    def __init__(self, header: str, findings: list[Finding] = ()) -> None:  # type: ignore[assignment]
+    def __init__(self, header: str, findings: Iterable[Finding] = ()) -> None:
         super().__init__(findings)
         self.header = header
 

@@ -1,7 +1,7 @@
 """The state every part of a Port shares, the port registry and small look-ups."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._native import ffi, lib
 from .._resource import Resource
@@ -30,6 +30,14 @@ class PortBase(Resource):
     _pools: dict[int, Any]          # RX queue -> the Mempool it draws from
     _started: bool
     _rss_key: Any
+
+    if TYPE_CHECKING:  # members one mixin uses from another (identity.py, configure.py)
+        @property
+        def socket(self) -> int: ...
+        @property
+        def driver(self) -> str: ...
+        def _check_not_forwarding(self, what: str) -> None: ...
+        def _forget(self) -> None: ...
 
     def _init_state(self, port_id: int) -> None:
         self._id = port_id

@@ -72,6 +72,8 @@ def mask_of(names: Iterable[str] | int, table: Mapping[str, int], param: str, ct
     """The bit mask of names from table (an int passes through); InvalidArgumentError for unknown names."""
     if isinstance(names, int) and not isinstance(names, bool):
         return names
+    if isinstance(names, bool):
+        raise invalid(param, names, f"names: one of {', '.join(sorted(table))}, or an int mask", ctx)
     if isinstance(names, str):
         names = [names]
     mask = 0

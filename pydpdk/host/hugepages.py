@@ -102,7 +102,8 @@ def nodes(root: str = "/") -> list[int]:
 
 
 def _pool(d: str, size_kb: int, node: int | None) -> HugepagePool:
-    r = lambda n: _sys.read_int(os.path.join(d, n), 0)  # noqa: E731
+    def r(n: str) -> int:
+        return _sys.read_int(os.path.join(d, n), 0)
     return HugepagePool(size_kb, node, r("nr_hugepages"), r("free_hugepages"), r("surplus_hugepages"),
                         r("resv_hugepages") if node is None else None)
 

@@ -17,7 +17,7 @@ import os
 import re
 import stat
 from dataclasses import dataclass, field, fields
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from ..errors import DeviceError, invalid
 from ..ethdev.pmds import vdev_driver_for
@@ -107,7 +107,7 @@ class VdevSpec:
 
     def devargs(self) -> str:
         """The devargs string, as given to ``--vdev`` or hotplug."""
-        return ",".join([self.name, *(f"{k}={v}" for k, v in self.pairs())])
+        return ",".join([cast(str, self.name), *(f"{k}={v}" for k, v in self.pairs())])  # set by __post_init__
 
     def __str__(self) -> str:
         return self.devargs()
@@ -153,7 +153,7 @@ class VdevSpec:
         """Check what can be checked before EAL sees the device (files, interfaces, socket
         directories, kernel features); raise InvalidArgumentError / DeviceError naming the
         problem. Returns self."""
-        cls = spec_class(self.name)
+        cls = spec_class(cast(str, self.name))  # set by __post_init__
         if cls is not None:
             check_values(cls, self.devargs(), self.pairs(), check_env=True)
         self._check()
