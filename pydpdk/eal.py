@@ -176,6 +176,7 @@ class EalConfig:
     # -- rendering ----------------------------------------------------------------------
     @property
     def effective_file_prefix(self) -> str:
+        """The --file-prefix EAL gets: file_prefix, or ``pydpdk-<pid>`` when none is given."""
         return self.file_prefix or f"pydpdk-{os.getpid()}"
 
     @property
@@ -294,6 +295,7 @@ class EalConfig:
         return self.replace(no_huge=True, memory_mb=self.memory_mb or memory_mb, single_file_segments=False)
 
     def replace(self, **changes: Any) -> "EalConfig":
+        """A copy with some fields changed (dataclasses.replace; the copy is validated again)."""
         return dataclasses.replace(self, **changes)
 
 
@@ -303,6 +305,7 @@ def _ranges(nums: Sequence[int]) -> str:
 
 @dataclass(frozen=True)
 class Lcore:
+    """One enabled lcore: its id, NUMA socket, CPU, whether it is the main lcore, and its state."""
     id: int
     socket: int
     cpu: int
@@ -312,6 +315,7 @@ class Lcore:
 
 @dataclass(frozen=True)
 class HugepageStatus:
+    """Hugepages of one size: pages reserved (total), free, and the hugetlbfs mounts for that size."""
     size_kb: int
     total: int
     free: int
@@ -471,6 +475,7 @@ class Eal:
     # -- state ------------------------------------------------------------------------
     @property
     def alive(self) -> bool:
+        """True until this EAL is cleaned up (then every object that used it refuses use)."""
         return _live is self
 
     def _check(self) -> None:
@@ -479,31 +484,37 @@ class Eal:
 
     @property
     def version(self) -> str:
+        """The DPDK version string (rte_version(), e.g. ``'DPDK 22.11.4'``)."""
         return cstr(lib.rte_version())
 
     @property
     def process_type(self) -> str:
+        """``'primary'`` or ``'secondary'`` (rte_eal_process_type)."""
         self._check()
         return {lib.RTE_PROC_PRIMARY: "primary", lib.RTE_PROC_SECONDARY: "secondary"}.get(
             lib.rte_eal_process_type(), "auto")
 
     @property
     def iova_mode(self) -> str:
+        """``'pa'``, ``'va'`` or ``'dc'`` (don't care): the IOVA mode EAL chose (rte_eal_iova_mode)."""
         self._check()
         return {lib.RTE_IOVA_PA: "pa", lib.RTE_IOVA_VA: "va"}.get(lib.rte_eal_iova_mode(), "dc")
 
     @property
     def has_hugepages(self) -> bool:
+        """True when EAL runs on hugepages, False with --no-huge (rte_eal_has_hugepages)."""
         self._check()
         return bool(lib.rte_eal_has_hugepages())
 
     @property
     def runtime_dir(self) -> str:
+        """This process's DPDK runtime directory (rte_eal_get_runtime_dir): sockets and config files."""
         self._check()
         return cstr(lib.rte_eal_get_runtime_dir())
 
     @property
     def tsc_hz(self) -> int:
+        """The TSC frequency in Hz (rte_get_tsc_hz): cycles per second of rte_rdtsc."""
         return lib.rte_get_tsc_hz()
 
     def lcores(self) -> list[Lcore]:
@@ -521,10 +532,12 @@ class Eal:
 
     @property
     def main_lcore(self) -> int:
+        """The id of the main lcore (rte_get_main_lcore): the one running this Python thread."""
         self._check()
         return lib.rte_get_main_lcore()
 
     def worker_lcores(self) -> list[int]:
+        """The ids of the enabled worker lcores (every lcore but the main one), in order."""
         return [lc.id for lc in self.lcores() if not lc.is_main]
 
     def cleanup(self) -> None:

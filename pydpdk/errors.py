@@ -96,6 +96,7 @@ class MbufReleasedError(ResourceClosedError):
 
 
 def invalid(param: str, value: Any, allowed: str, context: str | None = None) -> InvalidArgumentError:
+    """The error for a bad argument, naming the parameter, the value and what is allowed: ``raise invalid(...)``."""
     return InvalidArgumentError(param, value, allowed, context)
 
 

@@ -42,6 +42,7 @@ _COUNTERS = ("rx_packets", "rx_bytes", "tx_packets", "tx_bytes", "gen_packets", 
 
 @dataclass(frozen=True)
 class StreamStats:
+    """Counters of one forwarding stream: one RX queue to one TX queue, polled by one lcore."""
     rx_port: int
     rx_queue: int
     tx_port: int
@@ -59,6 +60,7 @@ class StreamStats:
 
 @dataclass(frozen=True)
 class PortForwardStats:
+    """What the engine moved through one port, with the port's own drop counters and the rates."""
     port: int
     name: str
     rx_packets: int
@@ -74,6 +76,7 @@ class PortForwardStats:
 
 @dataclass(frozen=True)
 class ForwardStats:
+    """A Forwarder's statistics: per port, per stream, and the lcores' loop iterations."""
     forward_mode: str
     elapsed_s: float
     ports: list[PortForwardStats]
@@ -82,18 +85,22 @@ class ForwardStats:
 
     @property
     def rx_packets(self) -> int:
+        """Packets received on all ports."""
         return sum(p.rx_packets for p in self.ports)
 
     @property
     def tx_packets(self) -> int:
+        """Packets sent on all ports."""
         return sum(p.tx_packets for p in self.ports)
 
     @property
     def rx_pps(self) -> float:
+        """Received packets per second, all ports together."""
         return sum(p.rx_pps for p in self.ports)
 
     @property
     def tx_pps(self) -> float:
+        """Sent packets per second, all ports together."""
         return sum(p.tx_pps for p in self.ports)
 
     def as_dict(self) -> dict[str, Any]:
@@ -102,6 +109,7 @@ class ForwardStats:
                 "ports": [asdict(p) for p in self.ports], "streams": [asdict(s) for s in self.streams]}
 
     def to_json(self) -> str:
+        """:meth:`as_dict` as a JSON string (what ``pydpdk fwd --json`` prints)."""
         return json.dumps(self.as_dict())
 
     def testpmd_text(self) -> str:
@@ -294,6 +302,7 @@ class Forwarder(Resource):
 
     @property
     def mode(self) -> str:
+        """The forwarding mode (one of ``forward.MODES``: io, mac, macswap, rxonly...); settable while stopped."""
         return _MODE_NAMES[self._fwd.cfg.mode]
 
     @mode.setter
@@ -305,18 +314,22 @@ class Forwarder(Resource):
 
     @property
     def burst(self) -> int:
+        """Packets per rx/tx burst on every stream."""
         return self._fwd.cfg.burst
 
     @property
     def running(self) -> bool:
+        """True while the worker lcores run the forwarding loop."""
         return bool(self._fwd.running)
 
     @property
     def lcores(self) -> list[int]:
+        """The worker lcore ids that run the streams."""
         return list(self._lcores)
 
     @property
     def streams(self) -> list[tuple[int, int, int, int]]:
+        """The streams as (rx_port, rx_queue, tx_port, tx_queue), in stream order."""
         return [(s.rx_port, s.rx_queue, s.tx_port, s.tx_queue)
                 for s in (self._streams[i] for i in range(self._fwd.nb_streams))]
 

@@ -237,6 +237,7 @@ def _si(v: float) -> str:
 
 
 def have_matplotlib() -> bool:
+    """True when matplotlib can be imported (plot_rates draws with it, or falls back to SVG)."""
     try:
         import matplotlib  # noqa: F401
         return True

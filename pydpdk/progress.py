@@ -56,9 +56,11 @@ class Progress:
 
     @property
     def elapsed(self) -> float:
+        """Seconds since the bar was made."""
         return time.monotonic() - self._t0
 
     def update(self, n: float = 1) -> None:
+        """Add n to the amount done."""
         self.set(self.done + n)
 
     def set(self, done: float) -> None:
@@ -96,6 +98,7 @@ class Progress:
             self._file.flush()
 
     def close(self) -> None:
+        """Draw the final state and end the bar (idempotent)."""
         if self._closed:
             return
         if self.mode == "tqdm":

@@ -267,6 +267,7 @@ class Sampler(Resource):
 
     @property
     def running(self) -> bool:
+        """True while the sampling thread runs."""
         return self._thread is not None and self._thread.is_alive()
 
     def _release(self) -> None:
@@ -300,12 +301,15 @@ class Sampler(Resource):
         return sorted(out.items())
 
     def to_csv(self, path: str | None = None) -> str:
+        """The samples so far as CSV text (:func:`to_csv`); also written to path if given."""
         return to_csv(self.samples, path)
 
     def to_json(self, path: str | None = None) -> str:
+        """The samples so far as a JSON list (:func:`to_json`); also written to path if given."""
         return to_json(self.samples, path)
 
     def to_pandas(self) -> Any:
+        """The samples so far as a pandas DataFrame (:func:`to_pandas`)."""
         return to_pandas(self.samples)
 
     def _describe(self) -> str:
