@@ -34,15 +34,18 @@ class HugepagePool:
 
     @property
     def size(self) -> str:
+        """The page size as text: ``'2M'``, ``'1G'``."""
         return format_size(self.size_kb)
 
     @property
     def total_bytes(self) -> int:
+        """Bytes reserved by this pool (total pages x page size)."""
         return self.total * self.size_kb * 1024
 
 
 @dataclass(frozen=True)
 class Mount:
+    """A hugetlbfs mount point and the page size it serves."""
     path: str
     size_kb: int      # page size of the mount
 
@@ -73,6 +76,7 @@ def meminfo(root: str = "/") -> dict[str, int]:
 
 
 def default_size_kb(root: str = "/") -> int:
+    """The kernel's default hugepage size in kB (Hugepagesize in /proc/meminfo; 2048 if absent)."""
     return meminfo(root).get("Hugepagesize", 2048)
 
 
@@ -95,6 +99,7 @@ def parse_size(size: object, root: str = "/", param: str = "size") -> int:
 
 
 def nodes(root: str = "/") -> list[int]:
+    """The NUMA node numbers sysfs lists (empty on a machine without NUMA information)."""
     out = []
     for d in glob.glob(_sys.path(root, "sys/devices/system/node/node[0-9]*")):
         out.append(int(os.path.basename(d)[4:]))

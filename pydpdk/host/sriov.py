@@ -31,6 +31,7 @@ _MAC = re.compile(r"^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$")
 
 @dataclass(frozen=True)
 class VirtualFunction:
+    """One SR-IOV VF of a PF: index, PCI address, ids, bound driver; MAC and spoof check as the PF has them."""
     index: int
     address: str
     vendor_device: str
@@ -50,10 +51,12 @@ def _pf(address: object, root: str) -> PciDevice:
 
 
 def total_vfs(address: str, root: str = "/") -> int:
+    """How many VFs the PF can have (sriov_totalvfs)."""
     return _pf(address, root).sriov_totalvfs or 0
 
 
 def num_vfs(address: str, root: str = "/") -> int:
+    """How many VFs the PF has now (sriov_numvfs)."""
     return _pf(address, root).sriov_numvfs or 0
 
 

@@ -119,6 +119,7 @@ class VdevSpec:
     # -- parsing -------------------------------------------------------------------------------
     @classmethod
     def from_pairs(cls, name: str, pairs: list[tuple[str, str]], devargs: str = "") -> "VdevSpec":
+        """The spec for a device name and its (key, value) devargs pairs, values converted and checked."""
         ctx = f"vdev {devargs or name!r}"
         bykey = {cls._key(f): f for f in cls._devfields()}
         kw: dict[str, Any] = {}
@@ -378,6 +379,7 @@ class VirtioUser(VdevSpec):
 
     @property
     def vhost_kernel(self) -> bool:
+        """True when path names a /dev node (vhost-kernel, e.g. /dev/vhost-net) rather than a vhost-user socket."""
         return self.path is not None and self.path.startswith("/dev/")
 
     def _check(self) -> None:
