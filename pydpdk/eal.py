@@ -19,7 +19,7 @@ import re
 import shutil
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence, cast
+from typing import Any, Iterable, Protocol, Sequence, cast
 
 from . import _resource
 from ._native import RUNTIME_DPDK, ffi, lib, cstr
@@ -37,9 +37,22 @@ _argv_keepalive: list[Any] = []  # EAL may keep pointers into argv: never free i
 _PROCESS_CPUS = sorted(os.sched_getaffinity(0))  # before EAL pins the main thread to its lcore
 
 
-class _VdevSupport:
-    """What the EAL needs from pydpdk.vdev, filled in by that package when it is imported
+class VdevSupport(Protocol):
+    """What the EAL needs from pydpdk.vdev, registered by that package when it is imported
     (vdev sits above eal: eal never imports it)."""
+
+    def normalize(self, vdev: Any) -> str:
+        """The devargs string of a vdev given as a string or a spec object."""
+
+    def attach_missing(self, devargs: Sequence[str]) -> None:
+        """Hotplug each of these vdevs that is not attached yet."""
+
+    def shares_memory_by_fd(self, devargs: str) -> bool:
+        """True for a vdev that needs --single-file-segments with hugepages (virtio-user)."""
+
+
+class _VdevSupport:
+    """The stand-in until pydpdk.vdev registers itself: strings only, no hotplug."""
 
     @staticmethod
     def normalize(vdev: Any) -> str:
@@ -56,10 +69,10 @@ class _VdevSupport:
         return False
 
 
-_vdev_support: Any = _VdevSupport
+_vdev_support: VdevSupport = _VdevSupport
 
 
-def register_vdev_support(support: Any) -> None:
+def register_vdev_support(support: VdevSupport) -> None:
     """Called by pydpdk.vdev: devargs normalising/checking and hotplug of EalConfig.vdevs."""
     global _vdev_support
     _vdev_support = support

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple, Protocol, Sequence, runtime_checkable
 
+from .ethdev import Port
+
 __all__ = ["Engine", "PortTotals"]
 
 
@@ -28,7 +30,7 @@ class Engine(Protocol):
     """A native engine over ports, started and stopped from Python."""
 
     @property
-    def ports(self) -> Sequence[Any]:
+    def ports(self) -> Sequence[Port]:
         """The ports the engine moves packets through."""
 
     @property

@@ -13,7 +13,10 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from typing import Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
+
+if TYPE_CHECKING:
+    from .forward import Forwarder, ForwardStats
 
 __all__ = ["Progress", "ticks", "watch", "in_notebook"]
 
@@ -152,10 +155,10 @@ def ticks(duration: float, interval: float = 0.5, *, stop: threading.Event | Non
         stop.wait(min(interval, max(duration - (time.monotonic() - t0), 0)))
 
 
-def watch(fwd: Any, *, duration: float | None = None, packets: int | None = None,
+def watch(fwd: Forwarder, *, duration: float | None = None, packets: int | None = None,
           interval: float = 0.2, stop: threading.Event | None = None,
           progress: Progress | bool | None = None,
-          on_tick: Callable[[Any], Any] | None = None) -> Any:
+          on_tick: Callable[[float], Any] | None = None) -> ForwardStats:
     """Wait while a started Forwarder runs until ``duration`` seconds have passed, or
     ``packets`` packets were received (a pcap replay), or ``stop`` is set; then stop it and
     return the final ForwardStats. The forwarder's counters are read once per interval.

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 from .._native import ffi, lib
 from .._resource import Resource
 from ..errors import PortError, check, invalid
+from ..mempool import Mempool
 from .records import QueueConf
 
 __all__ = ["PortBase", "registry", "port_name", "port_list", "key_size"]
@@ -27,7 +28,7 @@ class PortBase(Resource):
     _txq_ready: set[int]
     _rxq_desc: dict[int, int]
     _queue_conf: dict[tuple[str, int], QueueConf]
-    _pools: dict[int, Any]          # RX queue -> the Mempool it draws from
+    _pools: dict[int, Mempool]      # RX queue -> the Mempool it draws from
     _started: bool
     _rss_key: Any
 

@@ -97,7 +97,7 @@ class Port(IdentityMixin, ConfigureMixin, LinkMixin, CountersMixin, RssMixin, Bu
             port._use(r)
         return port
 
-    def explain(self, burst: int | None = None) -> Any:
+    def explain(self, burst: int | None = None) -> hooks.PortExplanation:
         """What the driver will do with this port's configuration (fast paths on/off, and why).
         ``burst`` is the RX burst size to judge; by default that of an engine using the port."""
         fn = hooks.explainer()
