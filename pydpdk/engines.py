@@ -6,15 +6,19 @@ engine is observed by implementing it.
 """
 from __future__ import annotations
 
-from typing import Any, NamedTuple, Protocol, Sequence, runtime_checkable
+from dataclasses import dataclass
+from typing import Any, Protocol, Sequence, runtime_checkable
 
 from .ethdev import Port
 
-__all__ = ["Engine", "PortTotals"]
+__all__ = ["Engine", "PortTraffic", "PortTotals"]
 
 
-class PortTotals(NamedTuple):
-    """Cumulative counters of one port as an engine moved packets through it."""
+@dataclass(frozen=True)
+class PortTraffic:
+    """Packets and bytes an engine moved through one port: the one definition behind
+    :class:`PortTotals`, :class:`pydpdk.forward.PortForwardStats` and :class:`pydpdk.stats.RateSample`
+    (a port's own counters are :class:`pydpdk.ethdev.PortCounters`)."""
 
     port: int
     name: str
@@ -22,6 +26,13 @@ class PortTotals(NamedTuple):
     tx_packets: int
     rx_bytes: int
     tx_bytes: int
+
+
+@dataclass(frozen=True)
+class PortTotals(PortTraffic):
+    """Cumulative counters of one port as an engine moved packets through it, with the packets
+    it dropped there."""
+
     dropped: int
 
 

@@ -24,7 +24,7 @@ from . import eal as _eal
 from ._native import ffi, lib, cstr
 from ._resource import Resource
 from .errors import DpdkError, check, invalid
-from .engines import PortTotals
+from .engines import PortTotals, PortTraffic
 from .ethdev import Port, parse_mac
 from .mempool import Mempool
 
@@ -59,14 +59,9 @@ class StreamStats:
 
 
 @dataclass(frozen=True)
-class PortForwardStats:
-    """What the engine moved through one port, with the port's own drop counters and the rates."""
-    port: int
-    name: str
-    rx_packets: int
-    tx_packets: int
-    rx_bytes: int
-    tx_bytes: int
+class PortForwardStats(PortTraffic):
+    """One port's forwarding counters: port, name, rx/tx packets and bytes (PortTraffic), drops, rates."""
+
     rx_dropped: int      # the NIC's missed packets (imissed) plus packets the engine dropped on RX
     tx_dropped: int      # packets TX did not accept (after retries), freed
     rx_nombuf: int = 0

@@ -20,7 +20,7 @@ from dataclasses import asdict, astuple, dataclass, fields
 from typing import Any, Callable, Iterable, Sequence
 
 from ._resource import Resource
-from .engines import Engine, PortTotals
+from .engines import Engine, PortTraffic
 from .ethdev import Port, PortCounters
 from .errors import ResourceClosedError, invalid
 
@@ -70,17 +70,11 @@ class XstatRecord:
 
 
 @dataclass(frozen=True)
-class RateSample:
+class RateSample(PortTraffic, _PortAt):
     """Counters of one port at time ``t`` (seconds since the sampler started) and the rates
-    over the interval before it."""
+    over the interval before it. Fields: t, port, name, rx/tx packets and bytes (PortTraffic's),
+    dropped, then the rates."""
 
-    t: float
-    port: int
-    name: str
-    rx_packets: int
-    tx_packets: int
-    rx_bytes: int
-    tx_bytes: int
     dropped: int
     rx_pps: float
     tx_pps: float
@@ -199,15 +193,14 @@ class Sampler(Resource):
         self._register()
 
     # -- reading counters ---------------------------------------------------------------
-    def _read(self) -> list[PortTotals]:
+    def _read(self) -> list[tuple[Any, ...]]:
         """(port, name, rx_packets, tx_packets, rx_bytes, tx_bytes, dropped) per port."""
         if self._fwd is not None:      # the engine's counters (Engine.port_totals), not its rates
-            return list(self._fwd.port_totals())
-        out = []
+            return [astuple(t) for t in self._fwd.port_totals()]
+        out: list[tuple[Any, ...]] = []
         for p in self._ports or ():    # set whenever there is no engine
             s = p.stats()
-            out.append(PortTotals(p.id, p.name, s.ipackets, s.opackets, s.ibytes, s.obytes,
-                                  s.imissed + s.oerrors))
+            out.append((p.id, p.name, s.ipackets, s.opackets, s.ibytes, s.obytes, s.imissed + s.oerrors))
         return out
 
     def sample(self) -> list[RateSample]:
