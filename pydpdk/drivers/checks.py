@@ -8,7 +8,7 @@ every constraint is testable for drivers whose hardware is not present (ixgbe, i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Any, Iterable
 
 from .findings import ERROR, INFO, WARNING, Explanation, Finding
 
@@ -89,7 +89,7 @@ def _is_pow2(n: int) -> bool:
     return n > 0 and n & (n - 1) == 0
 
 
-def _F(code: str, sev: str, subject: str, reason: str, section: str = "", **kw) -> Finding:
+def _F(code: str, sev: str, subject: str, reason: str, section: str = "", **kw: Any) -> Finding:
     return Finding(code, sev, subject, reason, section, **kw)
 
 
