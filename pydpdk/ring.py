@@ -115,6 +115,7 @@ class Ring(Resource):
         the rest stay with the caller (a burst keeps them at its front)."""
         self._check_open()
         if isinstance(pkts, MbufBurst):
+            pkts._before_handoff()
             done = lib.pydpdk_ring_enqueue_compact(self._ptr, pkts._arr, pkts._n)
             pkts._consume_front(done)
             return done

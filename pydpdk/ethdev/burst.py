@@ -58,6 +58,8 @@ class BurstMixin(PortBase):
             if not _eal.is_initialized():
                 raise ResourceClosedError("the EAL was cleaned up")
             burst: Any = pkts
+            if burst._views:
+                burst._before_handoff()
             sent = _tx_compact(self._id, queue, burst._arr, burst._n)
             burst._n -= sent
             burst._gen += 1
