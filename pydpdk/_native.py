@@ -9,6 +9,8 @@ from typing import Any
 
 from ._version import __version__
 
+__all__ = ["ffi", "lib", "cstr", "BUILT_FOR_PACKAGE", "BUILT_AGAINST_DPDK", "PMD_DIR", "RUNTIME_DPDK"]
+
 _REBUILD = ("rebuild it from the source tree with `pip install -e .` (or `python build_ffi.py`); "
             "it needs the DPDK development files: apt-get install dpdk-dev libdpdk-dev pkg-config")
 

@@ -15,6 +15,7 @@ import os
 import socket
 import struct
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..errors import invalid
 from . import _sys
@@ -83,7 +84,7 @@ class PciDevice:
         """True for an SR-IOV virtual function (it has a physfn)."""
         return self.physfn is not None
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """The device as plain data (``pydpdk host devices --json``)."""
         return {"address": self.address, "vendor_device": self.vendor_device,
                 "class": f"{self.class_code:06x}", "driver": self.driver, "interfaces": list(self.interfaces),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import platform
 from dataclasses import dataclass, field
+from typing import Any
 
 from . import _sys
 
@@ -51,7 +52,7 @@ class IommuReport:
             out.append("uio_pci_generic")
         return out
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """The report as plain data (``pydpdk host iommu --json``)."""
         return {"iommu_groups": self.groups, "iommu_enabled": self.iommu_enabled, "cmdline": self.cmdline,
                 "vfio_loaded": self.vfio_loaded, "vfio_pci_loaded": self.vfio_pci_loaded,

@@ -18,6 +18,7 @@ import os
 import re
 import subprocess
 from dataclasses import dataclass
+from typing import Any
 
 from ..errors import DeviceError, invalid
 from . import _sys
@@ -81,7 +82,7 @@ def set_num_vfs(address: str, count: int, *, autoprobe: bool | None = None, root
     return list_vfs(pf.address, root=root)
 
 
-def vf_link_info(interface: str) -> dict[int, dict]:
+def vf_link_info(interface: str) -> dict[int, dict[str, Any]]:
     """VF settings the PF's kernel driver reports (`ip -j link show dev IF`): {vf: {address, spoofchk...}}."""
     r = subprocess.run(["ip", "-j", "-d", "link", "show", "dev", interface], capture_output=True, text=True)
     if r.returncode != 0:
