@@ -35,14 +35,6 @@ class PortBase(Resource):
     _tx_busy: bytearray
     _claims: dict[tuple[str, int], Any]   # (kind, queue) -> the engine that owns it
 
-    if TYPE_CHECKING:  # members one mixin uses from another (identity.py, configure.py)
-        @property
-        def socket(self) -> int: ...
-        @property
-        def driver(self) -> str: ...
-        def _check_not_forwarding(self, what: str) -> None: ...
-        def _forget(self) -> None: ...
-
     def _init_state(self, port_id: int) -> None:
         self._id = port_id
         self._name = port_name(port_id)
@@ -97,6 +89,14 @@ class PortBase(Resource):
             allowed = f"0 to {n - 1} ({n} {kind.upper()} queues configured)" if n else \
                 "none: configure() the port first"
             raise invalid("queue", q, allowed, ctx)
+
+    if TYPE_CHECKING:  # members one mixin uses from another (identity.py, configure.py)
+        @property
+        def socket(self) -> int: ...
+        @property
+        def driver(self) -> str: ...
+        def _check_not_forwarding(self, what: str) -> None: ...
+        def _forget(self) -> None: ...
 
 
 def key_size(info: Any) -> int:

@@ -11,8 +11,8 @@ from typing import Any, Callable, Iterator, Optional, Protocol, Union
 
 from .base import PortBase
 
-__all__ = ["ConfigureEvent", "RxQueueEvent", "TxQueueEvent", "PortEvent", "PortExplanation", "subscribe",
-           "unsubscribe", "notify", "set_explainer", "explainer"]
+__all__ = ["ConfigureEvent", "RxQueueEvent", "TxQueueEvent", "subscribe", "unsubscribe", "notify",
+           "set_explainer", "explainer"]
 
 
 @dataclass(frozen=True)
