@@ -25,7 +25,7 @@ from ._native import ffi, lib, cstr
 from ._resource import Resource
 from .errors import DpdkError, check, flag, int_in, invalid
 from .engines import PortTotals, PortTraffic
-from .ethdev import Port, parse_mac
+from .ethdev import Port, PortStats, parse_mac
 from .mbuf import as_buffer
 from .mempool import Mempool
 
@@ -267,7 +267,7 @@ class Forwarder(Resource):
             self._use(p)            # the ports refuse to stop or close while this runs
         self._t0 = self._t_last = 0.0
         self._last: dict[int, tuple[int, int]] = {}
-        self._base_port_stats: dict[int, Any] = {}
+        self._base_port_stats: dict[int, PortStats] = {}
         self._elapsed = 0.0
         self._register()
         # telemetry (/pydpdk/fwd/stats,ID) reads the counters in C until this forwarder goes
