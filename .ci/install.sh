@@ -14,10 +14,12 @@ fi
 
 PY=${PYTHON:-python3}
 # cffi/pyyaml: runtime; pytest: tests; scapy + numpy: interop tests and the numpy header view
-# (both optional for users: see README "Dependencies"); mypy + types-PyYAML: tests/test_typing.py.
-$PY -m pip install -q --disable-pip-version-check cffi pyyaml pytest setuptools wheel scapy numpy mypy types-PyYAML
+# (both optional for users: see README "Dependencies").
+$PY -m pip install -q --disable-pip-version-check cffi pyyaml pytest setuptools wheel scapy numpy hypothesis
 # nbclient + ipykernel: tests/test_notebooks.py executes samples/notebooks/*.ipynb in real kernels
 $PY -m pip install -q --disable-pip-version-check nbclient ipykernel
+# mypy + types-PyYAML: tests/test_typing.py type-checks pydpdk/ (config: pyproject.toml [tool.mypy])
+$PY -m pip install -q --disable-pip-version-check mypy types-PyYAML
 $PY -m pip install -q --disable-pip-version-check --no-build-isolation -e .
 
 # Hugepages: 1 GiB of 2 MiB pages for the tests and testpmd peers (no_huge is used otherwise).
