@@ -119,7 +119,10 @@ def missing_docstrings() -> list[str]:
         if not (mod.__doc__ or "").strip():
             missing.append(f"module {modname}")
         for name in public_names(mod):
-            obj = getattr(mod, name, None)
+            if not hasattr(mod, name):
+                missing.append(f"export {modname}.{name} (listed in __all__, not defined)")
+                continue
+            obj = getattr(mod, name)
             if obj is None or inspect.ismodule(obj) or not _ours(obj):
                 continue
             qual = f"{obj.__module__}.{getattr(obj, '__qualname__', name)}"
