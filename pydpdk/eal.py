@@ -172,6 +172,9 @@ class EalConfig:
             raise invalid("iova_mode", self.iova_mode, "'pa' or 'va'", ctx)
         if self.proc_type not in (None, "primary", "secondary", "auto"):
             raise invalid("proc_type", self.proc_type, "'primary', 'secondary' or 'auto'", ctx)
+        if self.no_huge and self.in_memory:
+            raise invalid("in_memory", True, "not with no_huge: --no-huge uses legacy memory, which DPDK "
+                          "refuses with --in-memory (no_huge alone keeps no hugepage files either)", ctx)
         if self.no_huge and self.in_memory is False and self.single_file_segments:
             raise invalid("single_file_segments", True, "not with no_huge (no hugepage files exist)", ctx)
         for level in self.log_levels:
@@ -598,6 +601,20 @@ def require() -> Eal:
 
 def is_initialized() -> bool:
     return _live is not None
+
+
+def require_primary() -> None:
+    """In a secondary process: EalError (ESRCH) when the primary it attached to has exited. The
+    shared memory stays mapped after the primary dies, so without this a secondary would read
+    frozen counters as if they were live."""
+    live = _live
+    if live is None or lib.rte_eal_process_type() != lib.RTE_PROC_SECONDARY:
+        return
+    if not primary_alive(live.config.effective_file_prefix):
+        raise EalError(errno.ESRCH, f"the primary DPDK process with file prefix "
+                       f"{live.config.effective_file_prefix!r} has exited: what this secondary reads of its "
+                       "ports would be frozen, not live; clean up (pydpdk.cleanup()) and attach to a new "
+                       "primary in a new process", "rte_eal_primary_proc_alive")
 
 
 def is_secondary() -> bool:

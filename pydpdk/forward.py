@@ -37,8 +37,13 @@ MODES: dict[str, int] = {
     "flowgen": lib.PYDPDK_FWD_FLOWGEN, "icmpecho": lib.PYDPDK_FWD_ICMPECHO,
 }
 _MODE_NAMES = {v: k for k, v in MODES.items()}
+# Read while the lcores run: downstream counters first (tx, drops), then gen and rx, so that a
+# live snapshot never shows more sent than received plus generated (the engine counts rx first).
 _COUNTERS = ("rx_packets", "rx_bytes", "tx_packets", "tx_bytes", "gen_packets", "fwd_dropped",
              "other_dropped", "alloc_failures")
+
+
+_READ_ORDER = sorted(_COUNTERS, key=lambda c: c.startswith(("rx_", "gen_")))
 
 
 @dataclass(frozen=True)
@@ -423,8 +428,9 @@ class Forwarder(Resource):
                 lcore_of[si] = self._lcores[li] if li < len(self._lcores) else -1
         for i in range(self._fwd.nb_streams):
             s = self._streams[i]
+            counts = {c: getattr(s, c) for c in _READ_ORDER}
             streams.append(StreamStats(s.rx_port, s.rx_queue, s.tx_port, s.tx_queue, lcore_of.get(i, -1),
-                                       *(getattr(s, c) for c in _COUNTERS)))
+                                       **counts))
         dt = max(now - self._t_last, 1e-9)
         ports = []
         for p in self.ports:
