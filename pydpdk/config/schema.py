@@ -76,8 +76,9 @@ class _Ctx:
     def text(self, node: yaml.Node, key: str) -> str:
         """A scalar as the text written: YAML 1.1 would read 0000:00:04.0 as a base-60 number
         and 0x3 as 3; string fields take what the user typed."""
-        v = self.scalar(node, key)
-        if not isinstance(v, str) and node.style is None and node.value != "":
+        v = self.scalar(node, key)   # raises unless node is a ScalarNode
+        if not isinstance(v, str) and isinstance(node, yaml.ScalarNode) and node.style is None \
+                and node.value != "":
             v = self._expand(node, key, node.value) if self.expand_env else node.value
         return v
 
