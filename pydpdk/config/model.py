@@ -142,7 +142,7 @@ class Setup:
     root: Node
     session: Session
     env_checked: bool
-    vdevs: tuple = ()           # devargs (also in session.eal.vdevs when env_checked)
+    vdevs: tuple[str, ...] = ()  # devargs (also in session.eal.vdevs when env_checked)
     duration: float | None = None
     packets: int | None = None
     stats_period: float = 0.0
@@ -153,6 +153,7 @@ class Setup:
         return self.session.eal
 
     def line_of(self, *path: Any) -> int:
+        """The YAML line a key path (``"ports", 0, "rxq"``) was written on (its nearest parent's if absent)."""
         node = self.root
         for p in path:
             try:
@@ -181,6 +182,7 @@ class Setup:
         return f"{self.file}:{where[1]}: {where[0]}: {exc}"
 
     def summary(self) -> str:
+        """The ``--check`` line: the EAL arguments, the devices, the forwarding mode and for how long."""
         what = f"for {self.duration} s" if self.duration is not None else "until Ctrl-C"
         if self.packets:
             what = f"until {self.packets} packets" + (f" or {self.duration} s" if self.duration is not None else "")
@@ -299,5 +301,6 @@ def loads(text: str, file: str = "<setup>", *, check_env: bool = True) -> Setup:
 
 
 def load(path: str, *, check_env: bool = True) -> Setup:
+    """Read and validate a YAML set-up file (see :func:`loads`)."""
     with open(path) as f:
         return loads(f.read(), path, check_env=check_env)
