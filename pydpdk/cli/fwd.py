@@ -266,23 +266,28 @@ class Console:
 
     @property
     def session(self) -> Session:
+        """The Session the run was built from."""
         return self.run.session
 
     @property
     def fwd(self) -> Forwarder:
+        """The run's Forwarder."""
         assert self.run.engine is not None
         return self.run.engine
 
     @property
     def ports(self) -> list:
+        """The run's ports, in id order."""
         return self.run.ports
 
     @property
     def pool(self):
+        """The run's mempool."""
         return self.run.pool
 
     @property
     def flush_rx(self) -> bool:
+        """Whether start drains the RX queues first (testpmd's ``set flush_rx on|off``)."""
         return self.engine_settings.flush_rx
 
     @flush_rx.setter
@@ -291,13 +296,16 @@ class Console:
 
     @property
     def engine_settings(self) -> EngineSettings:
+        """The session's engine settings (mode, burst, cores...), as the shell changes them."""
         assert self.session.engine is not None
         return self.session.engine
 
     def print(self, text: str = "") -> None:
+        """Write a line to the console's output, flushed."""
         print(text, file=self.out, flush=True)
 
     def banner(self) -> None:
+        """testpmd's "packet forwarding" banner: mode, ports, cores, streams per lcore."""
         f = self.fwd
         self.print(f"{f.mode} packet forwarding - ports={len(self.ports)} - cores={len(f.lcores)} - "
                    f"streams={len(f.streams)} - NUMA support enabled, MP allocation mode: native")
@@ -329,6 +337,7 @@ class Console:
                    f"cache {pool.cache_size}")
 
     def start(self, tx_first: bool | int = False) -> None:
+        """``start [tx_first]``: print the banner and start forwarding (says so if already started)."""
         if self.fwd.running:
             self.print("Packet forwarding already started")
             return
@@ -337,6 +346,8 @@ class Console:
         self.run.start(tx_first=tx_first)
 
     def stop(self):
+        """``stop``: stop forwarding and print testpmd's statistics; returns the final ForwardStats
+        (None when forwarding was not started)."""
         if not self.fwd.running:
             self.print("Packet forwarding not started")
             return None
@@ -372,6 +383,7 @@ class Console:
                      else x for x in st.streams])
 
     def stopped(self, final) -> None:
+        """Print what testpmd prints after stop: the forward statistics block, then "Done."."""
         self.print("Telling cores to stop...")
         self.print("Waiting for lcores to finish...")
         self.print()
@@ -379,6 +391,7 @@ class Console:
         self.print("Done.")
 
     def port_stats_text(self, ports=None) -> str:
+        """testpmd's "NIC statistics" blocks for these ports (all by default), since the last clear."""
         return port_stats_text(self.ports if ports is None else ports, since=self.since)
 
     # -- the shell's port and engine commands (testpmd's wording) ------------------------------
@@ -395,6 +408,7 @@ class Console:
         return True
 
     def port_stop(self, ports) -> None:
+        """``port stop``: stop these ports (their RX queues' mbufs back to the pool)."""
         self.print("Stopping ports...")
         for p in ports:
             self.run.stop_port(p)         # what waits in its RX queues goes back to the pool
@@ -402,6 +416,8 @@ class Console:
         self.print("Done")
 
     def port_start(self, ports) -> None:
+        """``port start``: start these ports, configuring again those whose settings changed
+        (the engine is then made again at ``start``)."""
         changed = False
         for p in ports:
             if p.started:
@@ -419,6 +435,7 @@ class Console:
         self.print("Done")
 
     def port_close(self, ports) -> None:
+        """``port close``: close these ports (refused for a started one, as testpmd does)."""
         self.print("Closing ports...")
         for p in list(ports):
             if p.started:
@@ -442,6 +459,8 @@ class Console:
 
 
 def main(argv: Sequence[str]) -> int:
+    """``pydpdk fwd EAL-ARGS -- APP-ARGS``: build the session, forward, print testpmd's statistics;
+    returns the exit status."""
     if any(a in ("-h", "--help") for a in argv):
         print(help_text())
         return 0
@@ -545,6 +564,7 @@ def _run(console: Console, opts: argparse.Namespace):
 
 
 def ports_main(argv: Sequence[str]) -> int:
+    """``pydpdk ports [EAL-ARGS]``: list the ports an EAL sees (driver, MAC, link); returns the exit status."""
     import pydpdk
     eal_argv = list(argv) or ["--no-pci", "-l", "0"]
     cfg = EalConfig.from_argv(eal_argv).or_ordinary_memory(256)
