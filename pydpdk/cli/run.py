@@ -9,6 +9,7 @@ from ..config import ConfigError, examples, load
 
 
 def parser() -> argparse.ArgumentParser:
+    """``pydpdk run``'s options."""
     ap = argparse.ArgumentParser(prog="pydpdk run", description="Run (or --check) a YAML set-up.")
     ap.add_argument("setup", nargs="*", help="set-up file(s); --check takes several")
     ap.add_argument("--check", action="store_true", help="validate only (offline: input files, "

@@ -82,6 +82,7 @@ def out_dir() -> str:
 
 
 def write_result(obj: Any, name: str = "result.json") -> str:
+    """Write obj as JSON to the lab's output directory (atomically: .tmp then rename); returns the path."""
     path = os.path.join(out_dir(), name)
     with open(path + ".tmp", "w") as f:
         json.dump(obj, f, indent=1, sort_keys=True)
@@ -103,6 +104,7 @@ def find_pci(ids: str) -> list[str]:
 
 
 def driver_of(pci: str) -> str | None:
+    """The kernel driver a PCI device is bound to now (None: none)."""
     from pydpdk.host import get_device
     return get_device(pci).driver
 
