@@ -82,6 +82,7 @@ def decode_frames(frames: Iterable[bytes], how: str) -> list[Any]:
 
 
 def to_scapy(frames: Iterable[bytes]) -> list[Any]:
+    """Frames as scapy ``Ether`` packets (scapy is imported only here)."""
     try:
         from scapy.layers.l2 import Ether
     except ImportError as e:
@@ -90,6 +91,7 @@ def to_scapy(frames: Iterable[bytes]) -> list[Any]:
 
 
 def to_dpkt(frames: Iterable[bytes]) -> list[Any]:
+    """Frames as ``dpkt.ethernet.Ethernet`` objects (dpkt is imported only here)."""
     try:
         import dpkt
     except ImportError as e:
