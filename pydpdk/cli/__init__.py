@@ -21,6 +21,7 @@ commands:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one ``pydpdk`` command; returns its exit status."""
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] in ("-h", "--help", "help"):
         print(USAGE)
