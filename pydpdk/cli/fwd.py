@@ -14,9 +14,11 @@ import signal
 import sys
 import threading
 import time
-from typing import Any, TextIO, Sequence
+from typing import Any, Callable, Iterable, TextIO, Sequence, cast
 
 from ..eal import EalConfig
+from ..ethdev import Port
+from ..mempool import Mempool
 from ..forward import Forwarder, ForwardStats
 from ..session import EngineSettings, MempoolPolicy, PortSettings, Run, Session
 from .portstats import Throughput, port_stats_text
@@ -277,14 +279,14 @@ class Console:
         return self.run.engine
 
     @property
-    def ports(self) -> list:
+    def ports(self) -> list[Port]:
         """The run's ports, in id order."""
         return self.run.ports
 
     @property
-    def pool(self):
+    def pool(self) -> Mempool:
         """The run's mempool."""
-        return self.run.pool
+        return cast(Mempool, self.run.pool)   # a built Run has its pool
 
     @property
     def flush_rx(self) -> bool:
@@ -310,7 +312,7 @@ class Console:
         f = self.fwd
         self.print(f"{f.mode} packet forwarding - ports={len(self.ports)} - cores={len(f.lcores)} - "
                    f"streams={len(f.streams)} - NUMA support enabled, MP allocation mode: native")
-        per_lcore: dict[int, list] = {}
+        per_lcore: dict[int, list[Any]] = {}
         st = f.stats()
         for s in st.streams:
             per_lcore.setdefault(s.lcore, []).append(s)
@@ -346,7 +348,7 @@ class Console:
         self.base = None                  # the engine's counters start from 0
         self.run.start(tx_first=tx_first)
 
-    def stop(self):
+    def stop(self) -> ForwardStats | None:
         """``stop``: stop forwarding and print testpmd's statistics; returns the final ForwardStats
         (None when forwarding was not started)."""
         if not self.fwd.running:
@@ -370,7 +372,7 @@ class Console:
         if base is None:
             return st
 
-        def minus(now, then):
+        def minus(now: Any, then: Any) -> Any:
             return dataclasses.replace(now, **{f.name: getattr(now, f.name) - getattr(then, f.name)
                                                for f in dataclasses.fields(now)
                                                if f.name.endswith(("packets", "bytes", "dropped", "failures",
@@ -383,7 +385,7 @@ class Console:
             streams=[minus(x, streams[k]) if (k := (x.rx_port, x.rx_queue, x.tx_port, x.tx_queue)) in streams
                      else x for x in st.streams])
 
-    def stopped(self, final) -> None:
+    def stopped(self, final: ForwardStats) -> None:
         """Print what testpmd prints after stop: the forward statistics block, then "Done."."""
         self.print("Telling cores to stop...")
         self.print("Waiting for lcores to finish...")
@@ -391,7 +393,7 @@ class Console:
         self.print(final.testpmd_text())
         self.print("Done.")
 
-    def port_stats_text(self, ports=None) -> str:
+    def port_stats_text(self, ports: Sequence[Port] | None = None) -> str:
         """testpmd's "NIC statistics" blocks for these ports (all by default), since the last clear."""
         return port_stats_text(self.ports if ports is None else ports, since=self.since)
 
@@ -408,7 +410,7 @@ class Console:
             self.run.make_engine()
         return True
 
-    def port_stop(self, ports) -> None:
+    def port_stop(self, ports: Iterable[Port]) -> None:
         """``port stop``: stop these ports (their RX queues' mbufs back to the pool)."""
         self.print("Stopping ports...")
         for p in ports:
@@ -416,7 +418,7 @@ class Console:
         self.print("Checking link statuses...")
         self.print("Done")
 
-    def port_start(self, ports) -> None:
+    def port_start(self, ports: Iterable[Port]) -> None:
         """``port start``: start these ports, configuring again those whose settings changed
         (the engine is then made again at ``start``)."""
         changed = False
@@ -435,7 +437,7 @@ class Console:
         self.print("Checking link statuses...")
         self.print("Done")
 
-    def port_close(self, ports) -> None:
+    def port_close(self, ports: Iterable[Port]) -> None:
         """``port close``: close these ports (refused for a started one, as testpmd does)."""
         self.print("Closing ports...")
         for p in list(ports):
@@ -454,7 +456,7 @@ class Console:
             self.run.settings[p.id] = new
             self.dirty.add(p.id)
 
-    def set_engine(self, **changes) -> None:
+    def set_engine(self, **changes: Any) -> None:
         """A new engine with these settings changed (mode, burst, txpkts, eth_peers)."""
         self.run.make_engine(**changes)
 
@@ -478,7 +480,8 @@ def main(argv: Sequence[str]) -> int:
     return execute(session, opts, prog=prog)
 
 
-def execute(session: Session, opts: argparse.Namespace, prog: str = "pydpdk fwd", explain=str) -> int:
+def execute(session: Session, opts: argparse.Namespace, prog: str = "pydpdk fwd",
+            explain: Callable[[Any], str] = str) -> int:
     """Build the Session, forward (or run the shell), print testpmd's final statistics (or
     JSON), close; ``opts`` carries the run options (interactive, auto_start, duration, packets,
     stats_period, progress, json). ``explain(exc)`` words a set-up error (``pydpdk run`` adds
@@ -619,7 +622,7 @@ class SignalGuard:
                 pass
 
 
-def _run(console: Console, opts: argparse.Namespace, guard: SignalGuard):
+def _run(console: Console, opts: argparse.Namespace, guard: SignalGuard) -> ForwardStats:
     stop = guard.stop
     run = console.run
     try:
