@@ -21,6 +21,7 @@ DEFAULT_EAL = ["-l", "0-1", "--no-pci", "--vdev", "net_ring0"]   # what the embe
 
 
 def app_parser() -> argparse.ArgumentParser:
+    """``pydpdk gen``'s application options (after ``--``): streams, rates, duration, RFC 2544."""
     ap = argparse.ArgumentParser(prog="pydpdk gen [EAL options] --",
                                  description="Send streams, measure loss, order and latency.")
     ap.add_argument("--tx-port", type=int, default=0, help="port id the stream is sent on (0)")
@@ -156,6 +157,8 @@ def _build(eal_argv: list[str], opts: argparse.Namespace) -> tuple[Any, list[Any
 
 
 def main(argv: Sequence[str]) -> int:
+    """``pydpdk gen EAL-ARGS -- OPTIONS``: generate traffic and print loss, order and latency;
+    returns the exit status."""
     eal_argv, app_argv = _split(argv)
     opts = app_parser().parse_args(app_argv)
     import pydpdk

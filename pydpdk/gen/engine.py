@@ -233,14 +233,17 @@ class Generator(Resource):
     # -- state --------------------------------------------------------------------------------
     @property
     def running(self) -> bool:
+        """True while the generator's lcores run."""
         return bool(self._gen.running)
 
     @property
     def lcores(self) -> list[int]:
+        """The worker lcore ids that send and receive."""
         return list(self._lcores)
 
     @property
     def burst(self) -> int:
+        """Packets per TX burst."""
         return self._rxs[0].burst if self._gen.nb_rx else self._cs[0].tx_burst
 
     def pps(self, i: int) -> float | None:
