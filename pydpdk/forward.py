@@ -6,7 +6,7 @@
     final = fwd.stop()
     print(final.testpmd_text())
 
-The per-packet loops are C (pydpdk/_cffi_src/c/fwd.c), one loop per forwarding lcore over a
+The per-packet loops are C (pydpdk/_cffi_src/c/fwd_*.c, one line each in c/fwd_modes.h), one loop per forwarding lcore over a
 contiguous range of streams, like dpdk-testpmd. A stream is (rx port, rx queue) -> (tx port,
 tx queue); by default ports are paired 0<->1, 2<->3 (testpmd's "paired" topology), a single
 port forwards to itself, and RX queue q transmits on TX queue q.
@@ -29,18 +29,17 @@ from .ethdev import Port, PortStats, parse_mac
 from .mbuf import as_buffer
 from .mempool import Mempool
 
-__all__ = ["Forwarder", "ForwardStats", "PortForwardStats", "StreamStats", "MODES"]
+__all__ = ["Forwarder", "ForwardStats", "PortForwardStats", "StreamStats", "MODES", "MODE_HELP"]
 
-MODES: dict[str, int] = {
-    "io": lib.PYDPDK_FWD_IO, "mac": lib.PYDPDK_FWD_MAC, "macswap": lib.PYDPDK_FWD_MACSWAP,
-    "rxonly": lib.PYDPDK_FWD_RXONLY, "txonly": lib.PYDPDK_FWD_TXONLY,
-    "flowgen": lib.PYDPDK_FWD_FLOWGEN, "icmpecho": lib.PYDPDK_FWD_ICMPECHO,
-}
+# The modes come from the compiled engines' table (c/fwd_modes.h), in its order: name -> value.
+MODES: dict[str, int] = {cstr(lib.pydpdk_fwd_mode_name(i)): i for i in range(1, lib.PYDPDK_FWD_NB_MODES)}
+#: One line per mode, for help texts and docs: name -> description.
+MODE_HELP: dict[str, str] = {name: cstr(lib.pydpdk_fwd_mode_help(i)) for name, i in MODES.items()}
 _MODE_NAMES = {v: k for k, v in MODES.items()}
 # Read while the lcores run: downstream counters first (tx, drops), then gen and rx, so that a
 # live snapshot never shows more sent than received plus generated (the engine counts rx first).
 _COUNTERS = ("rx_packets", "rx_bytes", "tx_packets", "tx_bytes", "gen_packets", "fwd_dropped",
-             "other_dropped", "alloc_failures")
+             "other_dropped", "alloc_failures", "bad_ip_csum", "bad_l4_csum")
 
 
 _READ_ORDER = sorted(_COUNTERS, key=lambda c: c.startswith(("rx_", "gen_")))
@@ -62,6 +61,8 @@ class StreamStats:
     fwd_dropped: int
     other_dropped: int
     alloc_failures: int
+    bad_ip_csum: int = 0     # csum mode: IPv4 header checksums found bad (and rewritten)
+    bad_l4_csum: int = 0     # csum mode: UDP/TCP checksums found bad (and rewritten)
 
 
 @dataclass(frozen=True)
