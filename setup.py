@@ -37,7 +37,8 @@ setup(
     ],
     python_requires=">=3.9",
     packages=find_packages(include=["pydpdk", "pydpdk.*"]),
-    package_data={"pydpdk": ["_cffi_src/c/*.c", "_cffi_src/c/*.h", "testing/guest/*", "examples/*.yaml"]},
+    package_data={"pydpdk": ["_cffi_src/c/*.c", "_cffi_src/c/*.h", "testing/guest/*", "examples/*.yaml",
+                            "py.typed", "_dpdk_cffi.pyi"]},
     setup_requires=["cffi>=1.15"],
     install_requires=["cffi>=1.15", "pyyaml>=6"],
     # optional dependencies, by what uses them (README "Dependencies"):

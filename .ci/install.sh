@@ -18,6 +18,8 @@ PY=${PYTHON:-python3}
 $PY -m pip install -q --disable-pip-version-check cffi pyyaml pytest setuptools wheel scapy numpy hypothesis
 # nbclient + ipykernel: tests/test_notebooks.py executes samples/notebooks/*.ipynb in real kernels
 $PY -m pip install -q --disable-pip-version-check nbclient ipykernel
+# mypy + types-PyYAML: tests/test_typing.py type-checks pydpdk/ (config: pyproject.toml [tool.mypy])
+$PY -m pip install -q --disable-pip-version-check mypy types-PyYAML
 # build: tests/test_packaging.py makes the sdist and wheel (python -m build) and installs each
 # into a fresh venv (python3 -m venv: Debian's python3-venv when python3 is Debian's own)
 $PY -m pip install -q --disable-pip-version-check build

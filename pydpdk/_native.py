@@ -5,7 +5,11 @@ Import checks that the module matches this package and the DPDK it was built aga
 """
 from __future__ import annotations
 
+from typing import Any
+
 from ._version import __version__
+
+__all__ = ["ffi", "lib", "cstr", "BUILT_FOR_PACKAGE", "BUILT_AGAINST_DPDK", "PMD_DIR", "RUNTIME_DPDK"]
 
 _REBUILD = ("rebuild it from the source tree with `pip install -e .` (or `python build_ffi.py`); "
             "it needs the DPDK development files: apt-get install dpdk-dev libdpdk-dev pkg-config")
@@ -16,7 +20,7 @@ except ImportError as exc:  # pragma: no cover - depends on the installation
     raise ImportError(f"pydpdk's compiled module is missing or cannot load ({exc}); {_REBUILD}") from exc
 
 
-def _s(p) -> str:
+def _s(p: Any) -> str:
     return ffi.string(p).decode() if p != ffi.NULL else ""
 
 
@@ -40,6 +44,6 @@ if _release(RUNTIME_DPDK) != _release(BUILT_AGAINST_DPDK):
                       f"but DPDK {RUNTIME_DPDK} is loaded; {_REBUILD}")
 
 
-def cstr(p) -> str:
+def cstr(p: Any) -> str:
     """A C string as str ('' for NULL)."""
     return _s(p)

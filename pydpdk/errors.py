@@ -27,6 +27,8 @@ class PydpdkError(Exception):
 class DpdkError(PydpdkError, OSError):
     """A DPDK call failed. ``errno`` is the (positive) error number; ``func`` the call."""
 
+    errno: int  # always set (OSError's may be None)
+
     def __init__(self, errno: int, message: str, func: str | None = None):
         OSError.__init__(self, errno, message)
         self.func = func
@@ -102,6 +104,7 @@ class MbufReleasedError(ResourceClosedError):
 
 
 def invalid(param: str, value: Any, allowed: str, context: str | None = None) -> InvalidArgumentError:
+    """The error for a bad argument, naming the parameter, the value and what is allowed: ``raise invalid(...)``."""
     return InvalidArgumentError(param, value, allowed, context)
 
 

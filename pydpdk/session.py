@@ -128,6 +128,7 @@ class MempoolPolicy:
     name: str = "pydpdk_fwd_pool"
 
     def validate(self, prefix: str = "pool.") -> None:
+        """Raise InvalidArgumentError naming the first bad field (``prefix`` + field)."""
         _int(prefix, "total", self.total, 1, 1 << 30, none=True, what="mbufs")
         _int(prefix, "data_room", self.data_room, 128, 65535, what="bytes per mbuf, headroom included")
         _int(prefix, "cache", self.cache, 0, 512, what="mbufs per lcore")
@@ -179,6 +180,7 @@ class EngineSettings:
     count_bytes: bool | None = None               # None: like testpmd (io reads no mbuf)
 
     def validate(self, prefix: str = "engine.") -> None:
+        """Raise InvalidArgumentError naming the first bad field (``prefix`` + field)."""
         if self.mode not in MODES:
             raise invalid(prefix + "mode", self.mode, f"one of {', '.join(MODES)}", "Session")
         _int(prefix, "burst", self.burst, 1, MAX_BURST, what="packets")
@@ -359,6 +361,7 @@ class Run:
 
     @property
     def closed(self) -> bool:
+        """True once close() ran (the ports, pool and engine are gone)."""
         return self._closed
 
     # -- building ----------------------------------------------------------------------------
@@ -530,6 +533,7 @@ class Run:
         self.ports.remove(p)
 
     def close_engine(self) -> None:
+        """Stop and close the engine (the ports and pool stay), e.g. to build another."""
         if self.engine is not None:
             if not self.engine.closed and self.engine.running:
                 self.engine.stop()

@@ -179,7 +179,7 @@ class Setup:
     root: Node
     session: Session
     env_checked: bool
-    vdevs: tuple = ()           # devargs (also in session.eal.vdevs when env_checked)
+    vdevs: tuple[str, ...] = ()  # devargs (also in session.eal.vdevs when env_checked)
     duration: float | None = None
     packets: int | None = None
     stats_period: float = 0.0
@@ -191,6 +191,7 @@ class Setup:
         return self.session.eal
 
     def line_of(self, *path: Any) -> int:
+        """The YAML line a key path (``"ports", 0, "rxq"``) was written on (its nearest parent's if absent)."""
         node = self.root
         for p in path:
             try:
@@ -219,6 +220,7 @@ class Setup:
         return f"{self.file}:{where[1]}: {where[0]}: {exc}"
 
     def summary(self) -> str:
+        """The ``--check`` line: the EAL arguments, the devices, the forwarding mode and for how long."""
         what = f"for {self.duration} s" if self.duration is not None else "until Ctrl-C"
         if self.packets:
             what = f"until {self.packets} packets" + (f" or {self.duration} s" if self.duration is not None else "")
@@ -277,7 +279,7 @@ def _build(file: str, root: Node, check_env: bool) -> Setup:
                                       file, rp[side].line)
     # forwarding options: the engine, the pool, every port's defaults
     fwd = dict(root.get("forwarding") or {})
-    engine = EngineSettings(**{_ENGINE_KEYS[k]: v for k, v in fwd.items() if k in _ENGINE_KEYS})
+    engine: EngineSettings | None = EngineSettings(**{_ENGINE_KEYS[k]: v for k, v in fwd.items() if k in _ENGINE_KEYS})
     pool = MempoolPolicy(**{_POOL_KEYS[k]: v for k, v in fwd.items() if k in _POOL_KEYS})
     defaults = {_PORT_KEYS[k]: v for k, v in fwd.items() if k in _PORT_KEYS}
 
@@ -331,9 +333,9 @@ class GeneratorSetup:
     """A set-up's generator: section: the streams (built and checked), which port sends, which
     ports receive and measure (default: the sending port), the burst sizes."""
 
-    streams: list
+    streams: list[Any]
     tx_port: int = 0
-    rx_ports: list | None = None
+    rx_ports: list[Any] | None = None
     tx_burst: int = 32
     rx_burst: int = 32
 
@@ -397,5 +399,6 @@ def loads(text: str, file: str = "<setup>", *, check_env: bool = True) -> Setup:
 
 
 def load(path: str, *, check_env: bool = True) -> Setup:
+    """Read and validate a YAML set-up file (see :func:`loads`)."""
     with open(path) as f:
         return loads(f.read(), path, check_env=check_env)

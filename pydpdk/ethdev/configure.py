@@ -1,7 +1,7 @@
 """A port's configuration: rte_eth_dev_configure, RX/TX queue set-up, start, stop, reset, close."""
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any, Iterable, TypeVar
 
 from .. import eal as _eal
 from .._native import cstr, ffi, lib
@@ -13,6 +13,8 @@ from .records import DescLimits, QueueConf
 from .tables import RSS_HASH_FUNCTIONS, RX_OFFLOADS, TX_OFFLOADS, flag_names, mask_of
 
 __all__ = ["ConfigureMixin"]
+
+_P = TypeVar("_P", bound="ConfigureMixin")  # the Port setup() returns
 
 
 class ConfigureMixin(PortBase):
@@ -202,9 +204,9 @@ class ConfigureMixin(PortBase):
             ready = sorted(q for (k, q) in self._queue_conf if k == kind)
             raise invalid("queue", queue, f"a {kind} queue set up on this port: {ready}", ctx) from None
 
-    def setup(self, pool: Mempool, nb_rxq: int = 1, nb_txq: int = 1, *, nb_rxd: int | None = None,
+    def setup(self: _P, pool: Mempool, nb_rxq: int = 1, nb_txq: int = 1, *, nb_rxd: int | None = None,
               nb_txd: int | None = None, start: bool = True, promiscuous: bool | None = None,
-              **configure: Any) -> "Port":
+              **configure: Any) -> _P:
         """configure + every queue + start, in one call (testpmd's defaults otherwise)."""
         self.configure(nb_rxq, nb_txq, **configure)
         for q in range(nb_rxq):

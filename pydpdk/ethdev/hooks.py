@@ -7,7 +7,9 @@ would fail on) or warn, and remember the configuration for ``Port.explain()``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterator, Optional, Protocol, Union
+
+from .base import PortBase
 
 __all__ = ["ConfigureEvent", "RxQueueEvent", "TxQueueEvent", "subscribe", "unsubscribe", "notify",
            "set_explainer", "explainer", "subscribe_release", "notify_release"]
@@ -48,9 +50,44 @@ class TxQueueEvent:
     offloads: int
 
 
-Subscriber = Callable[[Any, Any], None]        # (port, event) -> None; may raise
+PortEvent = Union[ConfigureEvent, RxQueueEvent, TxQueueEvent]
+
+
+class PortExplanation(Protocol):
+    """What ``Port.explain()`` returns: a sequence of findings with a text rendering
+    (:class:`pydpdk.drivers.findings.Explanation`, registered by pydpdk.drivers, is one)."""
+
+    header: str
+
+    def __iter__(self) -> Iterator[Any]:
+        """The findings (:class:`pydpdk.drivers.findings.Finding`), in order."""
+
+    def __len__(self) -> int:
+        """How many findings."""
+
+    def text(self) -> str:
+        """The header, the fast paths on/off, and one line per finding."""
+
+    def codes(self) -> set[str]:
+        """The codes of every finding."""
+
+    def fast_paths(self) -> dict[str, bool]:
+        """Fast path -> on/off."""
+
+    def errors(self) -> list[Any]:
+        """The findings of severity error."""
+
+    def warnings(self) -> list[Any]:
+        """The findings of severity warning."""
+
+    def as_dict(self) -> dict[str, Any]:
+        """header, fast_paths and findings as plain data."""
+
+
+Subscriber = Callable[[PortBase, PortEvent], None]   # (port, event) -> None; may raise
+Explainer = Callable[[PortBase, Optional[int]], PortExplanation]   # (port, burst) -> explanation
 _subscribers: list[Subscriber] = []
-_explainer: Optional[Callable[[Any, Optional[int]], Any]] = None
+_explainer: Optional[Explainer] = None
 
 
 def subscribe(fn: Subscriber) -> Subscriber:
@@ -66,19 +103,19 @@ def unsubscribe(fn: Subscriber) -> None:
         _subscribers.remove(fn)
 
 
-def notify(port: Any, event: Any) -> None:
+def notify(port: PortBase, event: PortEvent) -> None:
     """Called by Port: every subscriber, in subscription order."""
     for fn in list(_subscribers):
         fn(port, event)
 
 
-def set_explainer(fn: Callable[[Any, Optional[int]], Any]) -> None:
+def set_explainer(fn: Explainer) -> None:
     """The function behind Port.explain(burst) (pydpdk.drivers sets it)."""
     global _explainer
     _explainer = fn
 
 
-def explainer() -> Optional[Callable[[Any, Optional[int]], Any]]:
+def explainer() -> Optional[Explainer]:
     """The registered explain function, or None."""
     return _explainer
 
