@@ -25,7 +25,8 @@ from ._native import ffi, lib, cstr
 from .errors import (EalConfigMismatchError, EalError, EalNotInitializedError,
                      NoHugepagesError, invalid)
 
-__all__ = ["EalConfig", "Eal", "Lcore", "current", "cleanup", "hugepage_status"]
+__all__ = ["EalConfig", "Eal", "Lcore", "current", "cleanup", "hugepage_status",
+           "hugepages_usable"]
 
 _LOG_LEVELS = ("emergency", "alert", "critical", "error", "warning", "notice", "info", "debug")
 _lock = threading.RLock()
@@ -243,9 +244,10 @@ class EalConfig:
 
     @classmethod
     def auto(cls, **kwargs: Any) -> "EalConfig":
-        """Like EalConfig(**kwargs), but on ordinary memory (no_huge, 512 MB) when this machine
-        has no free hugepages: for samples and notebooks that must run anywhere."""
-        if not kwargs.get("no_huge") and not any(s.free for s in hugepage_status()):
+        """Like EalConfig(**kwargs), but on ordinary memory (no_huge, memory_mb or 512 MB, no
+        --single-file-segments) when :func:`hugepages_usable` says no: for samples, notebooks
+        and test fixtures that must run anywhere."""
+        if not hugepages_usable():
             kwargs = dict(kwargs, no_huge=True, memory_mb=kwargs.get("memory_mb") or 512,
                           single_file_segments=False)
         return cls(**kwargs)
@@ -295,6 +297,12 @@ def hugepage_status() -> list[HugepageStatus]:
         out.append(HugepageStatus(size_kb, read("nr_hugepages"), read("free_hugepages"),
                                   tuple(m for m, sz in mounts if sz in (unit, ""))))
     return out
+
+
+def hugepages_usable(min_free: int = 64) -> bool:
+    """True when some hugepage size has at least min_free free pages and a hugetlbfs mount:
+    the one test for "run on hugepages, else on ordinary memory"."""
+    return any(s.free >= min_free and s.mounted_at for s in hugepage_status())
 
 
 def _check_hugepages(cfg: EalConfig) -> None:
