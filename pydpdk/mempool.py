@@ -117,6 +117,11 @@ class Mempool(Resource):
         return lib.rte_mempool_avail_count(self._ptr)
 
     @property
+    def owned(self) -> bool:
+        """True for a pool this process created (and frees on close), False for one it looked up."""
+        return self._owned
+
+    @property
     def in_use(self) -> int:
         self._check_open()
         return lib.rte_mempool_in_use_count(self._ptr)
