@@ -20,6 +20,7 @@ setup(
     install_requires=["cffi>=1.15", "pyyaml>=6"],
     extras_require={"test": ["pytest>=7"], "numpy": ["numpy"]},
     cffi_modules=["build_ffi.py:ffibuilder"],
-    entry_points={"console_scripts": ["pydpdk = pydpdk.cli:main"]},
+    entry_points={"console_scripts": ["pydpdk = pydpdk.cli:main"],
+                  "pytest11": ["pydpdk = pydpdk.testing.pytest_plugin"]},
     zip_safe=False,
 )

@@ -13,7 +13,9 @@ import uuid
 
 import pytest
 
-from conftest import ROOT, make_frame, unpin
+from conftest import ROOT
+from pydpdk.testing.frames import make_frame
+from pydpdk.testing.procs import unpin
 from pydpdk.pcap import read_frames, write_pcap
 
 TESTPMD = shutil.which("dpdk-testpmd")

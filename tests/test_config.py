@@ -15,7 +15,9 @@ from pydpdk import config
 from pydpdk.config import ConfigError
 from pydpdk.pcap import read_frames, write_pcap
 
-from conftest import ROOT, make_frame, unpin
+from conftest import ROOT
+from pydpdk.testing.frames import make_frame
+from pydpdk.testing.procs import unpin
 
 EXAMPLES = config.examples()
 VDEV_EXAMPLES = ["ring_ports", "rings_switched", "rings_looped", "pcap_file_to_file", "pcap_iface",

@@ -5,7 +5,7 @@ import pytest
 
 import pydpdk
 from pydpdk.forward import Forwarder
-from conftest import make_frame, drain
+from pydpdk.testing.frames import make_frame, drain
 
 pytestmark = pytest.mark.skipif(len(pydpdk.eal._PROCESS_CPUS) < 2, reason="needs two CPUs")
 

@@ -12,7 +12,7 @@ from pydpdk import stats
 from pydpdk.forward import Forwarder
 from pydpdk.progress import Progress, ticks, watch
 
-from conftest import drain, make_frame
+from pydpdk.testing.frames import drain, make_frame
 
 two_cpus = pytest.mark.skipif(len(pydpdk.eal._PROCESS_CPUS) < 2, reason="needs two CPUs")
 
@@ -153,7 +153,8 @@ def test_fwd_cli_stops_by_packet_count_with_progress_line():
     import os
     import subprocess
     import sys
-    from conftest import ROOT, unpin
+    from conftest import ROOT
+    from pydpdk.testing.procs import unpin
     env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
     proc = subprocess.run([sys.executable, "-m", "pydpdk", "fwd", "-l", "0-1", "--no-pci", "--vdev", "net_ring0",
                            "--vdev", "net_ring1", "--", "--tx-first", "--packets", "200000", "--duration", "60",

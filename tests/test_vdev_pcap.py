@@ -11,10 +11,12 @@ import pytest
 from pydpdk import vdev
 from pydpdk.forward import Forwarder
 from pydpdk.pcap import read_frames, write_pcap
-from conftest import ROOT, make_frame, unpin
-from vdev_net import Netns, RawCapture, Veth, raw_send
-from vdev_net import needs_netadmin
-from vdev_peer import needs_testpmd
+from conftest import ROOT
+from pydpdk.testing.frames import make_frame
+from pydpdk.testing.procs import unpin
+from pydpdk.testing.netns import Netns, RawCapture, Veth, raw_send
+from pydpdk.testing.netns import needs_netadmin
+from pydpdk.testing.testpmd import needs_testpmd
 
 
 def frames_88b5(n, size=80, tag=0):
@@ -199,7 +201,7 @@ def test_interactive_set_flush_rx(tmp_path, program):
     """Guide §7.1.1: testpmd flushes RX before forwarding, so rx_pcap packets are lost unless
     `set flush_rx off`. DPDK 22.11's testpmd flushes until the queue is empty (1 s cap, where the
     guide's 2.0 read 512): the whole file goes, with dpdk-testpmd and with pydpdk alike."""
-    from vdev_peer import Testpmd
+    from pydpdk.testing.testpmd import Testpmd
     frames = [make_frame(i, 60 + i % 300) for i in range(1500)]
     rx = str(tmp_path / "in.pcap")
     write_pcap(rx, frames)

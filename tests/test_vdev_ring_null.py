@@ -7,7 +7,7 @@ import pytest
 import pydpdk
 from pydpdk import vdev
 from pydpdk.forward import Forwarder
-from conftest import drain, make_frame
+from pydpdk.testing.frames import drain, make_frame
 
 
 def test_ring_vdev_to_from_rings_across_lcores(eal, pool):

@@ -8,9 +8,9 @@ import pytest
 
 import pydpdk
 from pydpdk import interop, vdev
-from conftest import make_frame
-from vdev_peer import Testpmd, warm_up
-from vdev_peer import needs_testpmd
+from pydpdk.testing.frames import make_frame
+from pydpdk.testing.testpmd import Testpmd, warm_up
+from pydpdk.testing.testpmd import needs_testpmd
 
 pytestmark = [needs_testpmd()]
 
@@ -90,7 +90,8 @@ def test_cli_virtio_user_gets_single_file_segments(sockdir):
     import json
     import subprocess
     import sys
-    from conftest import ROOT, unpin
+    from conftest import ROOT
+    from pydpdk.testing.procs import unpin
     sock = os.path.join(sockdir, "vh.sock")
     with Testpmd([vdev.Vhost("net_vhost0", iface=sock)], ["--port-topology=loop", "--forward-mode=io"]) as tp:
         tp.ready()
