@@ -26,7 +26,6 @@ import pydpdk  # noqa: E402
 from pydpdk.eal import hugepages_usable  # noqa: E402
 from pydpdk.testing.frames import drain  # noqa: E402
 from pydpdk.testing.procs import unpin  # noqa: E402
-from pydpdk.testing.pytest_plugin import default_config  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SESSION_VDEVS = ["net_ring0", "net_ring1", "net_null0,size=64", "net_null1,size=64"]
@@ -36,6 +35,7 @@ collect_ignore = ["external"]       # the plugin's own users' suite: run by test
 @functools.lru_cache(maxsize=None)
 def session_config() -> pydpdk.EalConfig:
     """The session EAL's configuration (computed once: hugepages may be taken meanwhile)."""
+    from pydpdk.testing.pytest_plugin import default_config    # imported by pytest first (assert rewriting)
     return default_config(file_prefix=f"pydpdk-test-{os.getpid()}", vdevs=SESSION_VDEVS)
 
 

@@ -231,8 +231,8 @@ class TestpmdPeer:
         sock = os.path.join(self._dir, f"{via}.sock")
         tag = _tag()
         if via == "memif":
-            theirs = vdev.Memif("net_memif0", role="server", id=1, socket=sock)
-            ours = vdev.Memif(f"net_memif_tp{tag}", role="client", id=1, socket=sock)
+            theirs = vdev.Memif("net_memif0", role="server", id=1, socket=sock, socket_abstract=False)
+            ours = vdev.Memif(f"net_memif_tp{tag}", role="client", id=1, socket=sock, socket_abstract=False)
         else:
             theirs = vdev.Vhost("net_vhost0", iface=sock, queues=queues)
             ours = vdev.VirtioUser(f"net_virtio_user_tp{tag}", path=sock, queues=queues)

@@ -122,16 +122,21 @@ class Testpmd:
 PROBE = b"\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01\x88\xb5" + b"probe".ljust(46, b".")
 
 
+def _is_probe(frame: bytes) -> bool:
+    return frame[12:] == PROBE[12:]
+
+
 def warm_up(port, pool, timeout: float = 10.0) -> int:
     """Send a probe frame until the peer echoes one: links report up before a peer's rings are
-    ready. Returns the probes sent (they and their echoes are drained)."""
+    ready. Returns the probes sent (they and their echoes are drained). An echo may carry other
+    MAC addresses (testpmd's mac, macswap and 5tswap modes rewrite them)."""
     from pydpdk import interop
     sent = 0
 
     def echoed() -> bool:
         nonlocal sent
         sent += interop.send(port, pool, [PROBE], timeout=0.1)
-        return bool(interop.receive(port, 1, timeout=0.1, match=lambda f: f == PROBE))
+        return bool(interop.receive(port, 1, timeout=0.1, match=_is_probe))
     try:
         wait_for(echoed, timeout, "the peer to echo a probe frame", interval=0)
     except WaitTimeout:
