@@ -2,7 +2,6 @@
 queue pairs; testpmd forwards (io, loop) what pydpdk sends straight back."""
 import os
 import tempfile
-import time
 
 import pytest
 
@@ -11,6 +10,7 @@ from pydpdk import interop, vdev
 from pydpdk.testing.frames import make_frame
 from pydpdk.testing.testpmd import Testpmd, warm_up
 from pydpdk.testing.testpmd import needs_testpmd
+from pydpdk.testing.wait import wait_for
 
 pytestmark = [needs_testpmd()]
 
@@ -43,11 +43,8 @@ def _echo_through(port, pool, tp):
 
 
 def _wait_socket(path, tp, timeout=20):
-    deadline = time.monotonic() + timeout
-    while not os.path.exists(path):
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"testpmd made no socket {path}:\n{tp.output()[-2000:]}")
-        time.sleep(0.05)
+    wait_for(lambda: os.path.exists(path), timeout, f"testpmd to make its socket {path}",
+             proc=tp.proc, interval=0.05)
 
 
 def test_pydpdk_virtio_user_with_testpmd_vhost(eal, pool, sockdir):
