@@ -6,6 +6,7 @@ import struct
 import pytest
 
 from pydpdk import interop
+from pydpdk.forward import Forwarder
 
 # the leak check on every test of this file, set up before (so checked after) every other fixture
 pytestmark = pytest.mark.usefixtures("no_mbuf_leak")
@@ -54,3 +55,14 @@ def test_a_burst_is_freed_exactly_once(dpdk_pool):
     assert dpdk_pool.in_use == before + 8
     burst.free()
     assert dpdk_pool.in_use == before
+
+
+def test_forwarding_on_a_worker_lcore(dpdk_eal, ring_pair, wait_for):
+    if not dpdk_eal.worker_lcores():
+        pytest.skip("one CPU: no worker lcore to forward on")
+    with Forwarder(list(ring_pair), "io") as fwd:
+        fwd.start(tx_first=True)      # a burst from each port, then io forwarding on lcore 1
+        wait_for(lambda: fwd.stats().rx_packets >= 1000, 5, what="1000 packets forwarded")
+        st = fwd.stop()
+    assert st.rx_packets >= 1000
+    ring_pair.drain()                 # the bursts still in flight (the leak check counts them)
