@@ -175,3 +175,10 @@ def test_entry_point_and_this_conftest_load_the_plugin_once(tmp_path):
     assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-2000:]
     assert "plugins:" in p.stdout and "pydpdk-ep-probe-1.0" in p.stdout, p.stdout[:2000]   # loaded by entry point
     assert "passed" in p.stdout and "already registered" not in p.stdout + p.stderr
+
+
+def test_docs_show_the_users_suite_as_it_is():
+    src = open(os.path.join(HERE, "external", "test_users_suite.py")).read()
+    body = src[src.index("import struct"):].rstrip()
+    assert body in open(os.path.join(ROOT, "docs", "testing.md")).read(), \
+        "docs/testing.md's user's test file differs from tests/external/test_users_suite.py"
