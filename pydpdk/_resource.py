@@ -2,16 +2,23 @@
 
 Every pool, ring, port and forwarder registers with the live EAL; EAL cleanup closes them
 in a safe order (forwarders, ports, rings, pools) and afterwards every object refuses use.
+
+Dependencies between owners go through one parent/child API: ``child._use(parent)`` records
+that the child needs the parent (a port's RX queues draw from a pool, a ring port reads a ring,
+a forwarder drives a port). The child keeps its parents alive; :meth:`Resource.users` lists a
+parent's open children, and :meth:`Resource._refuse_close_while_used` is the busy check.
 """
 from __future__ import annotations
 
 import itertools
-from typing import ClassVar
+import weakref
+from typing import Any, Callable, ClassVar, TypeVar
 
-from .errors import ResourceClosedError
+from .errors import ResourceBusyError, ResourceClosedError
 
 _counter = itertools.count()
 _live: dict[int, "Resource"] = {}
+_R = TypeVar("_R", bound="Resource")
 
 
 class Resource:
@@ -30,9 +37,50 @@ class Resource:
     def _describe(self) -> str:
         return type(self).__name__
 
+    # -- parents and children ----------------------------------------------------------------
+    def _use(self, parent: "Resource") -> None:
+        """Record that self needs parent: parent lists self among its users, self keeps parent alive."""
+        users = parent.__dict__.setdefault("_users_ref", weakref.WeakSet())
+        users.add(self)
+        self.__dict__.setdefault("_parents", []).append(parent)
+
+    def _unuse(self, parent: "Resource") -> None:
+        """Undo one _use(parent) (no-op when self does not use parent)."""
+        parents = self.__dict__.get("_parents", [])
+        if parent in parents:
+            parents.remove(parent)
+        if parent not in parents:
+            users = parent.__dict__.get("_users_ref")
+            if users is not None:
+                users.discard(self)
+
+    def _unuse_all(self) -> None:
+        for parent in list(self.__dict__.get("_parents", [])):
+            self._unuse(parent)
+
+    def users(self, kind: "type[_R] | None" = None,
+              where: "Callable[[Any], bool] | None" = None) -> "list[Any]":
+        """The open objects that use this one (of a kind, or matching a condition), oldest first."""
+        found = [u for u in self.__dict__.get("_users_ref", ()) if not u.closed
+                 and (kind is None or isinstance(u, kind)) and (where is None or where(u))]
+        return sorted(found, key=lambda u: getattr(u, "_seq", 0))
+
+    def _refuse_close_while_used(self, what: str, hint: str) -> None:
+        """ResourceBusyError naming the open users, if any."""
+        users = self.users()
+        if users:
+            raise ResourceBusyError(f"{self._describe()} {what} {', '.join(u._describe() for u in users)}: "
+                                    f"{hint}")
+
     @property
     def closed(self) -> bool:
+        """True once closed (or invalidated by EAL cleanup or device removal)."""
         return self._closed
+
+    @property
+    def closed_reason(self) -> str:
+        """Why the object refuses use ("closed", "detached", ...); "" while open."""
+        return "" if not self._closed else self._why_closed
 
     def _check_open(self) -> None:
         if self._closed:
@@ -45,6 +93,7 @@ class Resource:
         self._release()          # may raise (busy): the object then stays open
         self._closed = True
         _live.pop(getattr(self, "_seq", -1), None)
+        self._unuse_all()
 
     def _release(self) -> None:  # pragma: no cover - overridden
         pass
@@ -55,7 +104,7 @@ class Resource:
         self._why_closed = why
         _live.pop(getattr(self, "_seq", -1), None)
 
-    def __enter__(self):
+    def __enter__(self: _R) -> _R:
         self._check_open()
         return self
 

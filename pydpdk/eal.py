@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import atexit
 import dataclasses
+import errno
 import glob
 import os
 import re
@@ -21,12 +22,12 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
 from . import _resource
-from ._native import ffi, lib, cstr
-from .errors import (EalConfigMismatchError, EalError, EalNotInitializedError,
+from ._native import RUNTIME_DPDK, ffi, lib, cstr
+from .errors import (check, EalConfigMismatchError, EalError, EalNotInitializedError,
                      NoHugepagesError, invalid)
 
-__all__ = ["EalConfig", "Eal", "Lcore", "current", "cleanup", "hugepage_status",
-           "hugepages_usable"]
+__all__ = ["EalConfig", "Eal", "Lcore", "current", "cleanup", "hugepage_status", "hugepages_usable",
+           "runtime_dir", "primary_alive"]
 
 _LOG_LEVELS = ("emergency", "alert", "critical", "error", "warning", "notice", "info", "debug")
 _lock = threading.RLock()
@@ -34,6 +35,34 @@ _live: "Eal | None" = None
 _cleaned = False
 _argv_keepalive: list[Any] = []  # EAL may keep pointers into argv: never free it
 _PROCESS_CPUS = sorted(os.sched_getaffinity(0))  # before EAL pins the main thread to its lcore
+
+
+class _VdevSupport:
+    """What the EAL needs from pydpdk.vdev, filled in by that package when it is imported
+    (vdev sits above eal: eal never imports it)."""
+
+    @staticmethod
+    def normalize(vdev: Any) -> str:
+        devargs = vdev.devargs if hasattr(vdev, "devargs") else vdev
+        return str(devargs() if callable(devargs) else devargs)
+
+    @staticmethod
+    def attach_missing(devargs: Sequence[str]) -> None:
+        if devargs:
+            raise EalError(errno.ENOSYS, "vdevs need pydpdk.vdev (import pydpdk)", "rte_dev_probe")
+
+    @staticmethod
+    def shares_memory_by_fd(devargs: str) -> bool:
+        return False
+
+
+_vdev_support: Any = _VdevSupport
+
+
+def register_vdev_support(support: Any) -> None:
+    """Called by pydpdk.vdev: devargs normalising/checking and hotplug of EalConfig.vdevs."""
+    global _vdev_support
+    _vdev_support = support
 
 
 def _tuple(value: Any, param: str) -> tuple[str, ...]:
@@ -85,9 +114,8 @@ class EalConfig:
     extra: Sequence[str] = ()                           # raw EAL argv passthrough
 
     def __post_init__(self) -> None:
-        from .vdev import normalize_devargs
         set_ = lambda k, v: object.__setattr__(self, k, v)  # noqa: E731 (frozen dataclass)
-        set_("vdevs", tuple(normalize_devargs(v) for v in _tuple(self.vdevs, "vdevs")))
+        set_("vdevs", tuple(_vdev_support.normalize(v) for v in _tuple(self.vdevs, "vdevs")))
         for name in ("allow", "block", "plugins", "extra", "log_levels"):
             set_(name, _tuple(getattr(self, name), name))
         if self.lcores is not None and not isinstance(self.lcores, str):
@@ -151,7 +179,7 @@ class EalConfig:
     @property
     def needs_single_file_segments(self) -> bool:
         """virtio-user shares memory with its vhost peer by fd: one file per segment list."""
-        return (any(v.split(",")[0].startswith(("net_virtio_user", "virtio_user")) for v in self.vdevs)
+        return (any(_vdev_support.shares_memory_by_fd(v) for v in self.vdevs)
                 and not (self.in_memory or self.no_huge))
 
     def eal_argv(self) -> list[str]:
@@ -229,8 +257,12 @@ class EalConfig:
                 name = with_value.get(opt) or lists[opt]
                 if opt in lists:
                     kw[name].append(val)
+                elif name in ("memory_channels", "main_lcore", "memory_mb"):
+                    if not re.fullmatch(r"[0-9]+", val):
+                        raise invalid(opt, val, "a non-negative integer", "EAL argument")
+                    kw[name] = int(val)
                 else:
-                    kw[name] = int(val) if name in ("memory_channels", "main_lcore", "memory_mb") else val
+                    kw[name] = val
             elif len(a) > 2 and a[:2] in ("-l", "-c", "-n", "-a", "-b", "-w", "-d", "-m"):
                 args[i:i + 1] = [a[:2], a[2:]]
                 continue
@@ -244,13 +276,20 @@ class EalConfig:
 
     @classmethod
     def auto(cls, **kwargs: Any) -> "EalConfig":
-        """Like EalConfig(**kwargs), but on ordinary memory (no_huge, memory_mb or 512 MB, no
-        --single-file-segments) when :func:`hugepages_usable` says no: for samples, notebooks
-        and test fixtures that must run anywhere."""
-        if not hugepages_usable():
+        """Like EalConfig(**kwargs), but on ordinary memory (no_huge, 512 MB) when this machine
+        has no usable hugepages (:func:`hugepages_usable`): for samples, notebooks, tests and
+        commands that must run anywhere."""
+        if not kwargs.get("no_huge") and not kwargs.get("in_memory") and not hugepages_usable():
             kwargs = dict(kwargs, no_huge=True, memory_mb=kwargs.get("memory_mb") or 512,
                           single_file_segments=False)
         return cls(**kwargs)
+
+    def or_ordinary_memory(self, memory_mb: int = 512) -> "EalConfig":
+        """This config, or (no usable hugepages and none asked away) the same on ordinary
+        memory: ``no_huge`` with ``memory_mb``. The one fallback every command uses."""
+        if self.no_huge or self.in_memory or self.proc_type == "secondary" or hugepages_usable():
+            return self
+        return self.replace(no_huge=True, memory_mb=self.memory_mb or memory_mb, single_file_segments=False)
 
     def replace(self, **changes: Any) -> "EalConfig":
         return dataclasses.replace(self, **changes)
@@ -291,23 +330,73 @@ def hugepage_status() -> list[HugepageStatus]:
         pass
     out = []
     for d in sorted(glob.glob("/sys/kernel/mm/hugepages/hugepages-*kB")):
-        size_kb = int(re.search(r"(\d+)kB", d).group(1))
-        read = lambda n: int(open(os.path.join(d, n)).read())  # noqa: E731
+        size_kb = int(re.search(r"(\d+)kB", d).group(1))  # type: ignore[union-attr]
         unit = f"{size_kb // 1024}M" if size_kb < 1024 * 1024 else f"{size_kb // (1024 * 1024)}G"
-        out.append(HugepageStatus(size_kb, read("nr_hugepages"), read("free_hugepages"),
+        out.append(HugepageStatus(size_kb, _read_int(os.path.join(d, "nr_hugepages")),
+                                  _read_int(os.path.join(d, "free_hugepages")),
                                   tuple(m for m, sz in mounts if sz in (unit, ""))))
     return out
 
 
+def _read_int(path: str) -> int:
+    with open(path) as f:
+        return int(f.read())
+
+
 def hugepages_usable(min_free: int = 64) -> bool:
     """True when some hugepage size has at least min_free free pages and a hugetlbfs mount:
-    the one test for "run on hugepages, else on ordinary memory"."""
+    the one test of "run on hugepages or fall back to ordinary memory"."""
     return any(s.free >= min_free and s.mounted_at for s in hugepage_status())
+
+
+def runtime_dir(file_prefix: str = "rte") -> str:
+    """Where a DPDK process with this --file-prefix keeps its runtime files (EAL's rule)."""
+    base = os.environ.get("RUNTIME_DIRECTORY")
+    if not base:
+        base = "/var/run" if os.getuid() == 0 else os.environ.get("XDG_RUNTIME_DIR", "/tmp")
+    return os.path.join(base, "dpdk", file_prefix)
+
+
+def _config_path(file_prefix: str) -> str:
+    return os.path.join(runtime_dir(file_prefix), "config")
+
+
+def primary_alive(file_prefix: str = "rte") -> bool:
+    """True when a primary DPDK process with this --file-prefix runs (it holds its config lock)."""
+    if not isinstance(file_prefix, str) or not file_prefix or "/" in file_prefix:
+        raise invalid("file_prefix", file_prefix, "a non-empty name without '/'")
+    return bool(lib.rte_eal_primary_proc_alive(_config_path(file_prefix).encode()))
+
+
+def check_primary(cfg: EalConfig) -> None:
+    """Before rte_eal_init of a secondary: refuse clearly when no primary runs."""
+    prefix = cfg.effective_file_prefix
+    if cfg.in_memory or cfg.no_huge:
+        name = "in_memory" if cfg.in_memory else "no_huge"
+        raise invalid(name, True, "False for a secondary: it maps the primary's hugepages", "EAL argument")
+    if not primary_alive(prefix):
+        path = _config_path(prefix)
+        why = ("its runtime files remain but the process has exited" if os.path.exists(path)
+               else f"there is no {path}")
+        raise EalError(errno.ESRCH, f"no primary DPDK process runs with file prefix {prefix!r} ({why}): "
+                       "start the primary first, with hugepages and this --file-prefix (primaries "
+                       "started with --in-memory, --no-huge or --no-shconf cannot have secondaries)",
+                       "rte_eal_init")
+
+
+def _secondary_failure(err: int, cfg: EalConfig) -> str:
+    """The error text when rte_eal_init of a secondary fails."""
+    prefix = cfg.effective_file_prefix
+    args = " ".join(cfg.eal_argv()[1:])
+    return (f"attaching to the primary with file prefix {prefix!r} failed ({args}): "
+            f"{os.strerror(err) if err else 'EAL refused'}. A secondary must run the same DPDK "
+            f"build as its primary (this process runs DPDK {RUNTIME_DPDK}) with compatible memory "
+            "options (the primary's --single-file-segments/--legacy-mem, no --no-huge, no "
+            "--in-memory); DPDK's log above says which check failed")
 
 
 def _check_hugepages(cfg: EalConfig) -> None:
     if cfg.proc_type == "secondary":
-        from .multiprocess import check_primary
         check_primary(cfg)
         return
     if cfg.no_huge:
@@ -318,10 +407,10 @@ def _check_hugepages(cfg: EalConfig) -> None:
            "ordinary memory")
     if not any(s.free for s in status):
         total = sum(s.total for s in status)
-        raise NoHugepagesError(12, f"no free hugepages ({total} reserved, 0 free): {how}", "rte_eal_init")
+        raise NoHugepagesError(errno.ENOMEM, f"no free hugepages ({total} reserved, 0 free): {how}", "rte_eal_init")
     if not cfg.in_memory and cfg.huge_dir is None and not any(s.mounted_at for s in status if s.free):
         raise NoHugepagesError(
-            19, "hugepages are reserved but no hugetlbfs is mounted for them: "
+            errno.ENODEV, "hugepages are reserved but no hugetlbfs is mounted for them: "
             "`mount -t hugetlbfs nodev /dev/hugepages` (or `pydpdk host hugepages --mount`), "
             "or pass in_memory=True (--in-memory) to map them without files", "rte_eal_init")
 
@@ -367,8 +456,7 @@ class Eal:
             if rc < 0:
                 err = lib.pydpdk_rte_errno()
                 if config.proc_type == "secondary":
-                    from .multiprocess import secondary_failure
-                    raise EalError(err, secondary_failure(err, config), "rte_eal_init")
+                    raise EalError(err, _secondary_failure(err, config), "rte_eal_init")
                 raise EalError(err, _init_failure(err, config), "rte_eal_init")
             _live = cls(config, rc)
             atexit.register(_atexit_cleanup)
@@ -376,10 +464,7 @@ class Eal:
         return _live
 
     def _attach_vdevs(self, vdevs: Sequence[str]) -> None:
-        from .vdev import attach, device_ports
-        for devargs in vdevs:
-            if not device_ports(devargs.split(",")[0]):
-                attach(devargs)
+        _vdev_support.attach_missing(vdevs)
 
     # -- state ------------------------------------------------------------------------
     @property
@@ -444,23 +529,27 @@ class Eal:
         """Close every pydpdk object, then rte_eal_cleanup(). Irreversible in this process."""
         cleanup()
 
+    def __enter__(self) -> "Eal":
+        self._check()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        """Leaving ``with pydpdk.Eal.init(...) as eal:`` cleans the EAL up (for scripts)."""
+        cleanup()
+
     def __repr__(self) -> str:
         state = "live" if self.alive else "cleaned up"
         return f"<Eal {state} {' '.join(self.config.argv())!r}>"
 
-    def _repr_html_(self) -> str:  # Jupyter
-        from .notebook import eal_html
-        return eal_html(self)
-
 
 def _init_failure(err: int, cfg: EalConfig) -> str:
     args = " ".join(cfg.eal_argv()[1:])
-    if err == 22:
+    if err == errno.EINVAL:
         return (f"rte_eal_init refused the arguments ({args}): see DPDK's usage message above; "
                 "the process is still usable, call Eal.init again with corrected arguments")
-    if err == 114:
+    if err == errno.EALREADY:
         return f"rte_eal_init: the EAL was already initialised by other code in this process ({args})"
-    if err in (13, 1):
+    if err in (errno.EACCES, errno.EPERM):
         return (f"rte_eal_init: permission denied ({args}): DPDK needs root or the hugepage and "
                 f"/var/run/dpdk permissions")
     return f"rte_eal_init failed ({args}): {cstr(lib.rte_strerror(err))}"
@@ -498,7 +587,7 @@ def cleanup() -> None:
             prefix = None
         rundir = _live.runtime_dir if prefix else None
         _resource.close_all("closed (the EAL was cleaned up)")
-        lib.rte_eal_cleanup()
+        rc = lib.rte_eal_cleanup()
         _resource.invalidate_all("unusable: the EAL was cleaned up")
         _live, _cleaned = None, True
         if prefix:
@@ -509,6 +598,7 @@ def cleanup() -> None:
                     pass
             if rundir and os.path.basename(rundir) == prefix:   # config, sockets: nobody reads them now
                 shutil.rmtree(rundir, ignore_errors=True)
+        check(rc, "rte_eal_cleanup", EalError)
 
 
 def _atexit_cleanup() -> None:

@@ -13,6 +13,7 @@ port forwards to itself, and RX queue q transmits on TX queue q.
 """
 from __future__ import annotations
 
+import errno
 import json
 import time
 import weakref
@@ -23,6 +24,7 @@ from . import eal as _eal
 from ._native import ffi, lib, cstr
 from ._resource import Resource
 from .errors import DpdkError, check, invalid
+from .engines import PortTotals, PortTraffic
 from .ethdev import Port, parse_mac
 from .mempool import Mempool
 
@@ -56,13 +58,9 @@ class StreamStats:
 
 
 @dataclass(frozen=True)
-class PortForwardStats:
-    port: int
-    name: str
-    rx_packets: int
-    tx_packets: int
-    rx_bytes: int
-    tx_bytes: int
+class PortForwardStats(PortTraffic):
+    """One port's forwarding counters: port, name, rx/tx packets and bytes (PortTraffic), drops, rates."""
+
     rx_dropped: int      # the NIC's missed packets (imissed) plus packets the engine dropped on RX
     tx_dropped: int      # packets TX did not accept (after retries), freed
     rx_nombuf: int = 0
@@ -124,10 +122,6 @@ class ForwardStats:
 
     def __str__(self) -> str:
         return self.testpmd_text()
-
-    def _repr_html_(self) -> str:
-        from .notebook import forward_stats_html
-        return forward_stats_html(self)
 
 
 def _aligned(ctype: str, count: int = 1) -> tuple[Any, Any]:
@@ -201,7 +195,7 @@ class Forwarder(Resource):
                 raise invalid("eth_peers", pid, f"port ids 0 to {lib.RTE_MAX_ETHPORTS - 1}", ctx)
             ffi.memmove(cfg.peer_mac[pid].addr_bytes, parse_mac(mac, "eth_peers"), 6)
         for p in ports:
-            pool = tx_pool or (p._pools.get(0) if p._pools else None)
+            pool = tx_pool or p.rx_pool(0)
             if pool is not None:
                 cfg.tx_pool[p.id] = pool.ptr
         self._tx_pool = tx_pool
@@ -252,7 +246,7 @@ class Forwarder(Resource):
         self._lcores = list(lcores)[:used]       # never more lcores than streams
         self._lcore_ids = ffi.new("unsigned int[]", self._lcores)
         for p in ports:
-            p._forwarders.add(self)
+            self._use(p)            # the ports refuse to stop or close while this runs
         self._t0 = self._t_last = 0.0
         self._last: dict[int, tuple[int, int]] = {}
         self._base_port_stats: dict[int, Any] = {}
@@ -290,7 +284,7 @@ class Forwarder(Resource):
         rc = lib.pydpdk_fwd_prepare(self._fwd)
         if rc < 0:
             msg = ffi.string(self._fwd.error).decode() or "forwarder configuration refused"
-            if rc == -22:
+            if rc == -errno.EINVAL:
                 raise invalid("forwarder", _MODE_NAMES.get(self._fwd.cfg.mode), msg, "Forwarder")
             raise DpdkError(-rc, msg, "pydpdk_fwd_prepare")
 
@@ -401,7 +395,24 @@ class Forwarder(Resource):
         iters = {lc: self._fwd.lcores[i].iterations for i, lc in enumerate(self._lcores)}
         return ForwardStats(self.mode, elapsed, ports, streams, iters)
 
+    def port_totals(self) -> list[PortTotals]:
+        """Per-port cumulative counters from the engines' stream counters (the Engine interface:
+        a Sampler reads these without touching the rates stats() reports)."""
+        self._check_open()
+        acc = {p.id: [p.id, p.name, 0, 0, 0, 0, 0] for p in self.ports}
+        for i in range(self._fwd.nb_streams):
+            s = self._streams[i]
+            rx, tx = acc[s.rx_port], acc[s.tx_port]
+            rx[2] += s.rx_packets
+            rx[4] += s.rx_bytes
+            rx[6] += s.other_dropped
+            tx[3] += s.tx_packets
+            tx[5] += s.tx_bytes
+            tx[6] += s.fwd_dropped
+        return [PortTotals(*v) for v in acc.values()]
+
     def reset_stats(self) -> None:
+        """Zero the engines' counters (only while stopped)."""
         self._check_open()
         check(lib.pydpdk_fwd_reset_stats(self._fwd), "pydpdk_fwd_reset_stats",
               hint="stop the forwarder first")
@@ -434,7 +445,3 @@ class Forwarder(Resource):
             return "<Forwarder closed>"
         state = "running" if self.running else "stopped"
         return f"<Forwarder {self.mode} {state} streams={self._fwd.nb_streams} lcores={self._lcores}>"
-
-    def _repr_html_(self) -> str:
-        from .notebook import forwarder_html
-        return forwarder_html(self)

@@ -30,7 +30,7 @@ from typing import Any
 from ._native import ffi, lib
 from .errors import DpdkError, check, invalid
 
-__all__ = ["capture", "release", "capturing", "flush", "dropped", "set_level", "set_level_regexp",
+__all__ = ["dump", "capture", "release", "capturing", "flush", "dropped", "set_level", "set_level_regexp",
            "set_global_level", "global_level", "log_types", "logger_name", "register_type", "write",
            "LEVELS", "NOTICE"]
 
@@ -70,7 +70,8 @@ def _level(level: Any, param: str = "level") -> int:
                   "(logging.DEBUG ... logging.CRITICAL)")
 
 
-def _dump() -> str:
+def dump() -> str:
+    """rte_log_dump's text: every log type with its level (and the global level)."""
     size = 1 << 16
     while True:
         buf = ffi.new("char[]", size)
@@ -83,7 +84,7 @@ def _dump() -> str:
 def log_types() -> dict[str, str]:
     """Every registered DPDK log type and its level, e.g. ``{"lib.eal": "info", ...}``."""
     out = {}
-    for m in re.finditer(r"^id (\d+): (\S+), level is (\w+)", _dump(), re.M):
+    for m in re.finditer(r"^id (\d+): (\S+), level is (\w+)", dump(), re.M):
         _types[int(m.group(1))] = m.group(2)
         out[m.group(2)] = m.group(3)
     return out

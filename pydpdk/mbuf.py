@@ -10,14 +10,20 @@ mbufs (moved to the front), so the caller can retry or :meth:`MbufBurst.free` th
 """
 from __future__ import annotations
 
+import errno
+import sys
 import warnings
 from typing import Any, Iterator
 
 from . import eal as _eal
 from ._native import ffi, lib
-from .errors import MbufReleasedError, MempoolError, invalid
+from .errors import MbufReleasedError, MempoolError, ResourceBusyError, invalid
 
 __all__ = ["Mbuf", "MbufBurst", "as_buffer"]
+
+if lib.pydpdk_window_install() != 0:    # c/window.c: the revocable exporter behind Mbuf.data
+    raise ImportError("pydpdk: the packet-buffer type (c/window.c) could not be created")
+_Window: Any = sys.modules["pydpdk._window"].Window
 
 
 def as_buffer(data: Any, param: str) -> Any:
@@ -37,7 +43,7 @@ def as_buffer(data: Any, param: str) -> Any:
 class Mbuf:
     """One packet in an mbuf (a chain of segments when ``nb_segs > 1``)."""
 
-    __slots__ = ("_ptr", "_burst", "_gen", "__weakref__")
+    __slots__ = ("_ptr", "_burst", "_gen", "_views", "__weakref__")
 
     def __init__(self) -> None:
         raise TypeError("mbufs come from Mempool.alloc()/mbuf(), rx_burst() or a burst")
@@ -45,13 +51,13 @@ class Mbuf:
     @classmethod
     def _own(cls, ptr: Any) -> "Mbuf":
         m = object.__new__(cls)
-        m._ptr, m._burst, m._gen = ptr, None, 0
+        m._ptr, m._burst, m._gen, m._views = ptr, None, 0, None
         return m
 
     @classmethod
     def _view(cls, ptr: Any, burst: "MbufBurst") -> "Mbuf":
         m = object.__new__(cls)
-        m._ptr, m._burst, m._gen = ptr, burst, burst._gen
+        m._ptr, m._burst, m._gen, m._views = ptr, burst, burst._gen, None
         return m
 
     # -- ownership ------------------------------------------------------------------------
@@ -79,6 +85,7 @@ class Mbuf:
         if self._burst is not None:
             raise MbufReleasedError("this mbuf is a view into a burst: free the burst, or detach() first")
         p = self._p()
+        _release_views(self)
         self._ptr = None
         lib.rte_pktmbuf_free(p)
 
@@ -89,6 +96,7 @@ class Mbuf:
         if self._burst is not None:
             raise MbufReleasedError("this mbuf is a view into a burst: send the burst, or detach() first")
         p = self._p()
+        _release_views(self)
         self._ptr = None
         return p
 
@@ -102,6 +110,11 @@ class Mbuf:
 
     def __del__(self) -> None:  # backstop only: free() or send explicitly
         if getattr(self, "_ptr", None) is not None and self._burst is None and _eal._live:
+            if not _release_views(self, force=True):
+                warnings.warn("an Mbuf whose data is still in use (a numpy array?) was garbage-collected: "
+                              "it is left allocated so that the array stays valid", ResourceWarning,
+                              stacklevel=2)
+                return
             warnings.warn("an owned Mbuf was garbage-collected: freeing it (call free() or send it)",
                           ResourceWarning, stacklevel=2)
             lib.rte_pktmbuf_free(self._ptr)
@@ -110,18 +123,36 @@ class Mbuf:
     # -- data -------------------------------------------------------------------------
     @property
     def data(self) -> memoryview:
-        """The first segment's data: a writable, zero-copy memoryview (valid while owned)."""
+        """The first segment's data: a writable, zero-copy memoryview. When the mbuf is freed,
+        sent, enqueued or its burst changes, the view is released (any use raises ValueError);
+        while a buffer made from it lives on (a numpy array, a derived memoryview) the free or
+        send is refused with ResourceBusyError instead. See docs/core.md, "Views"."""
         p = self._p()
-        return memoryview(ffi.buffer(ffi.cast("char *", p.buf_addr) + p.data_off, p.data_len))
+        return self._view_of(p)
 
     def segments(self) -> list[memoryview]:
-        """Every segment's data as zero-copy memoryviews."""
+        """Every segment's data as zero-copy memoryviews (guarded like :attr:`data`)."""
         p = self._p()
         out = []
         while p != ffi.NULL:
-            out.append(memoryview(ffi.buffer(ffi.cast("char *", p.buf_addr) + p.data_off, p.data_len)))
+            out.append(self._view_of(p))
             p = p.next
         return out
+
+    def array(self) -> Any:
+        """The first segment's data as a writable, zero-copy numpy uint8 array (guarded like
+        :attr:`data`: the mbuf cannot be freed or sent while the array lives). Needs numpy."""
+        import numpy as np
+        return np.frombuffer(self.data, dtype=np.uint8)
+
+    def _view_of(self, seg: Any) -> memoryview:
+        window = _Window(int(ffi.cast("uintptr_t", seg.buf_addr)) + seg.data_off, seg.data_len)
+        view = memoryview(window)
+        owner: Any = self._burst if self._burst is not None else self
+        if owner._views is None:
+            owner._views = []
+        owner._views.append((window, view))
+        return view
 
     def tobytes(self) -> bytes:
         """The whole packet (all segments) as bytes."""
@@ -177,7 +208,7 @@ class Mbuf:
 
     def linearize(self) -> None:
         if lib.rte_pktmbuf_linearize(self._p()) != 0:
-            raise MempoolError(12, "the packet does not fit the first segment's room", "rte_pktmbuf_linearize")
+            raise MempoolError(errno.ENOMEM, "the packet does not fit the first segment's room", "rte_pktmbuf_linearize")
 
     # -- metadata -----------------------------------------------------------------------------
     pkt_len = property(lambda self: self._p().pkt_len, doc="Total length, all segments.")
@@ -253,10 +284,33 @@ class Mbuf:
         return f"<Mbuf pkt_len={self.pkt_len} nb_segs={self.nb_segs} port={self.port}>"
 
 
+def _release_views(owner: Any, force: bool = False) -> bool:
+    """Release the data views handed out of an mbuf (or a burst's mbufs) so that any later use
+    raises instead of touching memory that is no longer the caller's. A view from which another
+    buffer was made (np.frombuffer(m.data), memoryview(m.data)[2:]...) keeps its Window exported:
+    then nothing is freed or sent and ResourceBusyError says so. Returns True when every view is
+    gone; force (the garbage collector's backstop) returns False instead of raising."""
+    views = owner._views
+    if not views:
+        return True
+    pending = []
+    for window, view in views:
+        view.release()                # the view pydpdk handed out: no use after this
+        if not window.revoke():       # something made from it is still alive
+            pending.append((window, view))
+    owner._views = pending or None
+    if pending and not force:
+        raise ResourceBusyError(
+            f"{len(pending)} buffer(s) made from this packet's data (a numpy array, a memoryview "
+            "slice or cast of mbuf.data) are still alive: delete them (or copy the bytes out) before "
+            "the mbuf is freed, sent or enqueued, so that they cannot write into another packet")
+    return not pending
+
+
 class MbufBurst:
     """Up to ``capacity`` mbufs owned together in one C array (``struct rte_mbuf *[]``)."""
 
-    __slots__ = ("_arr", "_cap", "_n", "_gen", "__weakref__")
+    __slots__ = ("_arr", "_cap", "_n", "_gen", "_views", "__weakref__")
 
     def __init__(self, capacity: int = 32):
         if not isinstance(capacity, int) or not 0 <= capacity <= 65535:
@@ -265,6 +319,7 @@ class MbufBurst:
         self._cap = capacity
         self._n = 0
         self._gen = 0
+        self._views: list[Any] | None = None    # (Window, memoryview) pairs handed out of its mbufs
 
     @classmethod
     def of(cls, mbufs: list[Mbuf]) -> "MbufBurst":
@@ -309,6 +364,7 @@ class MbufBurst:
 
     def detach(self) -> list[Mbuf]:
         """Take every mbuf out as an owned Mbuf; the burst is left empty."""
+        _release_views(self)
         out = [Mbuf._own(self._arr[i]) for i in range(self._n)]
         self._n = 0
         self._changed()
@@ -316,6 +372,7 @@ class MbufBurst:
 
     def free(self) -> None:
         """Free every mbuf in the burst."""
+        _release_views(self)
         if self._n:
             if _eal._live:
                 lib.rte_pktmbuf_free_bulk(self._arr, self._n)
@@ -332,10 +389,19 @@ class MbufBurst:
 
     def __del__(self) -> None:
         if getattr(self, "_n", 0) and _eal._live:
+            if not _release_views(self, force=True):
+                warnings.warn("a burst whose packet data is still in use (a numpy array?) was "
+                              "garbage-collected: its mbufs are left allocated", ResourceWarning, stacklevel=2)
+                return
             warnings.warn(f"a burst holding {self._n} mbufs was garbage-collected: freeing them",
                           ResourceWarning, stacklevel=2)
             lib.rte_pktmbuf_free_bulk(self._arr, self._n)
             self._n = 0
+
+    def _before_handoff(self) -> None:
+        """Before its mbufs go to TX or a ring: release the data views handed out (raises
+        ResourceBusyError, sending nothing, while a buffer exported from one is alive)."""
+        _release_views(self)
 
     def _consume_front(self, k: int) -> None:
         """The first k mbufs were handed over and the rest moved to the front (by C)."""

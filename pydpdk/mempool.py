@@ -1,6 +1,7 @@
 """Packet-buffer pools (rte_pktmbuf_pool_create) with their available / in-use counts."""
 from __future__ import annotations
 
+import errno
 import itertools
 from typing import Any, Iterable, Sequence
 
@@ -25,7 +26,6 @@ class Mempool(Resource):
         self._ptr = ptr
         self.name = name
         self._owned = owned
-        self._users: set[Any] = set()   # ports whose RX queues draw from this pool
         self._register()
 
     @classmethod
@@ -57,7 +57,7 @@ class Mempool(Resource):
         del max_cache
         ops = cstr(lib.rte_mbuf_best_mempool_ops())
         if not lib.pydpdk_mempool_ops_registered(ops.encode()):
-            raise MempoolError(2, f"mempool driver '{ops}' is not registered: the plugin "
+            raise MempoolError(errno.ENOENT, f"mempool driver '{ops}' is not registered: the plugin "
                                f"librte_mempool_ring.so was not loaded (look in {PMD_DIR or 'the PMD dir'}, "
                                "or pass plugins=[path] / -d)", "rte_pktmbuf_pool_create")
         sock = lib.SOCKET_ID_ANY if socket is None else socket
@@ -132,7 +132,7 @@ class Mempool(Resource):
         self._check_open()
         m = lib.rte_pktmbuf_alloc(self._ptr)
         if m == ffi.NULL:
-            raise MempoolError(12, f"mempool {self.name!r} is empty ({self.size} mbufs, all in use)",
+            raise MempoolError(errno.ENOMEM, f"mempool {self.name!r} is empty ({self.size} mbufs, all in use)",
                                "rte_pktmbuf_alloc")
         return Mbuf._own(m)
 
@@ -143,7 +143,7 @@ class Mempool(Resource):
             raise invalid("n", n, "0 to 65535 mbufs", "Mempool.alloc_burst")
         burst = MbufBurst(n)
         if n and lib.rte_pktmbuf_alloc_bulk(self._ptr, burst._arr, n) != 0:
-            raise MempoolError(12, f"mempool {self.name!r} has {self.available} free mbufs, fewer than "
+            raise MempoolError(errno.ENOMEM, f"mempool {self.name!r} has {self.available} free mbufs, fewer than "
                                f"the {n} asked for", "rte_pktmbuf_alloc_bulk")
         burst._n = n
         return burst
@@ -155,7 +155,7 @@ class Mempool(Resource):
         buf = as_buffer(data, "data")
         out = ffi.new("struct rte_mbuf **")
         if lib.pydpdk_mbuf_from_bytes(self._ptr, ffi.from_buffer(buf), len(buf), out) < 0:
-            raise MempoolError(12, f"mempool {self.name!r} ran out of mbufs", "rte_pktmbuf_alloc")
+            raise MempoolError(errno.ENOMEM, f"mempool {self.name!r} ran out of mbufs", "rte_pktmbuf_alloc")
         return Mbuf._own(out[0])
 
     def burst(self, packets: Iterable[Any]) -> MbufBurst:
@@ -170,21 +170,16 @@ class Mempool(Resource):
             joined = b"".join(bufs)
             lens = ffi.new("uint32_t[]", [len(b) for b in bufs])
             if lib.pydpdk_mbufs_from_buffer(self._ptr, joined, lens, n, burst._arr) < 0:
-                raise MempoolError(12, f"mempool {self.name!r} has too few free mbufs "
+                raise MempoolError(errno.ENOMEM, f"mempool {self.name!r} has too few free mbufs "
                                    f"({self.available}) for {n} packets", "rte_pktmbuf_alloc")
         burst._n = n
         return burst
 
     # -- life cycle -------------------------------------------------------------------------
     def _release(self) -> None:
-        users = [p for p in self._users if not p.closed]
-        if users:
-            self._closed = False
-            raise ResourceBusyError(f"mempool {self.name!r} feeds the RX queues of "
-                                    f"{', '.join(p._describe() for p in users)}: close those ports first")
+        self._refuse_close_while_used("feeds the RX queues of", "close those ports first")
         if self._owned:
             if lib.rte_mempool_in_use_count(self._ptr):
-                self._closed = False
                 raise ResourceBusyError(
                     f"mempool {self.name!r} still has {lib.rte_mempool_in_use_count(self._ptr)} mbufs "
                     "in use: free them (or close what holds them) before closing the pool")
@@ -203,7 +198,3 @@ class Mempool(Resource):
         if self._closed:
             return f"<Mempool {self.name!r} closed>"
         return f"<Mempool {self.name!r} size={self.size} in_use={self.in_use} data_room={self.data_room}>"
-
-    def _repr_html_(self) -> str:
-        from .notebook import mempool_html
-        return mempool_html(self)

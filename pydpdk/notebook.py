@@ -2,17 +2,28 @@
 throughput view and rate plots. No dependency beyond IPython (present in any kernel);
 matplotlib is used for :func:`plot_rates` when installed, an inline SVG otherwise.
 
+The core objects carry no HTML: this module registers its views with IPython's display
+formatters (:func:`register`, done on import when IPython is running, and by ``import pydpdk``
+in a kernel). :func:`html` renders any of them by hand.
+
     eal                     # a cell ending in an object shows its HTML view
     live_rates(fwd, seconds=5)             # a table + sparkline updated in place every interval
     plot_rates(sampler)                    # matplotlib figure, or an SVG without matplotlib
 """
 from __future__ import annotations
 
-import html
+import html as _html
+import sys
 import time
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
-__all__ = ["eal_html", "port_html", "mempool_html", "port_stats_html", "xstats_html",
+from .eal import Eal
+from .ethdev import Port, PortStats, ports
+from .forward import Forwarder, ForwardStats
+from .mempool import Mempool
+from .stats import Sampler
+
+__all__ = ["html", "register", "VIEWS", "eal_html", "port_html", "mempool_html", "port_stats_html", "xstats_html",
            "forward_stats_html", "forwarder_html", "sampler_html", "sparkline_svg", "rates_svg",
            "plot_rates", "live_rates", "HTML", "have_matplotlib"]
 
@@ -36,7 +47,7 @@ class HTML:
 
 
 def _e(x: Any) -> str:
-    return html.escape(str(x))
+    return _html.escape(str(x))
 
 
 def _num(x: Any) -> str:
@@ -78,7 +89,6 @@ def eal_html(eal: Any) -> str:
     """The EAL: arguments, memory, lcores and ports."""
     if not eal.alive:
         return _box("EAL (cleaned up)", f"<p>{_e(' '.join(eal.config.argv()))}</p>")
-    from .ethdev import ports
     info = [("DPDK", eal.version), ("arguments", " ".join(eal.config.argv())),
             ("process", eal.process_type), ("IOVA mode", eal.iova_mode),
             ("hugepages", "yes" if eal.has_hugepages else "no (--no-huge)"),
@@ -95,7 +105,7 @@ def eal_html(eal: Any) -> str:
 def port_html(port: Any) -> str:
     """A port: identity, link, configuration, stats, per-queue stats and xstats."""
     if port.closed:
-        return _box(f"Port {port.id} ({port.name})", f"<p>{_e(port._why_closed)}</p>")
+        return _box(f"Port {port.id} ({port.name})", f"<p>{_e(port.closed_reason)}</p>")
     info = port.info()
     head = [("driver", info.driver), ("device", port.device_name), ("bus", port.bus or "-"),
             ("MAC", port.mac), ("socket", port.socket), ("started", port.started),
@@ -283,7 +293,6 @@ def live_rates(source: Any, seconds: float, interval: float = 0.5, *, sampler: A
     """Show rates of a Forwarder (or ports) for ``seconds``, updated in place every interval
     (IPython display when available, one text line per interval otherwise). Returns the
     Sampler that recorded them (stopped), for plots and exports."""
-    from .stats import Sampler
     own = sampler is None
     sampler = sampler or Sampler(source, interval)
     try:
@@ -314,3 +323,36 @@ def live_rates(source: Any, seconds: float, interval: float = 0.5, *, sampler: A
         if own:
             sampler.stop()
     return sampler
+
+
+#: the HTML view of each object type (looked up along the type's MRO)
+VIEWS: dict[type, Callable[[Any], str]] = {
+    Eal: eal_html, Port: port_html, PortStats: port_stats_html, Mempool: mempool_html,
+    Forwarder: forwarder_html, ForwardStats: forward_stats_html, Sampler: sampler_html,
+}
+
+
+def html(obj: Any) -> str:
+    """The HTML view of a pydpdk object (what Jupyter shows for it)."""
+    for cls in type(obj).__mro__:
+        view = VIEWS.get(cls)
+        if view is not None:
+            return view(obj)
+    raise TypeError(f"no HTML view for {type(obj).__name__}: one of {', '.join(c.__name__ for c in VIEWS)}")
+
+
+def register(shell: Any = None) -> bool:
+    """Register the views with IPython's text/html formatter (the running shell by default).
+    Returns False when no IPython shell runs. Safe to call again."""
+    if shell is None:
+        ipython = sys.modules.get("IPython")
+        shell = ipython.get_ipython() if ipython is not None else None
+    if shell is None:
+        return False
+    formatter = shell.display_formatter.formatters["text/html"]
+    for cls, view in VIEWS.items():
+        formatter.for_type(cls, view)
+    return True
+
+
+register()

@@ -1,7 +1,7 @@
 """rte_ring FIFOs of mbufs, and ethdev ports made from rings (the guide's §7.1.3).
 
     r1 = Ring.create("R1", 256, sp_enq=True, sc_deq=True)
-    port = Port.from_rings("loop", rx=[r1], tx=[r1])      # looped back to itself
+    port = ports_from_rings("loop", rx=[r1], tx=[r1])     # looped back to itself
 """
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from typing import Any, Sequence
 from . import eal as _eal
 from ._native import ffi, lib, cstr
 from ._resource import Resource
-from .errors import RingError, ResourceBusyError, check, check_ptr, invalid, PortError
+from .errors import RingError, check_ptr, invalid
+from .ethdev import Port
 from .mbuf import Mbuf, MbufBurst
 
 __all__ = ["Ring", "ports_from_rings"]
@@ -27,7 +28,6 @@ class Ring(Resource):
 
     def __init__(self, ptr: Any, name: str, owned: bool = True):
         self._ptr, self.name, self._owned = ptr, name, owned
-        self._ports: set[Any] = set()   # ring ports reading or writing this ring
         self._register()
 
     @classmethod
@@ -108,6 +108,7 @@ class Ring(Resource):
         the rest stay with the caller (a burst keeps them at its front)."""
         self._check_open()
         if isinstance(pkts, MbufBurst):
+            pkts._before_handoff()
             done = lib.pydpdk_ring_enqueue_compact(self._ptr, pkts._arr, pkts._n)
             pkts._consume_front(done)
             return done
@@ -139,10 +140,7 @@ class Ring(Resource):
             b.free()
 
     def _release(self) -> None:
-        users = [p for p in self._ports if not p.closed]
-        if users:
-            raise ResourceBusyError(f"ring {self.name!r} backs {', '.join(p._describe() for p in users)}: "
-                                    "close those ports first")
+        self._refuse_close_while_used("backs", "close those ports first")
         if self._owned:
             self.drain()
             lib.rte_ring_free(self._ptr)
@@ -157,27 +155,7 @@ class Ring(Resource):
         return f"<Ring {self.name!r} count={self.count}/{self.capacity}>"
 
 
-def ports_from_rings(name: str, rx: Sequence[Ring], tx: Sequence[Ring], *, socket: int = 0) -> "Port":  # noqa: F821
-    """rte_eth_from_rings: an ethdev port whose RX queues read rx[i] and TX queues write tx[i]."""
-    from .ethdev import Port
-    _eal.require()
-    ctx = "Port.from_rings"
-    if not rx or not tx:
-        raise invalid("rx" if not rx else "tx", [], "at least one Ring", ctx)
-    for r in list(rx) + list(tx):
-        if not isinstance(r, Ring):
-            raise invalid("rings", r, "Ring objects", ctx)
-        r._check_open()
-    if lib.rte_eth_find_next(0) < lib.RTE_MAX_ETHPORTS:
-        pid = ffi.new("uint16_t *")
-        if lib.rte_eth_dev_get_port_by_name(f"net_ring_{name}".encode(), pid) == 0:
-            raise invalid("name", name, "a port name not in use", ctx)
-    rxa = ffi.new("struct rte_ring *[]", [r._ptr for r in rx])
-    txa = ffi.new("struct rte_ring *[]", [r._ptr for r in tx])
-    port_id = check(lib.rte_eth_from_rings(name.encode(), rxa, len(rx), txa, len(tx), socket),
-                    f"rte_eth_from_rings({name!r})", PortError, rte_errno=True)
-    port = Port(port_id)
-    port._rings = (list(rx), list(tx))   # the port keeps its rings alive
-    for r in list(rx) + list(tx):
-        r._ports.add(port)
-    return port
+def ports_from_rings(name: str, rx: Sequence[Ring], tx: Sequence[Ring], *, socket: int = 0) -> Port:
+    """rte_eth_from_rings: an ethdev port whose RX queues read rx[i] and TX queues write tx[i]
+    (the same as :meth:`pydpdk.Port.from_rings`)."""
+    return Port.from_rings(name, rx, tx, socket=socket)

@@ -20,8 +20,9 @@ from dataclasses import asdict, astuple, dataclass, fields
 from typing import Any, Sequence
 
 from ._resource import Resource
+from .engines import Engine, PortTraffic
 from .ethdev import Port, PortCounters
-from .errors import invalid
+from .errors import ResourceClosedError, invalid
 
 __all__ = ["PortRecord", "QueueRecord", "XstatRecord", "RateSample", "port_records",
            "queue_records", "xstat_records", "to_csv", "to_json", "to_pandas", "Sampler"]
@@ -69,17 +70,11 @@ class XstatRecord:
 
 
 @dataclass(frozen=True)
-class RateSample:
+class RateSample(PortTraffic, _PortAt):
     """Counters of one port at time ``t`` (seconds since the sampler started) and the rates
-    over the interval before it."""
+    over the interval before it. Fields: t, port, name, rx/tx packets and bytes (PortTraffic's),
+    dropped, then the rates."""
 
-    t: float
-    port: int
-    name: str
-    rx_packets: int
-    tx_packets: int
-    rx_bytes: int
-    tx_bytes: int
     dropped: int
     rx_pps: float
     tx_pps: float
@@ -164,8 +159,8 @@ def to_pandas(records: Sequence[Any]) -> Any:
 class Sampler(Resource):
     """Records per-port counters and rates every ``interval`` seconds in a background thread.
 
-    ``source`` is a :class:`~pydpdk.forward.Forwarder` (its per-stream counters: packets the
-    engines moved) or one or more :class:`~pydpdk.Port` (the ports' own counters).
+    ``source`` is an engine (:class:`~pydpdk.engines.Engine`, e.g. a Forwarder: the packets
+    its lcores moved) or one or more :class:`~pydpdk.Port` (the ports' own counters).
     ``on_sample(list_of_RateSample)`` is called from the sampling thread after each sample.
     """
 
@@ -173,15 +168,14 @@ class Sampler(Resource):
 
     def __init__(self, source: Any, interval: float = 0.5, *, max_samples: int = 100_000,
                  on_sample: Any = None):
-        from .forward import Forwarder
         if not isinstance(interval, (int, float)) or isinstance(interval, bool) or not 0.01 <= interval <= 3600:
             raise invalid("interval", interval, "0.01 to 3600 seconds", "Sampler")
         if not isinstance(max_samples, int) or max_samples < 1:
             raise invalid("max_samples", max_samples, "a positive number of samples per port", "Sampler")
-        self._fwd = source if isinstance(source, Forwarder) else None
+        self._fwd = source if isinstance(source, Engine) else None
         self._ports = None if self._fwd is not None else _ports(source)
-        if self._fwd is not None:
-            self._fwd._check_open()
+        if self._fwd is not None and self._fwd.closed:
+            raise ResourceClosedError(f"{source!r} is closed: a Sampler needs a live engine")
         self.interval = float(interval)
         self.max_samples = max_samples
         self.on_sample = on_sample
@@ -197,20 +191,8 @@ class Sampler(Resource):
     # -- reading counters ---------------------------------------------------------------
     def _read(self) -> list[tuple[int, str, int, int, int, int, int]]:
         """(port, name, rx_packets, tx_packets, rx_bytes, tx_bytes, dropped) per port."""
-        if self._fwd is not None:      # the engines' per-stream counters, read directly so
-            fwd = self._fwd                # that Forwarder.stats()'s own rates are left alone
-            fwd._check_open()
-            acc = {p.id: [p.id, p.name, 0, 0, 0, 0, 0] for p in fwd.ports}
-            for i in range(fwd._fwd.nb_streams):
-                s = fwd._streams[i]
-                rx, tx = acc[s.rx_port], acc[s.tx_port]
-                rx[2] += s.rx_packets
-                rx[4] += s.rx_bytes
-                rx[6] += s.other_dropped
-                tx[3] += s.tx_packets
-                tx[5] += s.tx_bytes
-                tx[6] += s.fwd_dropped
-            return [tuple(v) for v in acc.values()]
+        if self._fwd is not None:      # the engine's counters (Engine.port_totals), not its rates
+            return [astuple(t) for t in self._fwd.port_totals()]
         out = []
         for p in self._ports:
             s = p.stats()
@@ -325,7 +307,3 @@ class Sampler(Resource):
     def __repr__(self) -> str:
         state = "closed" if self._closed else ("running" if self.running else "stopped")
         return f"<Sampler {state} interval={self.interval}s samples={len(self._samples)}>"
-
-    def _repr_html_(self) -> str:
-        from .notebook import sampler_html
-        return sampler_html(self)

@@ -25,6 +25,7 @@ import os
 import socket
 from typing import Any
 
+from .eal import runtime_dir
 from .errors import TelemetryError, invalid
 
 __all__ = ["Client", "SOCKET_NAME", "runtime_dir", "sockets", "file_prefixes"]
@@ -32,14 +33,6 @@ __all__ = ["Client", "SOCKET_NAME", "runtime_dir", "sockets", "file_prefixes"]
 SOCKET_NAME = "dpdk_telemetry.v2"
 _MAX_CMD_LEN = 56          # DPDK's MAX_CMD_LEN, command and parameters together
 _MAX_PARAMS = 1024
-
-
-def runtime_dir(file_prefix: str = "rte") -> str:
-    """Where a DPDK process with this --file-prefix keeps its runtime files (EAL's rule)."""
-    base = os.environ.get("RUNTIME_DIRECTORY")
-    if not base:
-        base = "/var/run" if os.getuid() == 0 else os.environ.get("XDG_RUNTIME_DIR", "/tmp")
-    return os.path.join(base, "dpdk", file_prefix)
 
 
 def sockets(file_prefix: str | None = None) -> list[str]:

@@ -144,3 +144,70 @@ def test_headers_into_reused_array_zero_pads(pool):
                     np.zeros((16, 64), np.int16), b"x" * 1024):
             with pytest.raises(pydpdk.InvalidArgumentError, match="out"):
                 b.headers(64, out=bad)
+
+
+def test_data_view_is_released_when_the_mbuf_is_freed(pool):
+    """A memoryview of an mbuf's data cannot write into memory pydpdk has freed."""
+    m = pool.mbuf(make_frame(1))
+    view, segs = m.data, m.segments()
+    view[0] = 0x02                          # writable while the mbuf is ours
+    m.free()
+    with pytest.raises(ValueError, match="released"):
+        view[0] = 0xFF
+    with pytest.raises(ValueError, match="released"):
+        bytes(segs[0])
+
+
+def test_burst_views_are_released_on_send_enqueue_and_free(ring_pair, pool):
+    p0, _ = ring_pair
+    sent = pool.burst([make_frame(i) for i in range(4)])
+    views = [sent[i].data for i in range(4)]
+    assert p0.tx_burst(sent) == 4
+    for v in views:                         # handed to TX: the views died with the hand-over
+        with pytest.raises(ValueError):
+            v[0]
+    back = p0.rx_burst(0, 32)
+    assert len(back) == 4
+    v = back[0].data
+    ring = pydpdk.Ring.create("views_ring", 64)
+    assert ring.enqueue_burst(back) == 4
+    with pytest.raises(ValueError):
+        v[0]
+    out = ring.dequeue_burst(32)
+    v2 = out[1].data
+    out.free()
+    with pytest.raises(ValueError):
+        v2[0]
+    ring.close()
+
+
+def test_exported_view_refuses_the_free_until_it_is_gone(pool):
+    """A numpy array over an mbuf's data (np.frombuffer(m.data), Mbuf.array()) or a memoryview
+    derived from it cannot be invalidated: freeing or sending the mbuf is refused (nothing freed)
+    until it is gone."""
+    np = pytest.importorskip("numpy")
+    m = pool.mbuf(make_frame(2))
+    arr = np.frombuffer(m.data, dtype=np.uint8)
+    with pytest.raises(pydpdk.ResourceBusyError, match="still alive"):
+        m.free()
+    assert m.owned and arr[12] == 0x08      # still ours, still readable
+    del arr
+    gc.collect()
+    m.free()
+    assert not m.owned
+    b = pool.burst([make_frame(3)])
+    arr2 = b[0].array()
+    with pytest.raises(pydpdk.ResourceBusyError):
+        b.free()
+    assert len(b) == 1
+    del arr2
+    b.free()
+    assert len(b) == 0
+    m = pool.mbuf(make_frame(4))
+    derived = memoryview(m.data)[14:]               # a slice of the view: pinned too
+    with pytest.raises(pydpdk.ResourceBusyError):
+        m.free()
+    derived.release()
+    m.free()
+    with pytest.raises(ValueError):
+        derived[0]

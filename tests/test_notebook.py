@@ -41,7 +41,7 @@ def parsed(h):
 
 
 def test_eal_html(eal):
-    text = parsed(eal._repr_html_())
+    text = parsed(notebook.html(eal))
     assert eal.version in text and "net_ring0" in text and "lcores" in text
     assert eal.config.effective_file_prefix in text
 
@@ -51,7 +51,7 @@ def test_port_html_shows_link_stats_queues_xstats(ring_pair, pool):
     p0.reset_stats()
     p0.tx_burst(pool.burst([make_frame(i) for i in range(7)]))
     drain(p0)
-    h = p0._repr_html_()
+    h = notebook.html(p0)
     text = parsed(h)
     assert "Port %d (net_ring0)" % p0.id in text and "Link Up" in text and "net_ring" in text
     assert "rx_good_packets" in text and "per queue" in text
@@ -59,7 +59,7 @@ def test_port_html_shows_link_stats_queues_xstats(ring_pair, pool):
 
 
 def test_mempool_html(pool):
-    text = parsed(pool._repr_html_())
+    text = parsed(notebook.html(pool))
     assert "dpdk_pool" in text and "8,191 mbufs" in text and "in use" in text
 
 
@@ -67,7 +67,7 @@ def test_closed_objects_render(eal, pool):
     ring = pydpdk.Ring.create("nbq", 64)
     port = pydpdk.Port.from_rings("nbq", [ring], [ring])
     port.close()
-    assert "closed" in parsed(port._repr_html_())
+    assert "closed" in parsed(notebook.html(port))
     ring.close()
 
 
@@ -77,16 +77,16 @@ def test_forwarder_stats_sampler_and_live_views(ring_pair, capsys):
     fwd = Forwarder([p0, p1], "io")
     try:
         fwd.start(tx_first=True)
-        running = parsed(fwd._repr_html_())
+        running = parsed(notebook.html(fwd))
         assert "running" in running and "RX pps" in running
         s = notebook.live_rates(fwd, seconds=0.4, interval=0.1)     # not in a kernel: text lines
         lines = capsys.readouterr().out.strip().splitlines()
         assert len(lines) >= 3 and "port %d: rx" % p0.id in lines[-1]
         final = fwd.stop()
-        text = parsed(final._repr_html_())
+        text = parsed(notebook.html(final))
         assert "io forwarding" in text and f"{final.rx_packets:,}" in text and "streams" in text
-        assert "stopped" in parsed(fwd._repr_html_())
-        sh = s._repr_html_()
+        assert "stopped" in parsed(notebook.html(fwd))
+        sh = notebook.html(s)
         assert "<svg" in sh and "rx_pps" in parsed(sh) and len(s.samples) >= 2 * 3
         plot = notebook.plot_rates(s)
         if notebook.have_matplotlib():
@@ -107,8 +107,21 @@ def test_sparkline_svg_scales_values():
 
 def test_port_stats_and_xstats_tables(ring_pair):
     p0, _ = ring_pair
-    assert p0.stats()._repr_html_() == notebook.port_stats_html(p0.stats())
+    assert notebook.html(p0.stats()) == notebook.port_stats_html(p0.stats())
     text = parsed(notebook.port_stats_html(p0.stats()) + notebook.xstats_html(p0.xstats(), nonzero=True))
     assert "RX" in text and "TX" in text and "queue" in text
     recs = stats.xstat_records(p0)
     assert len(recs) == len(p0.xstats())
+
+
+def test_views_registered_with_ipython_formatter(ring_pair, pool):
+    """The core objects carry no HTML: IPython's text/html formatter renders them through
+    pydpdk.notebook's registration, as a kernel does for a cell's value."""
+    from IPython.core.interactiveshell import InteractiveShell
+    shell = InteractiveShell.instance()
+    assert notebook.register(shell)
+    p0, _ = ring_pair
+    for obj in (p0, pool, p0.stats(), pydpdk.current()):
+        data, _meta = shell.display_formatter.format(obj)
+        assert data.get("text/html") == notebook.html(obj)
+    assert not hasattr(p0, "_repr_html_")

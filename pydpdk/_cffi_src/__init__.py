@@ -14,6 +14,7 @@ MODULES = (
     "dev",
     "net_ring",
     "burst",
+    "window",
     "fwd",
     "telemetry",
     "build_info",

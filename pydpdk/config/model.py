@@ -174,22 +174,9 @@ class Setup:
 
 def _check_vdev(setup_file: str, node: Node, devargs: str, check_env: bool) -> None:
     """Devargs keys and values of known drivers; file/interface existence only when check_env."""
-    from .. import vdev as vd
-    env_checks = {vd._readable, vd._writable_target, vd._iface, vd._socket_dir}
+    from ..vdev import check_devargs
     try:
-        name, pairs = vd.parse_devargs(devargs)
-        spec = vd.driver_for(name)
-        if spec is None:
-            return
-        for key, value in pairs:
-            if key not in spec.keys:
-                raise InvalidArgumentError(key, value, f"a {spec.name} devargs key: {', '.join(sorted(spec.keys))}")
-            check = spec.keys[key]
-            if check in env_checks and not check_env:
-                continue
-            problem = check(value)
-            if problem:
-                raise InvalidArgumentError(key, value, problem)
+        check_devargs(devargs, check_env=check_env)
     except InvalidArgumentError as exc:
         raise ConfigError(f"{node.key}: {exc.param}", exc.value, exc.allowed, setup_file, node.line) from None
 
@@ -286,14 +273,13 @@ def _pcap_count(file: str, root: Node, vdevs: list[str], check_env: bool) -> int
 
 def _ring_ports_maker(root: Node):
     def make(session: Any) -> None:
-        from ..ring import Ring
-        from ..ethdev import Port
+        from ..ring import Ring, ports_from_rings
         rings = {}
         for r in root.get("rings") or []:
             rings[r["name"]] = Ring.create(r["name"], r.get("size", 1024), sp_enq=r.get("sp_enq", False),
                                            sc_deq=r.get("sc_deq", False))
         session.rings = rings
-        session.ring_ports = [Port.from_rings(rp["name"], [rings[n] for n in rp["rx"]],
+        session.ring_ports = [ports_from_rings(rp["name"], [rings[n] for n in rp["rx"]],
                                               [rings[n] for n in rp["tx"]])
                               for rp in root.get("ring_ports") or []]
         conf = session.opts.port_config          # ports: entries may use the ring_ports name

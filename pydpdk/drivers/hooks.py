@@ -1,4 +1,4 @@
-"""Where :class:`pydpdk.Port` calls in: one call per configure / queue setup, plus explain().
+"""Driver checks subscribed to :mod:`pydpdk.ethdev.hooks`: one call per configure / queue set-up, plus explain().
 
 Each hook records the configuration, runs the pure checks of :mod:`.checks`, raises
 :class:`~pydpdk.errors.InvalidArgumentError` for findings the driver would fail on, and emits
@@ -11,13 +11,16 @@ import os
 import re
 import warnings
 import weakref
-from typing import Any
+from typing import Any, Callable
 
 from ..errors import invalid
+from ..ethdev import RX_OFFLOADS, TX_OFFLOADS, hooks as _port_hooks
+from ..ethdev.hooks import ConfigureEvent, RxQueueEvent, TxQueueEvent
 from .checks import DevFacts, PortConf, RxqConf, TxqConf, check_port, check_rxq, check_txq, explain
 from .findings import ERROR, WARNING, Explanation, Finding
 
-__all__ = ["DriverWarning", "on_configure", "on_rx_queue_setup", "on_tx_queue_setup", "explain_port"]
+__all__ = ["DriverWarning", "on_configure", "on_rx_queue_setup", "on_tx_queue_setup", "on_port_event",
+           "explain_port", "set_burst"]
 
 log = logging.getLogger("pydpdk.drivers")
 _PCI = re.compile(r"^[0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]$")
@@ -84,39 +87,42 @@ def _apply(findings: list[Finding], ctx: str) -> None:
             warnings.warn(f"{ctx}: {f.text().strip()}", DriverWarning, stacklevel=4)
 
 
-def on_configure(port: Any, nb_rxq: int, nb_txq: int, rx_offloads: int, tx_offloads: int,
-                 rss: int | None, rss_key: bool, mtu: int | None) -> None:
+def on_configure(port: Any, ev: ConfigureEvent) -> None:
     """Before rte_eth_dev_configure: check, warn, remember."""
-    from ..ethdev import RX_OFFLOADS, TX_OFFLOADS
-    conf = PortConf(nb_rxq=nb_rxq, nb_txq=nb_txq, rx_offloads=_names(rx_offloads, RX_OFFLOADS),
-                    tx_offloads=_names(tx_offloads, TX_OFFLOADS), rss=bool(rss), rss_key=rss_key, mtu=mtu)
+    conf = PortConf(nb_rxq=ev.nb_rxq, nb_txq=ev.nb_txq, rx_offloads=_names(ev.rx_offloads, RX_OFFLOADS),
+                    tx_offloads=_names(ev.tx_offloads, TX_OFFLOADS), rss=ev.rss, rss_key=ev.rss_key, mtu=ev.mtu)
     _apply(check_port(dev_facts(port), conf), f"Port.configure({port._describe()})")
     st = _state(port)
     st.conf, st.rxq, st.txq = conf, {}, {}
 
 
-def on_rx_queue_setup(port: Any, queue: int, nb_desc: int, free_thresh: int, offloads: int,
-                      pool: Any) -> None:
+def on_rx_queue_setup(port: Any, ev: RxQueueEvent) -> None:
     """Before rte_eth_rx_queue_setup."""
-    from ..ethdev import RX_OFFLOADS
-    from .._native import lib
     st = _state(port)
-    rxq = RxqConf(queue=queue, nb_desc=nb_desc, free_thresh=free_thresh,
-                  offloads=_names(offloads, RX_OFFLOADS),
-                  mbuf_data_size=pool.data_room - lib.RTE_PKTMBUF_HEADROOM)
+    rxq = RxqConf(queue=ev.queue, nb_desc=ev.nb_desc, free_thresh=ev.free_thresh,
+                  offloads=_names(ev.offloads, RX_OFFLOADS), mbuf_data_size=ev.mbuf_data_size)
     _apply(check_rxq(dev_facts(port), st.conf or PortConf(), rxq), f"Port.rx_queue_setup({port._describe()})")
-    st.rxq[queue] = rxq
+    st.rxq[ev.queue] = rxq
 
 
-def on_tx_queue_setup(port: Any, queue: int, nb_desc: int, rs_thresh: int, free_thresh: int,
-                      offloads: int) -> None:
+def on_tx_queue_setup(port: Any, ev: TxQueueEvent) -> None:
     """Before rte_eth_tx_queue_setup (0 thresholds mean the driver's default, 32)."""
-    from ..ethdev import TX_OFFLOADS
     st = _state(port)
-    txq = TxqConf(queue=queue, nb_desc=nb_desc, rs_thresh=rs_thresh or 32, free_thresh=free_thresh or 32,
-                  offloads=_names(offloads, TX_OFFLOADS))
+    txq = TxqConf(queue=ev.queue, nb_desc=ev.nb_desc, rs_thresh=ev.rs_thresh or 32,
+                  free_thresh=ev.free_thresh or 32, offloads=_names(ev.offloads, TX_OFFLOADS))
     _apply(check_txq(dev_facts(port), st.conf or PortConf(), txq), f"Port.tx_queue_setup({port._describe()})")
-    st.txq[queue] = txq
+    st.txq[ev.queue] = txq
+
+
+_HANDLERS: dict[type, Callable[[Any, Any], None]] = {
+    ConfigureEvent: on_configure, RxQueueEvent: on_rx_queue_setup, TxQueueEvent: on_tx_queue_setup}
+
+
+def on_port_event(port: Any, event: Any) -> None:
+    """The subscriber pydpdk.ethdev.hooks calls before each configure / queue set-up."""
+    handler = _HANDLERS.get(type(event))
+    if handler is not None:
+        handler(port, event)
 
 
 def set_burst(port: Any, burst: int) -> None:
@@ -131,3 +137,7 @@ def explain_port(port: Any, burst: int | None = None) -> Explanation:
     return explain(facts, st.conf, list(st.rxq.values()), list(st.txq.values()),
                    burst if burst is not None else st.burst,
                    header=f"port {port.id} ({port.name}): driver {facts.driver}")
+
+
+_port_hooks.subscribe(on_port_event)
+_port_hooks.set_explainer(explain_port)

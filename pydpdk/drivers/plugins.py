@@ -25,7 +25,7 @@ __all__ = ["PluginReport", "load_plugins"]
 _CHILD = r"""
 import json, os, sys
 import pydpdk
-from pydpdk.log import _dump
+from pydpdk.log import dump
 cfg = pydpdk.EalConfig(lcores="0", no_pci=True, no_huge=True, memory_mb=64,
                        file_prefix=f"pydpdk-plugins-{os.getpid()}", log_levels=["lib.eal:debug"],
                        plugins=json.loads(sys.argv[1]))
@@ -35,7 +35,7 @@ except Exception as e:
     print("PYDPDK-EAL-FAILED", e, flush=True)
     sys.exit(3)
 print("PYDPDK-LOG-DUMP", flush=True)
-print(_dump(), flush=True)
+print(dump(), flush=True)
 """
 
 

@@ -33,12 +33,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence, Union
 
+from .._native import PMD_DIR
+
 __all__ = ["NicModel", "MODELS", "Step", "StepResult", "LabResult", "LabError", "run", "unavailable",
            "find_qemu", "qemu_version", "guest_kernel", "layout", "GUEST_DIR", "REPO_ROOT"]
 
 GUEST_DIR = str(Path(__file__).resolve().parent / "guest")
 REPO_ROOT = str(Path(__file__).resolve().parents[2])   # what the guest puts on PYTHONPATH
-PMD_DIR = "/usr/lib/x86_64-linux-gnu/dpdk/pmds-23.0"
 INITRD_MODULES = ("virtio_ring", "virtio", "virtio_pci_modern_dev", "virtio_pci_legacy_dev", "virtio_pci",
                   "netfs", "fscache", "9pnet", "9pnet_virtio", "9p", "overlay")
 PYTHON = os.path.realpath(sys.executable)    # the guest runs the interpreter (and packages) of the tests

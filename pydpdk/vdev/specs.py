@@ -12,23 +12,33 @@ driver takes several times (pcap streams, ring nodeaction) take a list.
 """
 from __future__ import annotations
 
+import errno
 import os
 import re
 import stat
 from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar
 
-from .errors import DeviceError, invalid
+from ..errors import DeviceError, invalid
+from ..ethdev.pmds import vdev_driver_for
+from . import values as V
+from .capabilities import require
 
 __all__ = ["VdevSpec", "Generic", "Ring", "Null", "Pcap", "AfPacket", "Tap", "Tun", "VirtioUser",
-           "Vhost", "Memif", "parse", "spec_of", "SPECS", "Capability", "capabilities", "require"]
+           "Vhost", "Memif", "SPECS", "spec_class"]
 
 IFNAMSIZ = 16
 
 
-def _k(kind: str = "str", key: str | None = None) -> Any:
-    """A devargs field: kind is str, int, bool (1/0), yesno (yes/no) or list (repeatable str)."""
-    return field(default=(() if kind == "list" else None), metadata={"kind": kind, "key": key})
+_FORM: dict[str, Any] = {"int": V.integer(), "bool": V.bool01, "yesno": V.yesno}
+
+
+def _k(kind: str = "str", key: str | None = None, check: Any = None, env: Any = None) -> Any:
+    """A devargs field: kind is str, int, bool (1/0), yesno (yes/no) or list (repeatable str);
+    ``check`` a stricter form check of the value as DPDK gets it (a range, a MAC...), ``env``
+    what only the machine can tell (a file readable, an interface present)."""
+    return field(default=(() if kind == "list" else None),
+                 metadata={"kind": kind, "key": key, "check": check or _FORM.get(kind), "env": env})
 
 
 @dataclass
@@ -44,8 +54,7 @@ class VdevSpec:
         ctx = type(self).__name__
         if not isinstance(self.name, str) or not re.fullmatch(r"[A-Za-z0-9_.:\-]+", self.name):
             raise invalid("name", self.name, "a device name of letters, digits and _ (e.g. 'net_pcap0')", ctx)
-        from .vdev import driver_for
-        spec = driver_for(self.name)
+        spec = vdev_driver_for(self.name)
         if self.driver and (spec is None or spec.name != self.driver):
             raise invalid("name", self.name, f"a name starting with {self.driver!r} (DPDK picks the "
                           "driver by the name's prefix)", ctx)
@@ -144,8 +153,9 @@ class VdevSpec:
         """Check what can be checked before EAL sees the device (files, interfaces, socket
         directories, kernel features); raise InvalidArgumentError / DeviceError naming the
         problem. Returns self."""
-        from .vdev import check_devargs
-        check_devargs(self.devargs())
+        cls = spec_class(self.name)
+        if cls is not None:
+            check_values(cls, self.devargs(), self.pairs(), check_env=True)
         self._check()
         return self
 
@@ -159,6 +169,32 @@ class VdevSpec:
 def _plain(f: Any, v: Any, ctx: str) -> None:
     if not isinstance(v, str) or not v or "," in v or "=" in v:
         raise invalid(f.name, v, "a non-empty string without ',' or '='", ctx)
+
+
+def spec_class(device_name: str) -> "type[VdevSpec] | None":
+    """The typed spec class for a device name (by its driver), or None."""
+    pmd = vdev_driver_for(device_name)
+    return SPECS.get(pmd.name) if pmd else None
+
+
+def check_values(cls: "type[VdevSpec]", devargs: str, pairs: list[tuple[str, str]], *,
+                 check_env: bool = True) -> None:
+    """Keys, repeats and value forms of devargs pairs for the spec class cls; with check_env also
+    what the machine must have (files, interfaces, directories). InvalidArgumentError names the key."""
+    ctx = f"vdev {devargs!r}"
+    bykey = {cls._key(f): f for f in cls._devfields()}
+    seen: set[str] = set()
+    for key, value in pairs:
+        f = bykey.get(key)
+        if f is None:
+            raise invalid(key, value, f"a {cls.driver} devargs key: {', '.join(sorted(bykey))}", ctx)
+        if key in seen and f.metadata["kind"] != "list":
+            raise invalid(key, value, "given once", ctx)
+        seen.add(key)
+        for check in (f.metadata["check"], f.metadata["env"] if check_env else None):
+            problem = check(value) if check is not None else None
+            if problem:
+                raise invalid(key, value, problem, ctx)
 
 
 def _need_iface(spec: VdevSpec, attr: str, value: str | None) -> None:
@@ -201,6 +237,7 @@ class Ring(VdevSpec):
 
     driver: ClassVar[str] = "net_ring"
     nodeaction: tuple[str, ...] = _k("list")
+    internal: str | None = _k()
 
     def _check(self) -> None:
         for na in self.nodeaction:
@@ -213,7 +250,7 @@ class Null(VdevSpec):
     """net_null: RX returns size-byte packets without end (a generator), TX frees (a sink)."""
 
     driver: ClassVar[str] = "net_null"
-    size: int | None = _k("int")
+    size: int | None = _k("int", check=V.integer(0, 65535))
     copy: bool | None = _k("bool")
     no_rx: bool | None = _k("bool", "no-rx")
 
@@ -225,12 +262,12 @@ class Pcap(VdevSpec):
     value); ``iface`` maps one interface for both directions."""
 
     driver: ClassVar[str] = "net_pcap"
-    rx_pcap: tuple[str, ...] = _k("list")
-    tx_pcap: tuple[str, ...] = _k("list")
-    rx_iface: tuple[str, ...] = _k("list")
-    rx_iface_in: tuple[str, ...] = _k("list")
-    tx_iface: tuple[str, ...] = _k("list")
-    iface: str | None = _k()
+    rx_pcap: tuple[str, ...] = _k("list", env=V.readable)
+    tx_pcap: tuple[str, ...] = _k("list", env=V.writable_target)
+    rx_iface: tuple[str, ...] = _k("list", env=V.iface)
+    rx_iface_in: tuple[str, ...] = _k("list", env=V.iface)
+    tx_iface: tuple[str, ...] = _k("list", env=V.iface)
+    iface: str | None = _k(env=V.iface)
     phy_mac: bool | None = _k("bool")
     infinite_rx: bool | None = _k("bool")
 
@@ -265,11 +302,11 @@ class AfPacket(VdevSpec):
     """net_af_packet: a kernel interface through AF_PACKET sockets (one per queue pair)."""
 
     driver: ClassVar[str] = "net_af_packet"
-    iface: str | None = _k()
-    qpairs: int | None = _k("int")
-    blocksz: int | None = _k("int")
-    framesz: int | None = _k("int")
-    framecnt: int | None = _k("int")
+    iface: str | None = _k(env=V.iface)
+    qpairs: int | None = _k("int", check=V.integer(1, 16))
+    blocksz: int | None = _k("int", check=V.integer(1))
+    framesz: int | None = _k("int", check=V.integer(1))
+    framecnt: int | None = _k("int", check=V.integer(1))
     qdisc_bypass: bool | None = _k("bool")
 
     def _check(self) -> None:
@@ -282,7 +319,7 @@ class AfPacket(VdevSpec):
 
 def _need_tun(spec: VdevSpec) -> None:
     if not os.path.exists("/dev/net/tun"):
-        raise DeviceError(19, f"{spec.devargs()!r}: the tap PMD needs /dev/net/tun (the kernel's tun "
+        raise DeviceError(errno.ENODEV, f"{spec.devargs()!r}: the tap PMD needs /dev/net/tun (the kernel's tun "
                           "module); it does not exist on this host", "check")
 
 
@@ -293,8 +330,8 @@ class Tap(VdevSpec):
 
     driver: ClassVar[str] = "net_tap"
     iface: str | None = _k()
-    mac: str | None = _k()
-    remote: str | None = _k()
+    mac: str | None = _k(check=V.mac_or_fixed)
+    remote: str | None = _k(env=V.iface)
     persist: str | None = _k()
 
     def _check(self) -> None:
@@ -327,10 +364,10 @@ class VirtioUser(VdevSpec):
 
     driver: ClassVar[str] = "net_virtio_user"
     path: str | None = _k()
-    mac: str | None = _k()
+    mac: str | None = _k(check=V.mac)
     cq: bool | None = _k("bool")
-    queue_size: int | None = _k("int")
-    queues: int | None = _k("int")
+    queue_size: int | None = _k("int", check=V.integer(1, 32768))
+    queues: int | None = _k("int", check=V.integer(1, 128))
     iface: str | None = _k()
     server: bool | None = _k("bool")
     mrg_rxbuf: bool | None = _k("bool")
@@ -368,8 +405,8 @@ class Vhost(VdevSpec):
     client=True, connects to)."""
 
     driver: ClassVar[str] = "net_vhost"
-    iface: str | None = _k()
-    queues: int | None = _k("int")
+    iface: str | None = _k(env=V.socket_dir)
+    queues: int | None = _k("int", check=V.integer(1, 1024))
     client: bool | None = _k("bool")
     iommu_support: bool | None = _k("bool", "iommu-support")
     postcopy_support: bool | None = _k("bool", "postcopy-support")
@@ -394,14 +431,14 @@ class Memif(VdevSpec):
 
     driver: ClassVar[str] = "net_memif"
     id: int | None = _k("int")
-    role: str | None = _k()
-    bsize: int | None = _k("int")
-    rsize: int | None = _k("int")
+    role: str | None = _k(check=V.one_of("server", "client", "master", "slave"))
+    bsize: int | None = _k("int", check=V.integer(1, 65535))
+    rsize: int | None = _k("int", check=V.integer(1, 14))
     socket: str | None = _k()
     socket_abstract: bool | None = _k("yesno", "socket-abstract")
     owner_uid: int | None = _k("int", "owner-uid")
     owner_gid: int | None = _k("int", "owner-gid")
-    mac: str | None = _k()
+    mac: str | None = _k(check=V.mac)
     zero_copy: bool | None = _k("yesno", "zero-copy")
     secret: str | None = _k()
 
@@ -412,101 +449,8 @@ class Memif(VdevSpec):
             raise invalid("socket", self.socket, "a socket path of at most 107 characters", self._ctx())
 
 
+#: the typed spec of each vdev driver (the drivers themselves are rows of pydpdk.ethdev.pmds.PMDS)
 SPECS: dict[str, type[VdevSpec]] = {c.driver: c for c in
                                     (Ring, Null, Pcap, AfPacket, Tap, Tun, VirtioUser, Vhost, Memif)}
 
 
-def parse(devargs: str | VdevSpec) -> VdevSpec:
-    """A typed spec from a devargs string ('net_pcap0,rx_pcap=a.pcap'); Generic for drivers
-    pydpdk has no spec for. Keys and value forms are checked, files and interfaces are not
-    (call .check())."""
-    if isinstance(devargs, VdevSpec):
-        return devargs
-    from .vdev import driver_for, parse_devargs
-    name, pairs = parse_devargs(devargs)
-    drv = driver_for(name)
-    cls = SPECS.get(drv.name) if drv else None
-    return (cls or Generic).from_pairs(name, pairs, devargs)
-
-
-def spec_of(port: Any) -> VdevSpec:
-    """The typed spec a live port's device was created from (its name and DPDK's devargs)."""
-    args = port.devargs
-    return parse(f"{port.device_name},{args}" if args else port.device_name)
-
-
-# -- what this machine can do -----------------------------------------------------------------
-@dataclass(frozen=True)
-class Capability:
-    """Whether a kind of vdev can work here, and if not, precisely what is missing."""
-
-    name: str
-    available: bool
-    reason: str
-
-    def __bool__(self) -> bool:
-        return self.available
-
-
-def _plugin(name: str) -> str | None:
-    from ._native import PMD_DIR
-    path = os.path.join(PMD_DIR or "", f"librte_{name}.so")
-    return None if os.path.exists(path) or os.path.exists(path + ".23") else \
-        f"the PMD plugin {path} is not installed (Debian: dpdk's librte-net-* packages)"
-
-
-def _kni_missing() -> str:
-    import glob
-    libs = glob.glob("/usr/lib/*/librte_kni.so*") + glob.glob("/usr/lib/librte_kni.so*")
-    parts = []
-    if not libs:
-        parts.append("librte_kni is not installed (DPDK 22.11 deprecates KNI; Debian ships no librte_kni)")
-    if not os.path.exists("/dev/kni"):
-        parts.append("/dev/kni does not exist (the out-of-tree rte_kni.ko kernel module is not loaded)")
-    parts.append("the guide's KNI vhost back end (sock_en/sock_fd) was removed from DPDK long before 22.11; "
-                 "use virtio_user over vhost-net or net_tap instead")
-    return "; ".join(parts)
-
-
-def _modules_loadable() -> bool:
-    return os.path.exists(f"/lib/modules/{os.uname().release}") and \
-        not (os.path.exists("/proc/sys/kernel/modules_disabled")
-             and open("/proc/sys/kernel/modules_disabled").read().strip() == "1")
-
-
-def capabilities() -> dict[str, Capability]:
-    """Every kind of vdev pydpdk knows, with whether it can work on this machine and why not."""
-    out: dict[str, Capability] = {}
-
-    def put(name: str, *missing: str | None) -> None:
-        miss = [m for m in missing if m]
-        out[name] = Capability(name, not miss, "; ".join(miss) or "available")
-
-    for drv, plugin in (("net_ring", "net_ring"), ("net_null", "net_null"), ("net_pcap", "net_pcap"),
-                        ("net_memif", "net_memif"), ("net_vhost", "net_vhost")):
-        put(drv, _plugin(plugin))
-    root = None if os.geteuid() == 0 else "AF_PACKET sockets need CAP_NET_RAW (run as root)"
-    put("net_af_packet", _plugin("net_af_packet"), root)
-    tun = None if os.path.exists("/dev/net/tun") else "/dev/net/tun does not exist (kernel tun module)"
-    put("net_tap", _plugin("net_tap"), tun, None if os.geteuid() == 0 else "net_tap needs CAP_NET_ADMIN")
-    put("net_tun", _plugin("net_tap"), tun)
-    put("virtio_user_vhost_user", _plugin("net_virtio"))
-    vhost_net = None
-    if not os.path.exists("/dev/vhost-net"):
-        how = ("`modprobe vhost_net` could load it" if _modules_loadable() else
-               f"no kernel modules can be loaded here (/lib/modules/{os.uname().release} is missing)")
-        vhost_net = f"/dev/vhost-net does not exist (the kernel's vhost_net module is not loaded; {how})"
-    put("virtio_user_vhost_kernel", _plugin("net_virtio"), vhost_net, tun)
-    put("kni", _kni_missing())
-    return out
-
-
-def require(name: str) -> Capability:
-    """The capability, or DeviceError saying exactly what this machine lacks."""
-    caps = capabilities()
-    if name not in caps:
-        raise invalid("name", name, f"one of {', '.join(sorted(caps))}", "vdev.require")
-    cap = caps[name]
-    if not cap:
-        raise DeviceError(19, f"{name} cannot work on this machine: {cap.reason}", "vdev.require")
-    return cap

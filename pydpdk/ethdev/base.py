@@ -1,0 +1,82 @@
+"""The state every part of a Port shares, the port registry and small look-ups."""
+from __future__ import annotations
+
+from typing import Any
+
+from .._native import ffi, lib
+from .._resource import Resource
+from ..errors import PortError, check, invalid
+from .records import QueueConf
+
+__all__ = ["PortBase", "registry", "port_name", "port_list", "key_size"]
+
+#: the one live Port object per port id
+registry: dict[int, "PortBase"] = {}
+
+
+class PortBase(Resource):
+    """Fields and checks shared by the Port mixins (identity, configuration, link, counters,
+    RSS, bursts); :class:`pydpdk.ethdev.Port` puts them together."""
+
+    _rank = 1
+    _id: int
+    _name: str
+    _nb_rxq: int
+    _nb_txq: int
+    _rxq_ready: set[int]
+    _txq_ready: set[int]
+    _rxq_desc: dict[int, int]
+    _queue_conf: dict[tuple[str, int], QueueConf]
+    _pools: dict[int, Any]          # RX queue -> the Mempool it draws from
+    _started: bool
+    _rss_key: Any
+
+    def _init_state(self, port_id: int) -> None:
+        self._id = port_id
+        self._name = port_name(port_id)
+        self._nb_rxq = self._nb_txq = 0
+        self._rxq_ready = set()
+        self._txq_ready = set()
+        self._rxq_desc = {}
+        self._queue_conf = {}
+        self._pools = {}
+        self._started = False
+        self._rss_key = None
+
+    def _describe(self) -> str:
+        return f"port {self._id} ({self._name})"
+
+    def _dev_info_raw(self) -> Any:
+        self._check_open()
+        info = ffi.new("struct rte_eth_dev_info *")
+        check(lib.rte_eth_dev_info_get(self._id, info), f"rte_eth_dev_info_get(port {self._id})", PortError)
+        return info
+
+    def _check_queue(self, q: Any, kind: str, ctx: str) -> None:
+        n = self._nb_rxq if kind == "rx" else self._nb_txq
+        if not isinstance(q, int) or isinstance(q, bool) or not 0 <= q < n:
+            allowed = f"0 to {n - 1} ({n} {kind.upper()} queues configured)" if n else \
+                "none: configure() the port first"
+            raise invalid("queue", q, allowed, ctx)
+
+
+def key_size(info: Any) -> int:
+    """RSS key length: the driver's, or DPDK's default 40 where a driver reports none."""
+    return info.hash_key_size or 40
+
+
+def port_name(port_id: int) -> str:
+    """The ethdev name of a port id."""
+    buf = ffi.new("char[]", lib.RTE_ETH_NAME_MAX_LEN)
+    check(lib.rte_eth_dev_get_name_by_port(port_id, buf), f"rte_eth_dev_get_name_by_port({port_id})", PortError)
+    return ffi.string(buf).decode()
+
+
+def port_list() -> str:
+    """The existing port ids, for error messages."""
+    ids = []
+    pid = lib.rte_eth_find_next(0)
+    while pid < lib.RTE_MAX_ETHPORTS:
+        ids.append(str(pid))
+        pid = lib.rte_eth_find_next(pid + 1)
+    return ", ".join(ids) if ids else "none: no ports exist (attach a vdev or bind a NIC)"
