@@ -218,7 +218,9 @@ class TestpmdPeer:
     __test__ = False
 
     def __init__(self, pool: Mempool, mode: str = "io", *, via: str = "memif", queues: int = 1,
-                 app: Sequence[str] = (), nb_desc: int = 512) -> None:
+                 app: Sequence[str] = (), nb_desc: int | None = None) -> None:
+        """nb_desc: our port's ring sizes (default 512 on memif, 256 on virtio-user: the
+        virtqueue size vhost-user fixes)."""
         from ..errors import invalid
         from .procs import main_cpu, other_cpu
         from .testpmd import Testpmd, warm_up
@@ -246,7 +248,8 @@ class TestpmdPeer:
                      proc=self.testpmd.proc, interval=0.05)
             self.testpmd.cmd("start", r"packet forwarding|Packet forwarding")
             [self.port] = vdev.attach(ours)
-            self.port.setup(pool, queues, queues, nb_rxd=nb_desc, nb_txd=nb_desc)
+            n = nb_desc or (512 if via == "memif" else 256)
+            self.port.setup(pool, queues, queues, nb_rxd=n, nb_txd=n)
             if not self.port.wait_link_up(timeout=10).up:
                 raise TimeoutError(f"{self.port.name}: link to testpmd not up in 10 s")
             if mode in ECHO_MODES:
