@@ -20,14 +20,34 @@ class WaitTimeout(AssertionError):
 
 
 def _describe(condition: Callable[[], object]) -> str:
+    """The condition's name, or for a lambda its source text ("lambda: port.stats().ipackets > 9")."""
     name = getattr(condition, "__name__", None)
     if name and name != "<lambda>":
         return name
-    try:       # a lambda: its source text says what it checks
-        src = inspect.getsource(condition).strip()
-        return src[src.index("lambda"):].rstrip(",) ") if "lambda" in src else src
+    try:
+        import ast
+        import textwrap
+        src = textwrap.dedent(inspect.getsource(condition))
+        try:
+            tree = ast.parse(src)
+        except SyntaxError:          # a lambda inside a bigger statement: parse from "lambda" on
+            src = src[src.index("lambda"):]
+            for end in range(len(src), 0, -1):
+                try:
+                    tree = ast.parse(src[:end].strip(), mode="eval")
+                    src = src[:end].strip()
+                    break
+                except SyntaxError:
+                    continue
+            else:
+                return repr(condition)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Lambda):
+                seg = ast.get_source_segment(src, node)
+                return " ".join(seg.split()) if seg else repr(condition)
     except (OSError, TypeError, ValueError):
-        return repr(condition)
+        pass
+    return repr(condition)
 
 
 def wait_for(condition: Callable[[], T], timeout: float = 10.0, what: Optional[str] = None, *,
