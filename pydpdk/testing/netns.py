@@ -168,7 +168,9 @@ class RawCapture:
 
     def __init__(self, ns: Netns, iface: str, count: int, timeout: float = 5.0):
         self.proc = ns.popen(RAW_CAPTURE.format(iface=iface, count=count, timeout=timeout))
-        assert self.proc.stdout.readline().strip() == "ready", self.proc.stderr.read()
+        out, err = self.proc.stdout, self.proc.stderr
+        if out is None or err is None or out.readline().strip() != "ready":
+            raise RuntimeError(f"the capture child in {ns.name} did not start: {err.read() if err else ''}")
 
     def frames(self) -> list[bytes]:
         """The frames captured (waits for the child to finish: count reached or timeout)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
+import subprocess
 import tempfile
 from typing import Any, Iterable, Sequence
 
@@ -34,7 +35,7 @@ def _tag() -> str:
 # -- leak check ------------------------------------------------------------------------------
 def pool_counts() -> dict[str, int]:
     """In-use mbufs of every open mempool this process created, by pool name."""
-    return {p.name: p.in_use for p in live(Mempool) if p.owned}
+    return {p.name: p.in_use for p in live(Mempool) if isinstance(p, Mempool) and p.owned}
 
 
 def leaked_since(before: dict[str, int]) -> dict[str, int]:
@@ -101,7 +102,7 @@ class PcapPort:
         self.rx_path = os.path.join(directory, f"pcap-{tag}-rx.pcap")
         self.tx_path = os.path.join(directory, f"pcap-{tag}-tx.pcap")
         self.count = write_pcap(self.rx_path, frames)
-        self.spec = vdev.Pcap(f"net_pcap_pt{tag}", rx_pcap=self.rx_path, tx_pcap=self.tx_path,
+        self.spec = vdev.Pcap(f"net_pcap_pt{tag}", rx_pcap=(self.rx_path,), tx_pcap=(self.tx_path,),
                               infinite_rx=True if infinite_rx else None)
         [self.port] = vdev.attach(self.spec)
         self._detached = False
@@ -155,14 +156,22 @@ class KernelPeer:
         net = subnet if subnet is not None else 100 + (os.getpid() + next(_seq)) % 150
         self.our_ip, self.peer_ip = f"10.201.{net}.1", f"10.201.{net}.2"
         self.peer_mac = "02:00:00:00:9a:02"
+        self._closed = False
         self.ns = Netns()
-        self.veth = None
-        self.port: Port | None = None
         try:
             self.veth = Veth(self.ns, self.peer_ip + "/24", self.peer_mac)
+        except BaseException:
+            self.ns.close()
+            raise
+        try:
             spec = vdev.AfPacket(f"net_af_packet_kp{_tag()}", iface=self.veth.outer, qdisc_bypass=True,
                                  qpairs=qpairs if qpairs != 1 else None)
             [self.port] = vdev.attach(spec)
+        except BaseException:
+            self.veth.close()
+            self.ns.close()
+            raise
+        try:
             self.port.setup(pool, qpairs, qpairs, nb_rxd=nb_desc, nb_txd=nb_desc, promiscuous=True)
         except BaseException:
             self.close()
@@ -173,7 +182,7 @@ class KernelPeer:
         """The interface name inside the namespace."""
         return self.veth.inner
 
-    def run(self, *cmd: str, check: bool = True):
+    def run(self, *cmd: str, check: bool = True) -> subprocess.CompletedProcess:
         """Run a command inside the peer's namespace (``ip``, ``ping``, ``python3 -c``...)."""
         return self.ns.run(*cmd, check=check)
 
@@ -184,13 +193,13 @@ class KernelPeer:
 
     def close(self) -> None:
         """Detach the port, remove the veth pair and the namespace (safe twice)."""
-        if self.port is not None and not self.port.closed:
+        if self._closed:
+            return
+        self._closed = True
+        if not self.port.closed:
             drain(self.port)
             vdev.detach(self.port)
-        self.port = None
-        if self.veth is not None:
-            self.veth.close()
-            self.veth = None
+        self.veth.close()
         self.ns.close()
 
     def __enter__(self) -> "KernelPeer":
@@ -227,11 +236,12 @@ class TestpmdPeer:
         if via not in ("memif", "vhost"):
             raise invalid("via", via, "'memif' or 'vhost'", "testpmd_peer")
         self.mode, self.via, self.probes = mode, via, 0
-        self.port: Port | None = None
-        self.testpmd: Testpmd | None = None
+        self._closed = False
         self._dir = tempfile.mkdtemp(prefix="pdtp-")   # short: a UNIX socket path is <= 107 bytes
         sock = os.path.join(self._dir, f"{via}.sock")
         tag = _tag()
+        theirs: vdev.VdevSpec
+        ours: vdev.VdevSpec
         if via == "memif":
             theirs = vdev.Memif("net_memif0", role="server", id=1, socket=sock, socket_abstract=False)
             ours = vdev.Memif(f"net_memif_tp{tag}", role="client", id=1, socket=sock, socket_abstract=False)
@@ -242,12 +252,21 @@ class TestpmdPeer:
         try:
             self.testpmd = Testpmd([theirs], [*qs, "--port-topology=loop", f"--forward-mode={mode}", *app],
                                    lcores=f"0@{main_cpu()},1@{other_cpu()}")
+        except BaseException:
+            shutil.rmtree(self._dir, ignore_errors=True)
+            raise
+        try:
             self.testpmd.ready()
             from .wait import wait_for
             wait_for(lambda: os.path.exists(sock), 20, f"testpmd to make its socket {sock}",
                      proc=self.testpmd.proc, interval=0.05)
             self.testpmd.cmd("start", r"packet forwarding|Packet forwarding")
             [self.port] = vdev.attach(ours)
+        except BaseException:
+            self.testpmd.close()
+            shutil.rmtree(self._dir, ignore_errors=True)
+            raise
+        try:
             n = nb_desc or (512 if via == "memif" else 256)
             self.port.setup(pool, queues, queues, nb_rxd=n, nb_txd=n)
             if not self.port.wait_link_up(timeout=10).up:
@@ -268,13 +287,13 @@ class TestpmdPeer:
 
     def close(self) -> None:
         """Detach our port, quit testpmd, remove the socket directory (safe twice)."""
-        if self.port is not None and not self.port.closed:
+        if self._closed:
+            return
+        self._closed = True
+        if not self.port.closed:
             drain(self.port)
             vdev.detach(self.port)
-        self.port = None
-        if self.testpmd is not None:
-            self.testpmd.close()
-            self.testpmd = None
+        self.testpmd.close()
         shutil.rmtree(self._dir, ignore_errors=True)
 
     def __enter__(self) -> "TestpmdPeer":

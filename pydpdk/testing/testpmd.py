@@ -15,6 +15,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from typing import IO, Any, Sequence
 
 from .procs import cleanup_prefix, unpin
 from .wait import WaitTimeout, wait_for
@@ -30,8 +31,8 @@ class Testpmd:
 
     __test__ = False
 
-    def __init__(self, vdevs: list, app: list[str] = (), *, eal: list[str] = (),
-                 program: list[str] | None = None, lcores: str = "0-1"):
+    def __init__(self, vdevs: Sequence[Any], app: Sequence[str] = (), *, eal: Sequence[str] = (),
+                 program: Sequence[str] | None = None, lcores: str = "0-1") -> None:
         """vdevs: devargs or vdev specs for testpmd's side; app: testpmd's own options (after
         ``--``); eal: more EAL options; program: another testpmd-compatible command (e.g.
         ``python -m pydpdk fwd``); lcores: ``-l`` list, or an ``--lcores`` map such as
@@ -47,6 +48,9 @@ class Testpmd:
         self.argv = argv
         self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=self.log, stderr=subprocess.STDOUT,
                                      text=True, preexec_fn=unpin)
+        if self.proc.stdin is None:                 # (stdin=PIPE: never)
+            raise RuntimeError("testpmd started without a stdin pipe")
+        self._stdin: IO[str] = self.proc.stdin
         self.pos = 0
 
     def output(self) -> str:
@@ -72,9 +76,15 @@ class Testpmd:
 
     def cmd(self, line: str, expect: str | None = None, timeout: float = 20.0) -> re.Match | None:
         """Type a command at testpmd's prompt; with expect, wait for that pattern in its answer."""
-        self.proc.stdin.write(line + "\n")
-        self.proc.stdin.flush()
+        self._stdin.write(line + "\n")
+        self._stdin.flush()
         return self.wait_for(expect, timeout) if expect else None
+
+    def ask(self, line: str, expect: str, timeout: float = 20.0) -> re.Match:
+        """:meth:`cmd` with an answer: the match of expect in what testpmd printed."""
+        self._stdin.write(line + "\n")
+        self._stdin.flush()
+        return self.wait_for(expect, timeout)
 
     def ready(self) -> "Testpmd":
         """Wait for testpmd's first prompt (its ports are up)."""
@@ -83,7 +93,7 @@ class Testpmd:
 
     def port_stats(self, port: int = 0) -> dict[str, int]:
         """testpmd's 'show port stats': {'rx': RX-packets, 'tx': TX-packets} of its port."""
-        m = self.cmd(f"show port stats {port}", r"RX-packets:\s*(\d+)[\s\S]*?TX-packets:\s*(\d+)")
+        m = self.ask(f"show port stats {port}", r"RX-packets:\s*(\d+)[\s\S]*?TX-packets:\s*(\d+)")
         return {"rx": int(m.group(1)), "tx": int(m.group(2))}
 
     def tx_packets(self, port: int = 0) -> int:
@@ -94,15 +104,16 @@ class Testpmd:
         self.cmd("stop", r"Done\.")
         out = self.output()
         acc = out[out.rfind("Accumulated forward statistics"):]
-        rx = int(re.search(r"RX-packets:\s*(\d+)", acc).group(1))
-        tx = int(re.search(r"TX-packets:\s*(\d+)", acc).group(1))
-        return {"rx": rx, "tx": tx}
+        m = re.search(r"RX-packets:\s*(\d+)[\s\S]*?TX-packets:\s*(\d+)", acc)
+        if m is None:
+            raise RuntimeError(f"testpmd printed no accumulated forward statistics:\n{out[-3000:]}")
+        return {"rx": int(m.group(1)), "tx": int(m.group(2))}
 
     def close(self) -> None:
         if self.proc.poll() is None:
             try:
-                self.proc.stdin.write("quit\n")
-                self.proc.stdin.flush()
+                self._stdin.write("quit\n")
+                self._stdin.flush()
                 self.proc.wait(15)
             except (BrokenPipeError, subprocess.TimeoutExpired, OSError):
                 self.proc.kill()

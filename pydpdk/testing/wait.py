@@ -28,6 +28,7 @@ def _describe(condition: Callable[[], object]) -> str:
         import ast
         import textwrap
         src = textwrap.dedent(inspect.getsource(condition))
+        tree: ast.AST
         try:
             tree = ast.parse(src)
         except SyntaxError:          # a lambda inside a bigger statement: parse from "lambda" on
@@ -50,7 +51,7 @@ def _describe(condition: Callable[[], object]) -> str:
     return repr(condition)
 
 
-def wait_for(condition: Callable[[], T], timeout: float = 10.0, what: Optional[str] = None, *,
+def wait_for(condition: Callable[[], Optional[T]], timeout: float = 10.0, what: Optional[str] = None, *,
              interval: float = 0.01, proc: Optional[subprocess.Popen] = None) -> T:
     """Call ``condition()`` until it returns something true, and return that; raise
     :class:`WaitTimeout` naming ``what`` (default: the condition's name or source) after
@@ -64,7 +65,7 @@ def wait_for(condition: Callable[[], T], timeout: float = 10.0, what: Optional[s
         last_chance = time.monotonic() >= deadline
         value = condition()
         if value:
-            return value
+            return value     # (true, hence not None)
         label = what or _describe(condition)
         if proc is not None and proc.poll() is not None:
             out = ""
