@@ -2,8 +2,10 @@
 a user's suite (tests/external, the plugin's fixtures only) run by a plain `python3 -m pytest`
 in another directory; its failure messages; and loading it by entry point next to this suite's
 conftest (no double registration)."""
+import glob
 import importlib.metadata
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -154,14 +156,21 @@ def test_failures_name_the_leak_and_the_wait(tmp_path):
 
         def test_waits(wait_for):
             wait_for(lambda: False, 0.05, what="a packet that never comes")
+
+        def test_where(dpdk_eal):
+            print("RUNDIR", dpdk_eal.runtime_dir, dpdk_eal.file_prefix)
     """))
-    p = _pytest(str(tmp_path), "-p", "no:randomly")
+    p = _pytest(str(tmp_path), "-s")
     out = p.stdout
     assert p.returncode == 1, out[-3000:]
+    [(rundir, prefix)] = re.findall(r"RUNDIR (\S+) (\S+)", out)
+    assert prefix.startswith("pydpdk-pytest-") and prefix != f"pydpdk-pytest-{os.getpid()}"
+    # the session's end cleaned the EAL up: no runtime directory, no hugepage files left
+    assert not os.path.exists(rundir) and not glob.glob(f"/dev/hugepages/{prefix}map_*"), rundir
     assert "mbufs leaked (pool: in-use delta): {'dpdk_pool': 1}" in out, out[-3000:]
     assert "timed out after 0.05 s waiting for a packet that never comes" in out, out[-3000:]
     # the leaking test itself passed; the leak check fails in its teardown (an error)
-    assert "1 failed, 1 passed, 1 error" in out, out[-600:]
+    assert "1 failed, 2 passed, 1 error" in out, out[-600:]
 
 
 def test_entry_point_and_this_conftest_load_the_plugin_once(tmp_path):
