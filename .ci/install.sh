@@ -15,7 +15,7 @@ fi
 PY=${PYTHON:-python3}
 # cffi/pyyaml: runtime; pytest: tests; scapy + numpy: interop tests and the numpy header view
 # (both optional for users: see README "Dependencies").
-$PY -m pip install -q --disable-pip-version-check cffi pyyaml pytest setuptools wheel scapy numpy
+$PY -m pip install -q --disable-pip-version-check cffi pyyaml pytest setuptools wheel scapy numpy hypothesis
 # nbclient + ipykernel: tests/test_notebooks.py executes samples/notebooks/*.ipynb in real kernels
 $PY -m pip install -q --disable-pip-version-check nbclient ipykernel
 $PY -m pip install -q --disable-pip-version-check --no-build-isolation -e .

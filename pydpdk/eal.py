@@ -23,7 +23,7 @@ from typing import Any, Iterable, Sequence
 
 from . import _resource
 from ._native import RUNTIME_DPDK, ffi, lib, cstr
-from .errors import (check, EalConfigMismatchError, EalError, EalNotInitializedError,
+from .errors import (check, int_in, EalConfigMismatchError, EalError, EalNotInitializedError,
                      NoHugepagesError, invalid)
 
 __all__ = ["EalConfig", "Eal", "Lcore", "current", "cleanup", "hugepage_status", "hugepages_usable",
@@ -141,21 +141,25 @@ class EalConfig:
             if self.lcores is not None:
                 raise invalid("coremask", self.coremask, "give lcores or coremask, not both", ctx)
         if self.main_lcore is not None:
+            int_in("main_lcore", self.main_lcore, 0, 1023, ctx)
             cores = _cpu_list(self.lcores) if self.lcores else allowed_cpus
             if self.main_lcore not in cores:
                 raise invalid("main_lcore", self.main_lcore, f"one of the lcores {_ranges(cores)}", ctx)
-        if self.memory_channels is not None and not 1 <= int(self.memory_channels) <= 32:
-            raise invalid("memory_channels", self.memory_channels, "an integer from 1 to 32", ctx)
+        if self.memory_channels is not None:
+            int_in("memory_channels", self.memory_channels, 1, 32, ctx)
         if self.file_prefix is not None and (not self.file_prefix or "/" in self.file_prefix):
             raise invalid("file_prefix", self.file_prefix, "a non-empty name without '/'", ctx)
         if self.socket_mem is not None and not re.fullmatch(r"[0-9]+(,[0-9]+)*", self.socket_mem):
             raise invalid("socket_mem", self.socket_mem, "megabytes per socket, e.g. '512' or '512,0'", ctx)
-        if self.memory_mb is not None and int(self.memory_mb) <= 0:
-            raise invalid("memory_mb", self.memory_mb, "a positive number of megabytes", ctx)
+        if self.memory_mb is not None:
+            int_in("memory_mb", self.memory_mb, 1, 1 << 30, ctx)
         if self.iova_mode not in (None, "pa", "va"):
             raise invalid("iova_mode", self.iova_mode, "'pa' or 'va'", ctx)
         if self.proc_type not in (None, "primary", "secondary", "auto"):
             raise invalid("proc_type", self.proc_type, "'primary', 'secondary' or 'auto'", ctx)
+        if self.no_huge and self.in_memory:
+            raise invalid("in_memory", True, "not with no_huge: --no-huge uses legacy memory, which DPDK "
+                          "refuses with --in-memory (no_huge alone keeps no hugepage files either)", ctx)
         if self.no_huge and self.in_memory is False and self.single_file_segments:
             raise invalid("single_file_segments", True, "not with no_huge (no hugepage files exist)", ctx)
         for level in self.log_levels:

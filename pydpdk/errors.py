@@ -16,7 +16,7 @@ __all__ = [
     "PydpdkError", "DpdkError", "EalError", "EalNotInitializedError", "EalConfigMismatchError",
     "NoHugepagesError", "DeviceError", "DriverNotFoundError", "PortError", "MempoolError",
     "RingError", "InvalidArgumentError", "ResourceClosedError", "ResourceBusyError", "MbufReleasedError",
-    "check", "check_ptr", "invalid",
+    "check", "check_ptr", "invalid", "int_in", "flag",
 ]
 
 
@@ -95,6 +95,23 @@ class MbufReleasedError(ResourceClosedError):
 
 def invalid(param: str, value: Any, allowed: str, context: str | None = None) -> InvalidArgumentError:
     return InvalidArgumentError(param, value, allowed, context)
+
+
+def int_in(param: str, value: Any, lo: int, hi: int, context: str | None = None) -> int:
+    """value when it is an int (not a bool) from lo to hi, else InvalidArgumentError naming
+    param, value and the range: the one check before an integer reaches a C field or argument."""
+    if value.__class__ is not int or not lo <= value <= hi:
+        if isinstance(value, int) and not isinstance(value, bool) and lo <= value <= hi:
+            return int(value)          # an int subclass (IntEnum...) in range
+        raise InvalidArgumentError(param, value, f"an integer from {lo} to {hi}", context)
+    return value
+
+
+def flag(param: str, value: Any, context: str | None = None) -> bool:
+    """value as a bool when it is a bool (or the ints 0/1), else InvalidArgumentError."""
+    if isinstance(value, bool) or (value.__class__ is int and value in (0, 1)):
+        return bool(value)
+    raise InvalidArgumentError(param, value, "True or False", context)
 
 
 def _rte_errno() -> int:

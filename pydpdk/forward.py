@@ -23,9 +23,10 @@ from typing import Any, Iterable, Sequence
 from . import eal as _eal
 from ._native import ffi, lib, cstr
 from ._resource import Resource
-from .errors import DpdkError, check, invalid
+from .errors import DpdkError, check, flag, int_in, invalid
 from .engines import PortTotals, PortTraffic
 from .ethdev import Port, parse_mac
+from .mbuf import as_buffer
 from .mempool import Mempool
 
 __all__ = ["Forwarder", "ForwardStats", "PortForwardStats", "StreamStats", "MODES"]
@@ -36,8 +37,13 @@ MODES: dict[str, int] = {
     "flowgen": lib.PYDPDK_FWD_FLOWGEN, "icmpecho": lib.PYDPDK_FWD_ICMPECHO,
 }
 _MODE_NAMES = {v: k for k, v in MODES.items()}
+# Read while the lcores run: downstream counters first (tx, drops), then gen and rx, so that a
+# live snapshot never shows more sent than received plus generated (the engine counts rx first).
 _COUNTERS = ("rx_packets", "rx_bytes", "tx_packets", "tx_bytes", "gen_packets", "fwd_dropped",
              "other_dropped", "alloc_failures")
+
+
+_READ_ORDER = sorted(_COUNTERS, key=lambda c: c.startswith(("rx_", "gen_")))
 
 
 @dataclass(frozen=True)
@@ -175,25 +181,31 @@ class Forwarder(Resource):
         if not isinstance(burst, int) or not 1 <= burst <= lib.PYDPDK_FWD_MAX_BURST:
             raise invalid("burst", burst, f"1 to {lib.PYDPDK_FWD_MAX_BURST} packets", ctx)
         cfg.burst = burst
-        if not isinstance(txretry, int) or txretry < 0:
-            raise invalid("txretry", txretry, "a number of retries >= 0", ctx)
+        int_in("txretry", txretry, 0, 1 << 20, ctx)
         cfg.txretry = txretry
         if not isinstance(nb_flows, int) or not 1 <= nb_flows <= 1 << 20:
             raise invalid("nb_flows", nb_flows, "1 to 1048576", ctx)
         cfg.nb_flows = nb_flows
-        cfg.tx_set_macs = int(set_macs)
+        cfg.tx_set_macs = int(flag("set_macs", set_macs, ctx))
         self._set_txpkts(txpkts)
         if tx_template is not None:
-            data = bytes(tx_template)
+            if isinstance(tx_template, (int, str)):
+                raise invalid("tx_template", type(tx_template).__name__,
+                              "an Ethernet frame: bytes, a bytes-like object or a scapy/dpkt packet", ctx)
+            data = bytes(as_buffer(tx_template, "tx_template"))
             if not 14 <= len(data) <= lib.PYDPDK_FWD_MAX_PKT_LEN:
                 raise invalid("tx_template", f"{len(data)} bytes",
                               f"an Ethernet frame of 14 to {lib.PYDPDK_FWD_MAX_PKT_LEN} bytes", ctx)
             ffi.memmove(cfg.tx_template, data, len(data))
             cfg.tx_template_len = len(data)
+        if eth_peers is not None and not isinstance(eth_peers, dict):
+            raise invalid("eth_peers", type(eth_peers).__name__, "a dict {port id: MAC address}", ctx)
         for pid, mac in (eth_peers or {}).items():
             if not isinstance(pid, int) or not 0 <= pid < lib.RTE_MAX_ETHPORTS:
                 raise invalid("eth_peers", pid, f"port ids 0 to {lib.RTE_MAX_ETHPORTS - 1}", ctx)
             ffi.memmove(cfg.peer_mac[pid].addr_bytes, parse_mac(mac, "eth_peers"), 6)
+        if tx_pool is not None and not isinstance(tx_pool, Mempool):
+            raise invalid("tx_pool", type(tx_pool).__name__, "a Mempool (or None: each port's RX pool)", ctx)
         for p in ports:
             pool = tx_pool or p.rx_pool(0)
             if pool is not None:
@@ -219,6 +231,10 @@ class Forwarder(Resource):
         if not streams:
             raise invalid("streams", streams, "at least one (rx_port, rx_queue, tx_port, tx_queue)", ctx)
         byid = {p.id: p for p in ports}
+        if isinstance(streams, (str, bytes)) or not all(
+                isinstance(st, (tuple, list)) and len(st) == 4 and all(isinstance(x, int) for x in st)
+                for st in streams):
+            raise invalid("streams", streams, "a list of (rx_port, rx_queue, tx_port, tx_queue) int tuples", ctx)
         for s in streams:
             rp, rq, tp, tq = s
             if rp not in byid or tp not in byid:
@@ -332,6 +348,37 @@ class Forwarder(Resource):
             p._check_open()
             if not p.started:
                 raise invalid("ports", p._describe(), "started ports", "Forwarder.start")
+        self._claim()
+        try:
+            self._launch(tx_first, flush_rx)
+        except BaseException:
+            self._release_claims()
+            raise
+
+    def _claim(self) -> None:
+        """Take every queue the streams use: Python bursts on them are refused while this runs."""
+        byid = {p.id: p for p in self.ports}
+        rx: dict[int, set[int]] = {}
+        tx: dict[int, set[int]] = {}
+        for rp, rq, tp, tq in self.streams:
+            rx.setdefault(rp, set()).add(rq)
+            tx.setdefault(tp, set()).add(tq)
+        done = []
+        try:
+            for pid, port in byid.items():
+                port.claim_queues(self, rx=sorted(rx.get(pid, ())), tx=sorted(tx.get(pid, ())))
+                done.append(port)
+        except BaseException:
+            for port in done:
+                port.release_queues(self)
+            raise
+
+    def _release_claims(self) -> None:
+        for p in self.ports:
+            if not p.closed:
+                p.release_queues(self)
+
+    def _launch(self, tx_first: bool | int, flush_rx: bool) -> None:
         if flush_rx:
             self.flush_rx()
         check(lib.pydpdk_fwd_reset_stats(self._fwd), "pydpdk_fwd_reset_stats")
@@ -353,6 +400,7 @@ class Forwarder(Resource):
         if self.running:
             lib.pydpdk_fwd_stop(self._fwd)
             self._elapsed = time.monotonic() - self._t0
+        self._release_claims()
         return self.stats()
 
     def stats(self) -> ForwardStats:
@@ -368,8 +416,9 @@ class Forwarder(Resource):
                 lcore_of[si] = self._lcores[li] if li < len(self._lcores) else -1
         for i in range(self._fwd.nb_streams):
             s = self._streams[i]
+            counts = {c: getattr(s, c) for c in _READ_ORDER}
             streams.append(StreamStats(s.rx_port, s.rx_queue, s.tx_port, s.tx_queue, lcore_of.get(i, -1),
-                                       *(getattr(s, c) for c in _COUNTERS)))
+                                       **counts))
         dt = max(now - self._t_last, 1e-9)
         ports = []
         for p in self.ports:
@@ -435,6 +484,7 @@ class Forwarder(Resource):
     def _release(self) -> None:
         if self._fwd.running:
             lib.pydpdk_fwd_stop(self._fwd)
+        self._release_claims()
         self._tel_remove()
 
     def _describe(self) -> str:

@@ -17,7 +17,7 @@ from typing import Any, Iterator
 
 from . import eal as _eal
 from ._native import ffi, lib
-from .errors import MbufReleasedError, MempoolError, ResourceBusyError, invalid
+from .errors import MbufReleasedError, MempoolError, ResourceBusyError, int_in, invalid
 
 __all__ = ["Mbuf", "MbufBurst", "as_buffer"]
 
@@ -99,6 +99,14 @@ class Mbuf:
         _release_views(self)
         self._ptr = None
         return p
+
+    def _before_handoff(self) -> None:
+        """Before TX or a ring takes this mbuf: it must be owned (not a view into a burst), and
+        its data views are released (ResourceBusyError, nothing handed over, while one is pinned)."""
+        if self._burst is not None:
+            raise MbufReleasedError("this mbuf is a view into a burst: send the burst, or detach() first")
+        self._p()
+        _release_views(self)
 
     def __enter__(self) -> "Mbuf":
         self._p()
@@ -187,16 +195,20 @@ class Mbuf:
 
     def adj(self, n: int) -> None:
         """Remove n bytes from the start."""
+        int_in("n", n, 0, 65535, "Mbuf.adj")
         if lib.rte_pktmbuf_adj(self._p(), n) == ffi.NULL:
             raise invalid("n", n, f"at most the first segment's length, {self._p().data_len}", "Mbuf.adj")
 
     def trim(self, n: int) -> None:
         """Remove n bytes from the end."""
+        int_in("n", n, 0, 65535, "Mbuf.trim")
         if lib.rte_pktmbuf_trim(self._p(), n) != 0:
             raise invalid("n", n, "at most the last segment's length", "Mbuf.trim")
 
     def chain(self, tail: "Mbuf") -> None:
         """Append tail's segments to this packet; tail is consumed."""
+        if not isinstance(tail, Mbuf):
+            raise invalid("tail", type(tail).__name__, "an Mbuf (owned: not a view into a burst)", "Mbuf.chain")
         p = self._p()
         t = tail._p()
         if t == p:
@@ -224,7 +236,7 @@ class Mbuf:
 
     @port.setter
     def port(self, value: int) -> None:
-        self._p().port = value
+        self._p().port = int_in("port", value, 0, 0xFFFF, "Mbuf.port")
 
     @property
     def ol_flags(self) -> int:
@@ -232,7 +244,7 @@ class Mbuf:
 
     @ol_flags.setter
     def ol_flags(self, value: int) -> None:
-        self._p().ol_flags = value
+        self._p().ol_flags = int_in("ol_flags", value, 0, (1 << 64) - 1, "Mbuf.ol_flags")
 
     @property
     def packet_type(self) -> int:
@@ -240,7 +252,7 @@ class Mbuf:
 
     @packet_type.setter
     def packet_type(self, value: int) -> None:
-        self._p().packet_type = value
+        self._p().packet_type = int_in("packet_type", value, 0, 0xFFFFFFFF, "Mbuf.packet_type")
 
     @property
     def packet_type_name(self) -> str:
@@ -254,7 +266,7 @@ class Mbuf:
 
     @rss_hash.setter
     def rss_hash(self, value: int) -> None:
-        lib.pydpdk_mbuf_set_rss_hash(self._p(), value)
+        lib.pydpdk_mbuf_set_rss_hash(self._p(), int_in("rss_hash", value, 0, 0xFFFFFFFF, "Mbuf.rss_hash"))
 
     @property
     def vlan_tci(self) -> int:
@@ -262,9 +274,7 @@ class Mbuf:
 
     @vlan_tci.setter
     def vlan_tci(self, value: int) -> None:
-        if not 0 <= value <= 0xFFFF:
-            raise invalid("vlan_tci", value, "0 to 0xFFFF", "Mbuf.vlan_tci")
-        self._p().vlan_tci = value
+        self._p().vlan_tci = int_in("vlan_tci", value, 0, 0xFFFF, "Mbuf.vlan_tci")
 
     def ol_flag_names(self) -> list[str]:
         """Names of the RX offload flags set (rte_get_rx_ol_flag_name)."""

@@ -8,7 +8,7 @@ from typing import Any, Iterable, Sequence
 from . import eal as _eal
 from ._native import ffi, lib, cstr, PMD_DIR
 from ._resource import Resource
-from .errors import MempoolError, ResourceBusyError, check_ptr, invalid
+from .errors import MempoolError, ResourceBusyError, check_ptr, int_in, invalid
 from .mbuf import Mbuf, MbufBurst, as_buffer
 
 __all__ = ["Mempool"]
@@ -40,8 +40,8 @@ class Mempool(Resource):
             name = f"pydpdk_pool{next(_names)}"
         if not isinstance(name, str) or not 0 < len(name) < lib.RTE_MEMPOOL_NAMESIZE - 3:
             raise invalid("name", name, f"a string of 1 to {lib.RTE_MEMPOOL_NAMESIZE - 4} characters", ctx)
-        if not isinstance(n, int) or n < 1:
-            raise invalid("n", n, "a positive number of mbufs", ctx)
+        if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n < 1 << 32:
+            raise invalid("n", n, "a number of mbufs from 1 to 2**32-1", ctx)
         max_cache = min(lib.RTE_MEMPOOL_CACHE_MAX_SIZE, n // 1)
         if not isinstance(cache_size, int) or not 0 <= cache_size <= lib.RTE_MEMPOOL_CACHE_MAX_SIZE \
                 or cache_size * 1.5 > n:
@@ -50,8 +50,8 @@ class Mempool(Resource):
         if not isinstance(data_room, int) or not lib.RTE_PKTMBUF_HEADROOM < data_room <= _MAX_DATA_ROOM:
             raise invalid("data_room", data_room,
                           f"more than the headroom ({lib.RTE_PKTMBUF_HEADROOM}) and at most {_MAX_DATA_ROOM}", ctx)
-        if not isinstance(priv_size, int) or priv_size < 0 or priv_size % lib.RTE_MBUF_PRIV_ALIGN:
-            raise invalid("priv_size", priv_size, f"a multiple of {lib.RTE_MBUF_PRIV_ALIGN}, >= 0", ctx)
+        if not isinstance(priv_size, int) or not 0 <= priv_size <= 0xFFFF or priv_size % lib.RTE_MBUF_PRIV_ALIGN:
+            raise invalid("priv_size", priv_size, f"a multiple of {lib.RTE_MBUF_PRIV_ALIGN} from 0 to 65535", ctx)
         if lib.rte_mempool_lookup(name.encode()) != ffi.NULL:
             raise invalid("name", name, "a name no other mempool uses", ctx)
         del max_cache
@@ -60,7 +60,7 @@ class Mempool(Resource):
             raise MempoolError(errno.ENOENT, f"mempool driver '{ops}' is not registered: the plugin "
                                f"librte_mempool_ring.so was not loaded (look in {PMD_DIR or 'the PMD dir'}, "
                                "or pass plugins=[path] / -d)", "rte_pktmbuf_pool_create")
-        sock = lib.SOCKET_ID_ANY if socket is None else socket
+        sock = lib.SOCKET_ID_ANY if socket is None else int_in("socket", socket, -1, 1023, ctx)
         ptr = check_ptr(lib.rte_pktmbuf_pool_create(name.encode(), n, cache_size, priv_size, data_room, sock),
                         f"rte_pktmbuf_pool_create({name!r}, n={n})", MempoolError,
                         hint="not enough hugepage memory for this many mbufs?")

@@ -11,7 +11,7 @@ from typing import Any, Sequence
 from . import eal as _eal
 from ._native import ffi, lib, cstr
 from ._resource import Resource
-from .errors import RingError, check_ptr, invalid
+from .errors import RingError, check_ptr, int_in, invalid
 from .ethdev import Port
 from .mbuf import Mbuf, MbufBurst
 
@@ -57,7 +57,7 @@ class Ring(Resource):
             flags |= lib.RING_F_MP_RTS_ENQ | lib.RING_F_MC_RTS_DEQ
         elif sync == "hts":
             flags |= lib.RING_F_MP_HTS_ENQ | lib.RING_F_MC_HTS_DEQ
-        sock = lib.SOCKET_ID_ANY if socket is None else socket
+        sock = lib.SOCKET_ID_ANY if socket is None else int_in("socket", socket, -1, 1023, ctx)
         ptr = check_ptr(lib.rte_ring_create(name.encode(), count, sock, flags),
                         f"rte_ring_create({name!r}, {count})", RingError)
         return cls(ptr, name)
@@ -112,7 +112,16 @@ class Ring(Resource):
             done = lib.pydpdk_ring_enqueue_compact(self._ptr, pkts._arr, pkts._n)
             pkts._consume_front(done)
             return done
+        if isinstance(pkts, (str, bytes, bytearray, memoryview)) or not hasattr(pkts, "__iter__"):
+            raise invalid("pkts", type(pkts).__name__, "an MbufBurst or a list of Mbufs", "Ring.enqueue_burst")
+        pkts = list(pkts)
+        if not all(isinstance(m, Mbuf) for m in pkts):
+            raise invalid("pkts", "a list holding non-Mbufs", "an MbufBurst or a list of Mbufs", "Ring.enqueue_burst")
         ptrs = [m._p() for m in pkts]
+        if len(set(ptrs)) != len(ptrs):
+            raise invalid("pkts", "the same mbuf twice", "distinct mbufs", "Ring.enqueue_burst")
+        for m in pkts:
+            m._before_handoff()
         arr = ffi.new("void *[]", ptrs)
         done = lib.rte_ring_enqueue_burst(self._ptr, arr, len(ptrs), ffi.NULL)
         for m in pkts[:done]:

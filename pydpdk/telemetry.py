@@ -57,8 +57,10 @@ class Client:
                  instance: int = 0, timeout: float = 5.0):
         if path is not None and file_prefix is not None:
             raise invalid("path", path, "a path or a file_prefix, not both", "telemetry.Client")
-        if not isinstance(instance, int) or instance < 0:
-            raise invalid("instance", instance, "an integer >= 0", "telemetry.Client")
+        if not isinstance(instance, int) or isinstance(instance, bool) or not 0 <= instance < 1 << 16:
+            raise invalid("instance", instance, "an integer from 0 to 65535", "telemetry.Client")
+        if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or not 0 < timeout <= 3600:
+            raise invalid("timeout", timeout, "seconds, more than 0 and at most 3600", "telemetry.Client")
         if path is None:
             prefix = file_prefix or "rte"
             if "/" in prefix or not prefix:

@@ -84,7 +84,7 @@ def _apply(findings: list[Finding], ctx: str) -> None:
     for f in findings:
         if f.severity == WARNING:
             log.warning("%s: %s", ctx, f.text().strip())
-            warnings.warn(f"{ctx}: {f.text().strip()}", DriverWarning, stacklevel=4)
+            warnings.warn(f"{ctx}: {f.text().strip()}", DriverWarning, stacklevel=6)  # the caller of Port.x
 
 
 def on_configure(port: Any, ev: ConfigureEvent) -> None:

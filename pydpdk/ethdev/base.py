@@ -30,6 +30,9 @@ class PortBase(Resource):
     _pools: dict[int, Any]          # RX queue -> the Mempool it draws from
     _started: bool
     _rss_key: Any
+    _rx_busy: bytearray             # per RX queue: 0 free, 1 a Python burst is in C, 2 an engine owns it
+    _tx_busy: bytearray
+    _claims: dict[tuple[str, int], Any]   # (kind, queue) -> the engine that owns it
 
     def _init_state(self, port_id: int) -> None:
         self._id = port_id
@@ -42,6 +45,33 @@ class PortBase(Resource):
         self._pools = {}
         self._started = False
         self._rss_key = None
+        self._rx_busy = bytearray(0)
+        self._tx_busy = bytearray(0)
+        self._claims = {}
+
+    def _reset_queues(self, nb_rxq: int, nb_txq: int, why: str) -> None:
+        """New queue counts: fresh busy flags; the old ones are marked dead, so queue handles
+        made before (which hold them) refuse use."""
+        for flags in (self._rx_busy, self._tx_busy):
+            flags[:] = bytes([3]) * len(flags)
+        self._rx_busy = bytearray(nb_rxq)
+        self._tx_busy = bytearray(nb_txq)
+        self._claims.clear()
+
+    def _busy_error(self, kind: str, queue: int, flag: int = 0) -> Exception:
+        """Why a burst on this queue is refused: the handle's port changed, an engine owns the
+        queue, or another thread is in it."""
+        from ..errors import ResourceBusyError, ResourceClosedError
+        if flag == 3:
+            return ResourceClosedError("this queue handle no longer works: its port was reconfigured, "
+                                       "reset, closed or detached (make a new one with port.rxq()/txq())")
+        owner = self._claims.get((kind, queue))
+        name = f"{self._describe()} {kind.upper()} queue {queue}"
+        if owner is not None:
+            what = owner._describe() if hasattr(owner, "_describe") else repr(owner)
+            return ResourceBusyError(f"{name} is driven by {what}: stop it before Python bursts on the queue")
+        return ResourceBusyError(f"{name} is in use by another thread right now: DPDK queues are not "
+                                 "thread-safe, use one thread per queue (docs/core.md, Threads)")
 
     def _describe(self) -> str:
         return f"port {self._id} ({self._name})"

@@ -5,9 +5,10 @@ from typing import Any, Iterable, Union
 
 from .. import eal as _eal
 from .._native import ffi, lib
-from ..errors import ResourceClosedError, invalid
+from ..errors import ResourceClosedError, int_in, invalid
 from ..mbuf import Mbuf, MbufBurst
 from .base import PortBase
+from .queues import RxQueue, TxQueue
 
 __all__ = ["BurstMixin"]
 
@@ -39,7 +40,12 @@ class BurstMixin(PortBase):
             max_pkts = into._cap
         if not self._started:
             raise invalid("port", self._describe(), "a started port", "Port.rx_burst")
+        busy = self._rx_busy
+        if busy[queue]:
+            raise self._busy_error("rx", queue)
+        busy[queue] = 1
         into._n = _rx_burst(self._id, queue, into._arr, max_pkts)
+        busy[queue] = 0
         into._gen += 1
         return into
 
@@ -60,7 +66,12 @@ class BurstMixin(PortBase):
             burst: Any = pkts
             if burst._views:
                 burst._before_handoff()
+            busy = self._tx_busy
+            if busy[queue]:
+                raise self._busy_error("tx", queue)
+            busy[queue] = 1
             sent = _tx_compact(self._id, queue, burst._arr, burst._n)
+            busy[queue] = 0
             burst._n -= sent
             burst._gen += 1
             return sent
@@ -83,8 +94,15 @@ class BurstMixin(PortBase):
         ptrs = [m._p() for m in mbufs]
         if len(set(ptrs)) != len(ptrs):
             raise invalid("pkts", "the same mbuf twice", "distinct mbufs", ctx)
+        for m in mbufs:
+            m._before_handoff()
         arr = ffi.new("struct rte_mbuf *[]", ptrs)
+        busy = self._tx_busy
+        if busy[queue]:
+            raise self._busy_error("tx", queue)
+        busy[queue] = 1
         sent = lib.rte_eth_tx_burst(self._id, queue, arr, len(ptrs))
+        busy[queue] = 0
         for m in mbufs[:sent]:
             m._take()
         return sent
@@ -101,3 +119,44 @@ class BurstMixin(PortBase):
             return self.tx_burst(burst, queue)
         finally:
             burst.free()
+
+    # -- queue objects and engine claims ---------------------------------------------------
+    def rxq(self, queue: int = 0, burst: int = 32) -> "RxQueue":
+        """A pre-checked RX queue handle for tight Python loops (``q.rx()``): everything is
+        checked here, once; it stops working when the port is reconfigured, reset or closed."""
+        ctx = f"Port.rxq({self._describe()})"
+        self._check_queue(queue, "rx", ctx)
+        if not self._started:
+            raise invalid("port", self._describe(), "a started port", ctx)
+        int_in("burst", burst, 1, 65535, ctx)
+        return RxQueue(self, queue, burst)
+
+    def txq(self, queue: int = 0) -> "TxQueue":
+        """A pre-checked TX queue handle (``q.tx(burst)``), like :meth:`rxq`."""
+        ctx = f"Port.txq({self._describe()})"
+        self._check_queue(queue, "tx", ctx)
+        if not self._started:
+            raise invalid("port", self._describe(), "a started port", ctx)
+        return TxQueue(self, queue)
+
+    def claim_queues(self, owner: Any, rx: Iterable[int] = (), tx: Iterable[int] = ()) -> None:
+        """An engine takes these queues: Python bursts on them are refused (naming the owner)
+        until :meth:`release_queues`. All or nothing; ResourceBusyError if one is taken."""
+        rx, tx = list(rx), list(tx)
+        for kind, queues, flags in (("rx", rx, self._rx_busy), ("tx", tx, self._tx_busy)):
+            for q in queues:
+                if flags[q] and self._claims.get((kind, q)) is not owner:
+                    raise self._busy_error(kind, q)
+        for kind, queues, flags in (("rx", rx, self._rx_busy), ("tx", tx, self._tx_busy)):
+            for q in queues:
+                flags[q] = 2
+                self._claims[(kind, q)] = owner
+
+    def release_queues(self, owner: Any) -> None:
+        """Give back every queue owner claimed."""
+        for (kind, q), who in list(self._claims.items()):
+            if who is owner:
+                del self._claims[(kind, q)]
+                flags = self._rx_busy if kind == "rx" else self._tx_busy
+                if q < len(flags):
+                    flags[q] = 0

@@ -5,7 +5,7 @@ from typing import Any, Iterable
 
 from .. import eal as _eal
 from .._native import ffi, lib
-from ..errors import PortError, ResourceBusyError, check, invalid
+from ..errors import PortError, ResourceBusyError, check, int_in, invalid
 from ..mempool import Mempool
 from . import hooks
 from .base import PortBase, key_size, registry
@@ -77,6 +77,7 @@ class ConfigureMixin(PortBase):
         check(lib.rte_eth_dev_configure(self._id, nb_rxq, nb_txq, conf),
               f"rte_eth_dev_configure(port {self._id}, {nb_rxq}, {nb_txq})", PortError)
         self._nb_rxq, self._nb_txq = nb_rxq, nb_txq
+        self._reset_queues(nb_rxq, nb_txq, "reconfigured")
         self._rxq_ready.clear()
         self._txq_ready.clear()
         self._rxq_desc.clear()
@@ -128,7 +129,7 @@ class ConfigureMixin(PortBase):
         if drop_en is not None:
             conf.rx_drop_en = int(bool(drop_en))
         conf.offloads = mask_of(offloads, RX_OFFLOADS, "offloads", ctx)
-        sock = self.socket if socket is None else socket
+        sock = self.socket if socket is None else int_in("socket", socket, -1, 1023, ctx)
         hooks.notify(self, hooks.RxQueueEvent(queue, nb_desc, conf.rx_free_thresh, conf.offloads,
                                               pool.data_room - lib.RTE_PKTMBUF_HEADROOM))
         check(lib.rte_eth_rx_queue_setup(self._id, queue, nb_desc, sock if sock >= 0 else 0, conf, pool._ptr),
@@ -172,7 +173,7 @@ class ConfigureMixin(PortBase):
                     raise invalid(name, val, "0 to 255", ctx)
                 setattr(conf.tx_thresh, name, val)
         conf.offloads = mask_of(offloads, TX_OFFLOADS, "offloads", ctx)
-        sock = self.socket if socket is None else socket
+        sock = self.socket if socket is None else int_in("socket", socket, -1, 1023, ctx)
         hooks.notify(self, hooks.TxQueueEvent(queue, nb_desc, conf.tx_rs_thresh, conf.tx_free_thresh,
                                               conf.offloads))
         check(lib.rte_eth_tx_queue_setup(self._id, queue, nb_desc, sock if sock >= 0 else 0, conf),
@@ -241,6 +242,7 @@ class ConfigureMixin(PortBase):
         check(lib.rte_eth_dev_reset(self._id), f"rte_eth_dev_reset(port {self._id})", PortError)
         self._started = False
         self._nb_rxq = self._nb_txq = 0
+        self._reset_queues(0, 0, "reset")
         self._rxq_ready.clear()
         self._txq_ready.clear()
         self._drop_pools()
@@ -256,6 +258,7 @@ class ConfigureMixin(PortBase):
             check(lib.rte_eth_dev_close(self._id), f"rte_eth_dev_close(port {self._id})", PortError)
         self._started = False
         self._drop_pools()
+        self._reset_queues(0, 0, "closed")
         if registry.get(self._id) is self:
             del registry[self._id]
 
@@ -265,6 +268,7 @@ class ConfigureMixin(PortBase):
             self._started = False
             check(lib.rte_eth_dev_stop(self._id), f"rte_eth_dev_stop(port {self._id})", PortError)
         self._drop_pools()
+        self._reset_queues(0, 0, "detached")
         if registry.get(self._id) is self:
             del registry[self._id]
         self._invalidate("detached")

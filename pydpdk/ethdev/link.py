@@ -5,7 +5,7 @@ import time
 from typing import Any
 
 from .._native import ffi, lib
-from ..errors import PortError, check, invalid
+from ..errors import PortError, check, flag, int_in, invalid
 from .base import PortBase
 from .records import Link
 from .tables import ether_addr, format_mac, parse_mac
@@ -21,7 +21,7 @@ class LinkMixin(PortBase):
         self._check_open()
         speed, duplex, autoneg, status = (ffi.new("uint32_t *"), ffi.new("int *"), ffi.new("int *"),
                                           ffi.new("int *"))
-        check(lib.pydpdk_link_get(self._id, int(wait), speed, duplex, autoneg, status),
+        check(lib.pydpdk_link_get(self._id, int(flag("wait", wait, "Port.link")), speed, duplex, autoneg, status),
               f"rte_eth_link_get(port {self._id})", PortError)
         return Link(bool(status[0]), speed[0], bool(duplex[0]), bool(autoneg[0]))
 
@@ -72,8 +72,10 @@ class LinkMixin(PortBase):
         check(fn(self._id), f"rte_eth_allmulticast_{'enable' if on else 'disable'}(port {self._id})", PortError)
 
     def add_mac(self, mac: Any, pool: int = 0) -> None:
-        """Make the port also receive for mac (up to the driver's max_mac_addrs)."""
+        """Make the port also receive for mac (up to the driver's max_mac_addrs); ``pool``: the
+        VMDq pool (0 to 63) it belongs to."""
         self._check_open()
+        int_in("pool", pool, 0, 63, f"Port.add_mac({self._describe()})")
         raw = ether_addr(mac)
         have = self.mac_addresses()
         limit = self._dev_info_raw().max_mac_addrs
@@ -104,7 +106,7 @@ class LinkMixin(PortBase):
         self._check_open()
         if not isinstance(vlan_id, int) or not 0 <= vlan_id <= 4095:
             raise invalid("vlan_id", vlan_id, "0 to 4095", f"Port.vlan_filter({self._describe()})")
-        check(lib.rte_eth_dev_vlan_filter(self._id, vlan_id, int(on)),
+        check(lib.rte_eth_dev_vlan_filter(self._id, vlan_id, int(flag("on", on, "Port.vlan_filter"))),
               f"rte_eth_dev_vlan_filter(port {self._id}, {vlan_id})", PortError,
               hint="configure the port with rx_offloads=['vlan_filter'] where the driver supports it")
 

@@ -5,7 +5,7 @@ import re
 from typing import Any, Iterable, Mapping
 
 from .._native import ffi, lib, cstr
-from ..errors import invalid
+from ..errors import int_in, invalid
 
 __all__ = ["RX_OFFLOADS", "TX_OFFLOADS", "RSS_HASH_FUNCTIONS", "SPEEDS", "parse_mac", "format_mac",
            "ether_addr", "flag_names", "mask_of"]
@@ -71,9 +71,11 @@ def flag_names(mask: int, table: Mapping[str, int]) -> list[str]:
 def mask_of(names: Iterable[str] | int, table: Mapping[str, int], param: str, ctx: str) -> int:
     """The bit mask of names from table (an int passes through); InvalidArgumentError for unknown names."""
     if isinstance(names, int) and not isinstance(names, bool):
-        return names
+        return int_in(param, names, 0, (1 << 64) - 1, ctx)
     if isinstance(names, str):
         names = [names]
+    elif not isinstance(names, (list, tuple, set, frozenset)):
+        raise invalid(param, names, f"a list of names (one of {', '.join(sorted(table))}) or a bit mask", ctx)
     mask = 0
     for n in names:
         if not isinstance(n, str):

@@ -64,11 +64,15 @@ def ensure_driver(driver: str, root: str = "/") -> None:
 
 def _refuse_active(dev: PciDevice, force: bool, action: str) -> None:
     if dev.active and not force:
+        what = []
+        if dev.routes:
+            what.append(f"active routes ({'; '.join(str(r) for r in dev.routes[:3])})")
+        if dev.addresses:
+            what.append(f"addresses ({', '.join(dev.addresses[:3])})")
         raise DeviceError(_errno.EBUSY, f"{action} {dev.address}: refused, its interface "
-                          f"{', '.join(dev.active_interfaces)} carries active routes "
-                          f"({'; '.join(str(r) for r in dev.routes[:3])}): taking it would cut that "
-                          "traffic (maybe this session's). Take the routes down first, or pass force=True "
-                          "(dpdk-devbind --force)", action)
+                          f"{', '.join(dev.active_interfaces)} carries {' and '.join(what)}: taking it would "
+                          "cut that traffic (maybe this session's). Take the routes and addresses down first, "
+                          "or pass force=True (dpdk-devbind --force)", action)
 
 
 def _wait_driver(root: str, addr: str, want: str | None, timeout: float = 10.0) -> str | None:

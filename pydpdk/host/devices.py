@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from ..errors import invalid
 from . import _sys
 
-__all__ = ["PciDevice", "Route", "list_devices", "get_device", "routes", "routed_interfaces",
+__all__ = ["PciDevice", "Route", "list_devices", "get_device", "routes", "routed_interfaces", "interface_addresses",
            "interface_map", "NETWORK_CLASS"]
 
 NETWORK_CLASS = 0x02
@@ -55,6 +55,7 @@ class PciDevice:
     sriov_totalvfs: int | None           # when this is an SR-IOV PF
     sriov_numvfs: int | None
     modalias: str | None = field(default=None, repr=False)
+    addresses: tuple[str, ...] = ()      # IPv4/IPv6 addresses of its interfaces (not link-local)
 
     @property
     def vendor_device(self) -> str:
@@ -66,12 +67,14 @@ class PciDevice:
 
     @property
     def active(self) -> bool:
-        """Its kernel interfaces carry routes (taking it would cut that traffic)."""
-        return bool(self.routes)
+        """Its kernel interfaces carry routes or addresses (taking it would cut that traffic)."""
+        return bool(self.routes or self.addresses)
 
     @property
     def active_interfaces(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(r.interface for r in self.routes))
+        """The interfaces that carry routes or addresses."""
+        have = {r.interface for r in self.routes} | {a.split("%", 1)[1] for a in self.addresses if "%" in a}
+        return tuple(i for i in self.interfaces if i in have)
 
     @property
     def is_vf(self) -> bool:
@@ -116,6 +119,26 @@ def routes(root: str = "/") -> list[Route]:
     return out
 
 
+def interface_addresses(ifname: str, root: str = "/") -> list[str]:
+    """Addresses of a kernel interface, as 'ADDR/PLEN%IFNAME': IPv6 from /proc/net/if_inet6
+    (link-local left out), IPv4 by SIOCGIFADDR (on the live system only)."""
+    out: list[str] = []
+    for line in (_sys.read(_sys.path(root, "proc/net/if_inet6")) or "").splitlines():
+        f = line.split()
+        if len(f) >= 6 and f[5] == ifname and int(f[3], 16) != 0x20:      # 0x20: link scope
+            addr = socket.inet_ntop(socket.AF_INET6, bytes.fromhex(f[0]))
+            out.append(f"{addr}/{int(f[2], 16)}%{ifname}")
+    if root == "/" and len(ifname) < 16:
+        import fcntl
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sk:
+            try:
+                res = fcntl.ioctl(sk.fileno(), 0x8915, struct.pack("256s", ifname.encode()))  # SIOCGIFADDR
+                out.insert(0, f"{socket.inet_ntoa(res[20:24])}%{ifname}")
+            except OSError:
+                pass                       # no IPv4 address (EADDRNOTAVAIL) or no such interface
+    return out
+
+
 def routed_interfaces(root: str = "/") -> set[str]:
     return {r.interface for r in routes(root)}
 
@@ -154,7 +177,8 @@ def _read_device(root: str, addr: str, ifmap: dict[str, list[str]], rts: list[Ro
         physfn=_sys.link_name(os.path.join(d, "physfn")),
         sriov_totalvfs=_sys.read_int(os.path.join(d, "sriov_totalvfs")),
         sriov_numvfs=_sys.read_int(os.path.join(d, "sriov_numvfs")),
-        modalias=_sys.read(os.path.join(d, "modalias")))
+        modalias=_sys.read(os.path.join(d, "modalias")),
+        addresses=tuple(a for i in ifaces for a in interface_addresses(i, root)))
 
 
 def list_devices(network_only: bool = True, root: str = "/") -> list[PciDevice]:

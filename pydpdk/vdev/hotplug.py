@@ -15,7 +15,8 @@ from .._native import PMD_DIR, cstr, ffi, lib
 from ..errors import DeviceError, DriverNotFoundError, check, invalid
 from ..ethdev import Port, forget_port
 from ..ethdev.pmds import vdev_names
-from .devargs import driver_for, normalize_devargs, shares_memory_by_fd
+from ..pcap import trim_pcap
+from .devargs import driver_for, normalize_devargs, parse_devargs, shares_memory_by_fd
 
 __all__ = ["attach", "detach", "device_ports"]
 
@@ -89,10 +90,40 @@ def detach(device: Any) -> None:
     ids = device_ports(name)
     if not ids:
         raise invalid("device", name, "the name of an attached virtual device")
+    tx_files = _pcap_tx_files(ids)
     for pid in ids:
         forget_port(pid)
     check(lib.rte_eal_hotplug_remove(b"vdev", name.encode()), f"rte_eal_hotplug_remove(vdev, {name!r})",
           DeviceError)
+    _check_pcap_files(name, tx_files)
+
+
+def _pcap_tx_files(ids: Sequence[int]) -> list[str]:
+    """The tx_pcap files of net_pcap ports (checked once their dumper is closed)."""
+    out: list[str] = []
+    info = ffi.new("struct rte_eth_dev_info *")
+    for pid in ids:
+        if lib.rte_eth_dev_info_get(pid, info) or cstr(info.driver_name) != "net_pcap" or info.device == ffi.NULL:
+            continue
+        args = cstr(lib.pydpdk_dev_args(info.device))
+        if args:
+            out += [v for k, v in parse_devargs(f"pcap,{args}")[1] if k == "tx_pcap"]
+    return out
+
+
+def _check_pcap_files(name: str, files: Sequence[str]) -> None:
+    """The pcap PMD ignores write errors (a full file system): after detach, a tx_pcap file that
+    ends in a partial record is cut back to its complete records and the loss reported."""
+    for path in files:
+        try:
+            scan = trim_pcap(path)
+        except OSError:
+            continue
+        if scan.truncated:
+            raise DeviceError(errno.ENOSPC, f"{name}: writing tx_pcap={path} failed part-way (the file system "
+                              f"is full?): the file keeps its {scan.records} complete records, the partial last "
+                              f"one was cut off ({scan.size - scan.valid_bytes} bytes); packets sent after that "
+                              "were counted as sent by the PMD but are not in the file", "pcap_dump")
 
 
 class EalVdevSupport:
