@@ -24,7 +24,7 @@ import pytest  # noqa: E402
 
 import pydpdk  # noqa: E402
 from pydpdk.eal import hugepages_usable  # noqa: E402
-from pydpdk.testing.frames import drain  # noqa: E402
+from pydpdk.testing.frames import drain, make_frame  # noqa: E402,F401 (tests written on other branches import them from here)
 from pydpdk.testing.procs import unpin  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

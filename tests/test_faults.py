@@ -10,7 +10,8 @@ import pytest
 
 import pydpdk
 from pydpdk import pcap, vdev
-from conftest import make_frame, run_python
+from conftest import run_python
+from pydpdk.testing.frames import make_frame
 
 
 @pytest.fixture
