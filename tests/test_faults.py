@@ -149,7 +149,8 @@ def test_primary_killed_under_a_reading_secondary_is_a_clear_error():
 
 
 def test_secondary_killed_while_attached_leaves_the_primary_forwarding():
-    from mp_peers import Peer, wait_for
+    from mp_peers import Peer
+    from pydpdk.testing.wait import wait_for
     from pydpdk import telemetry
     import signal
     prefix = f"pydpdk-fault-sk-{os.getpid()}"
