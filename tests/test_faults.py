@@ -10,7 +10,8 @@ import pytest
 
 import pydpdk
 from pydpdk import pcap, vdev
-from conftest import make_frame, run_python
+from conftest import run_python
+from pydpdk.testing.frames import make_frame
 
 
 @pytest.fixture
@@ -103,7 +104,8 @@ print("CLEAN", flush=True)
 def _spawn(code: str) -> subprocess.Popen:
     import sys
     import textwrap
-    from conftest import ROOT, unpin
+    from conftest import ROOT
+    from pydpdk.testing.procs import unpin
     env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
     return subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT, preexec_fn=unpin)
@@ -148,7 +150,8 @@ def test_primary_killed_under_a_reading_secondary_is_a_clear_error():
 
 @pytest.mark.parametrize("kind", ["pydpdk", "dpdk-proc-info"])
 def test_secondary_killed_while_attached_leaves_the_primary_forwarding(kind):
-    from mp_peers import Peer, wait_for
+    from mp_peers import Peer
+    from pydpdk.testing.wait import wait_for
     from pydpdk import telemetry
     import shutil
     import signal
