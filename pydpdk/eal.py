@@ -575,6 +575,20 @@ def is_initialized() -> bool:
     return _live is not None
 
 
+def require_primary() -> None:
+    """In a secondary process: EalError (ESRCH) when the primary it attached to has exited. The
+    shared memory stays mapped after the primary dies, so without this a secondary would read
+    frozen counters as if they were live."""
+    live = _live
+    if live is None or lib.rte_eal_process_type() != lib.RTE_PROC_SECONDARY:
+        return
+    if not primary_alive(live.config.effective_file_prefix):
+        raise EalError(errno.ESRCH, f"the primary DPDK process with file prefix "
+                       f"{live.config.effective_file_prefix!r} has exited: what this secondary reads of its "
+                       "ports would be frozen, not live; clean up (pydpdk.cleanup()) and attach to a new "
+                       "primary in a new process", "rte_eal_primary_proc_alive")
+
+
 def is_secondary() -> bool:
     """True in a secondary process: ports, pools and hugepages belong to the primary."""
     return _live is not None and lib.rte_eal_process_type() == lib.RTE_PROC_SECONDARY

@@ -77,3 +77,94 @@ def test_memory_running_out_leaves_nothing_half_built():
     """)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "REFUSED 12 True True" in proc.stdout and "SENT 4" in proc.stdout and "GOT 4" in proc.stdout, proc.stdout
+
+
+# -- multi-process: a secondary killed, a primary killed under a reading secondary -------------
+WATCHER = """
+import sys, time
+import pydpdk
+from pydpdk import multiprocess
+eal = multiprocess.attach({prefix!r}, telemetry=False)
+ports = pydpdk.ports()
+print("READY", [p.stats().ipackets for p in ports], flush=True)
+deadline = time.monotonic() + 60
+try:
+    while time.monotonic() < deadline:
+        for p in ports:
+            p.stats()
+        time.sleep(0.01)           # the secondary's own polling pace
+    print("NO-ERROR", flush=True)
+except pydpdk.EalError as e:
+    print("GONE", e.errno, str(e), flush=True)
+pydpdk.cleanup()
+print("CLEAN", flush=True)
+"""
+
+
+def _spawn(code: str) -> subprocess.Popen:
+    import sys
+    import textwrap
+    from conftest import ROOT, unpin
+    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    return subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT, preexec_fn=unpin)
+
+
+def _line(proc: subprocess.Popen, word: str, timeout: float = 60) -> str:
+    """The next stdout line starting with word (the child's protocol), within timeout."""
+    import select
+    import time
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        r, _, _ = select.select([proc.stdout], [], [], max(deadline - time.monotonic(), 0))
+        if not r:
+            break
+        line = proc.stdout.readline()
+        if not line:
+            break
+        if line.startswith(word):
+            return line
+    raise AssertionError(f"no {word!r} line from the child in {timeout} s: {proc.stderr.read()[-3000:] if proc.poll() is not None else ''}")
+
+
+def test_primary_killed_under_a_reading_secondary_is_a_clear_error():
+    from mp_peers import Peer
+    import signal
+    prefix = f"pydpdk-fault-pk-{os.getpid()}"
+    with Peer("pydpdk", prefix) as primary:
+        child = _spawn(WATCHER.format(prefix=prefix))
+        try:
+            _line(child, "READY")
+            primary.proc.send_signal(signal.SIGKILL)
+            primary.proc.wait(10)
+            gone = _line(child, "GONE", 30)              # an error, not frozen numbers or a hang
+            assert gone.split()[1] == "3" and "has exited" in gone     # ESRCH
+            _line(child, "CLEAN", 30)
+            assert child.wait(30) == 0
+        finally:
+            if child.poll() is None:
+                child.kill()
+                child.wait()
+
+
+def test_secondary_killed_while_attached_leaves_the_primary_forwarding():
+    from mp_peers import Peer, wait_for
+    from pydpdk import telemetry
+    import signal
+    prefix = f"pydpdk-fault-sk-{os.getpid()}"
+    with Peer("pydpdk", prefix):
+        child = _spawn(WATCHER.format(prefix=prefix))
+        _line(child, "READY")
+        child.send_signal(signal.SIGKILL)
+        child.wait(10)
+        with telemetry.Client(prefix) as t:                # the primary never noticed
+            before = t.port_stats(0)["ipackets"]
+            wait_for(lambda: t.port_stats(0)["ipackets"] > before, 20, "the primary to keep forwarding")
+        again = run_python(f"""
+            import pydpdk
+            from pydpdk import multiprocess
+            multiprocess.attach({prefix!r}, telemetry=False)
+            print("REATTACHED", [p.stats().ipackets > 0 for p in pydpdk.ports()])
+            pydpdk.cleanup()
+        """, timeout=60)
+        assert again.returncode == 0 and "REATTACHED [True, True]" in again.stdout, again.stderr[-2000:]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import eal as _eal
 from .._native import ffi, lib
 from .._resource import Resource
 from ..errors import PortError, check, invalid
@@ -30,6 +31,7 @@ class PortBase(Resource):
     _pools: dict[int, Any]          # RX queue -> the Mempool it draws from
     _started: bool
     _rss_key: Any
+    _secondary: bool                # this process is a secondary: the port is the primary's
     _rx_busy: bytearray             # per RX queue: 0 free, 1 a Python burst is in C, 2 an engine owns it
     _tx_busy: bytearray
     _claims: dict[tuple[str, int], Any]   # (kind, queue) -> the engine that owns it
@@ -45,6 +47,7 @@ class PortBase(Resource):
         self._pools = {}
         self._started = False
         self._rss_key = None
+        self._secondary = _eal.is_secondary()
         self._rx_busy = bytearray(0)
         self._tx_busy = bytearray(0)
         self._claims = {}

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from .. import eal as _eal
 from .._native import ffi, lib
 from ..errors import PortError, check, invalid
 from .base import PortBase
@@ -15,8 +16,11 @@ class CountersMixin(PortBase):
     """Statistics and xstats."""
 
     def stats(self) -> PortStats:
-        """rte_eth_stats_get: port-wide counters and per-queue ones for the configured queues."""
+        """rte_eth_stats_get: port-wide counters and per-queue ones for the configured queues
+        (in a secondary process, EalError once the primary has exited)."""
         self._check_open()
+        if self._secondary:
+            _eal.require_primary()
         s = ffi.new("struct rte_eth_stats *")
         check(lib.rte_eth_stats_get(self._id, s), f"rte_eth_stats_get(port {self._id})", PortError)
         nq = min(max(self._nb_rxq, self._nb_txq, 1), lib.RTE_ETHDEV_QUEUE_STAT_CNTRS)
@@ -38,7 +42,9 @@ class CountersMixin(PortBase):
         return [ffi.string(names[i].name).decode() for i in range(n)]
 
     def xstats(self) -> dict[str, int]:
-        """Every extended statistic, by name."""
+        """Every extended statistic, by name (in a secondary, EalError once the primary has exited)."""
+        if self._secondary:
+            _eal.require_primary()
         names = self.xstat_names()
         vals = ffi.new("struct rte_eth_xstat[]", max(len(names), 1))
         n = check(lib.rte_eth_xstats_get(self._id, vals, len(names)), "rte_eth_xstats_get", PortError)
