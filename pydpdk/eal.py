@@ -575,6 +575,16 @@ def is_initialized() -> bool:
     return _live is not None
 
 
+_keep_until_exit: list[str] = []
+
+
+def keep_devices_until_exit(reason: str) -> None:
+    """A device that DPDK cannot tear down without crashing: cleanup() then skips
+    rte_eal_cleanup (the objects are still invalidated, files still removed) and says why."""
+    if reason not in _keep_until_exit:
+        _keep_until_exit.append(reason)
+
+
 def require_primary() -> None:
     """In a secondary process: EalError (ESRCH) when the primary it attached to has exited. The
     shared memory stays mapped after the primary dies, so without this a secondary would read
@@ -605,7 +615,12 @@ def cleanup() -> None:
             prefix = None
         rundir = _live.runtime_dir if prefix else None
         _resource.close_all("closed (the EAL was cleaned up)")
-        rc = lib.rte_eal_cleanup()
+        if _keep_until_exit:         # DPDK would crash tearing these down: let the process exit do it
+            import logging
+            logging.getLogger("pydpdk.eal").warning("rte_eal_cleanup skipped: %s", "; ".join(_keep_until_exit))
+            rc = 0
+        else:
+            rc = lib.rte_eal_cleanup()
         _resource.invalidate_all("unusable: the EAL was cleaned up")
         _live, _cleaned = None, True
         if prefix:

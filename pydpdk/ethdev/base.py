@@ -32,6 +32,9 @@ class PortBase(Resource):
     _started: bool
     _rss_key: Any
     _secondary: bool                # this process is a secondary: the port is the primary's
+    _server_virtio: bool            # a virtio-user port in vhost-user server mode (see keep_open)
+    _link_seen_up: bool
+    _keep_open: str                 # why closing it would crash DPDK ("" when it would not)
     _rx_busy: bytearray             # per RX queue: 0 free, 1 a Python burst is in C, 2 an engine owns it
     _tx_busy: bytearray
     _claims: dict[tuple[str, int], Any]   # (kind, queue) -> the engine that owns it
@@ -48,9 +51,27 @@ class PortBase(Resource):
         self._started = False
         self._rss_key = None
         self._secondary = _eal.is_secondary()
+        self._server_virtio = _is_server_virtio(port_id)
+        self._link_seen_up = False
+        self._keep_open = ""
         self._rx_busy = bytearray(0)
         self._tx_busy = bytearray(0)
         self._claims = {}
+
+    def _note_link(self, up: bool) -> None:
+        """A virtio-user server port whose peer went away must not be closed: DPDK (22.11 to 25.11)
+        frees its interrupt handle at close without unregistering the callback its disconnect
+        handler registered, and the EAL's interrupt thread then panics (epoll_ctl on a closed fd)."""
+        if not self._server_virtio:
+            return
+        if up:
+            self._link_seen_up = True
+        elif self._link_seen_up and not self._keep_open:
+            self._keep_open = ("its vhost-user peer disconnected once: DPDK's virtio-user PMD would crash "
+                               "the process when the port is closed (virtio_user_dev_uninit frees the "
+                               "interrupt handle its reconnect handler registered a callback on), so "
+                               "pydpdk leaves it open until the process exits")
+            _eal.keep_devices_until_exit(f"{self._describe()}: {self._keep_open}")
 
     def _reset_queues(self, nb_rxq: int, nb_txq: int, why: str) -> None:
         """New queue counts: fresh busy flags; the old ones are marked dead, so queue handles
@@ -91,6 +112,15 @@ class PortBase(Resource):
             allowed = f"0 to {n - 1} ({n} {kind.upper()} queues configured)" if n else \
                 "none: configure() the port first"
             raise invalid("queue", q, allowed, ctx)
+
+
+def _is_server_virtio(port_id: int) -> bool:
+    info = ffi.new("struct rte_eth_dev_info *")
+    if lib.rte_eth_dev_info_get(port_id, info) or ffi.string(info.driver_name) != b"net_virtio_user" \
+            or info.device == ffi.NULL:
+        return False
+    args = ffi.string(lib.pydpdk_dev_args(info.device)).decode() if lib.pydpdk_dev_args(info.device) else ""
+    return "server=1" in args.split(",")
 
 
 def key_size(info: Any) -> int:

@@ -251,6 +251,8 @@ class ConfigureMixin(PortBase):
         self._check_not_forwarding("closing the port")
         if _eal.is_secondary():      # the primary's port: forget it here, never stop or close it
             self._started = False
+        elif self._keep_open:        # closing it would crash DPDK (see PortBase._note_link)
+            self._started = False
         elif lib.rte_eth_dev_is_valid_port(self._id):
             started, self._started = self._started, False
             if started:

@@ -23,6 +23,8 @@ class LinkMixin(PortBase):
                                           ffi.new("int *"))
         check(lib.pydpdk_link_get(self._id, int(flag("wait", wait, "Port.link")), speed, duplex, autoneg, status),
               f"rte_eth_link_get(port {self._id})", PortError)
+        if self._server_virtio:
+            self._note_link(bool(status[0]))
         return Link(bool(status[0]), speed[0], bool(duplex[0]), bool(autoneg[0]))
 
     def wait_link_up(self, timeout: float = 9.0, interval: float = 0.1) -> Link:

@@ -92,6 +92,11 @@ def detach(device: Any) -> None:
         raise invalid("device", name, "the name of an attached virtual device")
     tx_files = _pcap_tx_files(ids)
     for pid in ids:
+        Port(pid).link()                  # a virtio-user server port notices a gone peer here
+        reason = Port(pid)._keep_open
+        if reason:
+            raise DeviceError(errno.EBUSY, f"detaching {name!r} refused: {reason}", "rte_eal_hotplug_remove")
+    for pid in ids:
         forget_port(pid)
     check(lib.rte_eal_hotplug_remove(b"vdev", name.encode()), f"rte_eal_hotplug_remove(vdev, {name!r})",
           DeviceError)
