@@ -277,3 +277,83 @@ def test_peer_killed_mid_traffic_then_restarted(via):
     else:
         assert "vhost-user peer disconnected once" in res["detached"], res
         assert "PANIC" not in proc.stderr and "rte_eal_cleanup skipped" in proc.stderr
+
+
+# -- the kernel side of af_packet and tap ports goes down and up during forwarding -------------
+def _kernel_rx(ns, iface: str) -> int:
+    out = ns.run("cat", f"/sys/class/net/{iface}/statistics/rx_packets").stdout
+    return int(out.strip())
+
+
+def test_link_down_and_up_under_af_packet_while_forwarding(eal, pool):
+    """`ip link set down/up` on the kernel side of an af_packet port while a flowgen engine sends
+    through it: the engine keeps running, what TX refuses while the link is down is counted as
+    dropped (generated = sent + dropped, exactly), and the kernel receives again once it is up."""
+    from pydpdk.testing.netns import netadmin_missing, sh
+    from pydpdk.testing.peers import KernelPeer
+    from pydpdk.testing.wait import wait_for
+    if netadmin_missing():
+        pytest.skip(netadmin_missing())
+    if not eal.worker_lcores():
+        pytest.skip("needs a worker lcore for the engine")
+    with KernelPeer(pool) as peer:
+        fwd = pydpdk.Forwarder([peer.port], "flowgen", tx_pool=pool, txpkts=64)
+        try:
+            fwd.start(flush_rx=False)
+            wait_for(lambda: _kernel_rx(peer.ns, peer.peer_iface) > 1000, 20, "the kernel to receive")
+            sh("ip", "link", "set", peer.veth.outer, "down")
+            try:
+                wait_for(lambda: fwd.stats().streams[0].fwd_dropped > 0 or not peer.port.link().up, 20,
+                         "TX to refuse (or the link to read down) with the interface down")
+                stuck = _kernel_rx(peer.ns, peer.peer_iface)
+                assert fwd.running
+            finally:
+                sh("ip", "link", "set", peer.veth.outer, "up")
+            wait_for(lambda: _kernel_rx(peer.ns, peer.peer_iface) > stuck + 1000, 30,
+                     "the kernel to receive again once the link is up")
+            final = fwd.stop()
+        finally:
+            fwd.close()
+        (s,) = final.streams
+        assert s.gen_packets == s.tx_packets + s.fwd_dropped and s.fwd_dropped > 0
+
+
+def test_link_down_and_up_under_tap_while_forwarding(eal, pool):
+    """The same with a tap port: its kernel interface set down and up while flowgen sends."""
+    from pydpdk.testing.netns import netadmin_missing, sh
+    from pydpdk.testing.wait import wait_for
+    if netadmin_missing():
+        pytest.skip(netadmin_missing())
+    cap = vdev.capabilities()["net_tap"]
+    if not cap:
+        pytest.skip(cap.reason)
+    if not eal.worker_lcores():
+        pytest.skip("needs a worker lcore for the engine")
+    iface = f"pdt{os.getpid() % 100000}"
+    (port,) = vdev.attach(vdev.Tap(f"net_tap_f{os.getpid() % 1000}", iface=iface))
+    rx = lambda: int(open(f"/sys/class/net/{iface}/statistics/rx_packets").read())  # noqa: E731
+    try:
+        port.setup(pool)
+        sh("ip", "link", "set", iface, "up")
+        fwd = pydpdk.Forwarder([port], "flowgen", tx_pool=pool, txpkts=64)
+        try:
+            fwd.start(flush_rx=False)
+            wait_for(lambda: rx() > 1000, 20, "the tap interface to receive")
+            sh("ip", "link", "set", iface, "down")
+            try:
+                wait_for(lambda: fwd.stats().streams[0].fwd_dropped > 0 or not port.link().up, 20,
+                         "TX to refuse (or the link to read down) with the interface down")
+                assert fwd.running
+                stuck = rx()
+            finally:
+                sh("ip", "link", "set", iface, "up")
+            wait_for(lambda: rx() > stuck + 1000, 30, "the interface to receive again once up")
+            final = fwd.stop()
+        finally:
+            fwd.close()
+        (s,) = final.streams
+        assert s.gen_packets == s.tx_packets + s.fwd_dropped
+    finally:
+        from pydpdk.testing.frames import drain
+        drain(port)
+        vdev.detach(port)
