@@ -110,9 +110,33 @@ def limited_api() -> bool:
             and not sysconfig.get_config_var("Py_GIL_DISABLED"))
 
 
+STRICT_INCLUDE = '#include "strict.h"'
+
+
+def our_sources() -> list[str]:
+    """Our own C files (every c/*.c), each checked to include "strict.h" first: that header
+    makes warnings errors (-Wall -Wextra) in our files and not in the generated module."""
+    paths = sorted(glob.glob(os.path.join(CSRC, "*.c")))
+    for path in paths:
+        with open(path) as f:
+            first = next((ln.strip() for ln in f if ln.startswith("#include")), "")
+        if first != STRICT_INCLUDE:
+            raise BuildError(f"{os.path.relpath(path, HERE)}: its first #include must be "
+                             f"{STRICT_INCLUDE} (warnings are errors in our C), not {first!r}")
+    return [os.path.relpath(p, HERE) for p in paths]
+
+
+def system_includes(cflags: list[str]) -> list[str]:
+    """DPDK's -I directories as -isystem: its headers' own code is not judged by our warnings."""
+    out = []
+    for flag in cflags:
+        out += ["-isystem", flag[2:]] if flag.startswith("-I") and len(flag) > 2 else [flag]
+    return out
+
+
 def build_ffi() -> FFI:
     version = dpdk_version()
-    cflags = _march(_pkg_config("--cflags").split())
+    cflags = system_includes(_march(_pkg_config("--cflags").split()))
     libs = _pkg_config("--libs").split() + _libpcap()
     libdir = _pkg_config("--variable=libdir")
     modules = [_load(name) for name in _load("__init__").MODULES]
@@ -130,7 +154,7 @@ def build_ffi() -> FFI:
     ffi.set_source(
         "pydpdk._dpdk_cffi",
         "\n".join(m.INCLUDES for m in modules) + "\n" + "\n".join(m.CUSTOMIZATIONS for m in modules),
-        sources=sorted(os.path.relpath(p, HERE) for p in glob.glob(os.path.join(CSRC, "*.c"))),
+        sources=our_sources(),
         include_dirs=[CSRC],
         define_macros=defines,
         py_limited_api=limited_api(),

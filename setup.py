@@ -38,7 +38,8 @@ setup(
     ],
     python_requires=">=3.9",   # CI: 3.9 and 3.13 (pyenv), 3.11 (Debian 12), 3.13 (13), 3.14 (sid)
     packages=find_packages(include=["pydpdk", "pydpdk.*"]),
-    package_data={"pydpdk": ["_cffi_src/c/*.c", "_cffi_src/c/*.h", "testing/guest/*", "examples/*.yaml"]},
+    package_data={"pydpdk": ["_cffi_src/c/*.c", "_cffi_src/c/*.h", "testing/guest/*", "examples/*.yaml",
+                            "py.typed", "_dpdk_cffi.pyi"]},
     setup_requires=["cffi>=1.15"],
     install_requires=["cffi>=1.15", "pyyaml>=6"],
     # optional dependencies, by what uses them (README "Dependencies"):
@@ -52,6 +53,7 @@ setup(
         "test": ["pytest>=7", "hypothesis", "scapy>=2.5", "nbclient", "ipykernel"],
     },
     cffi_modules=["build_ffi.py:ffibuilder"],
-    entry_points={"console_scripts": ["pydpdk = pydpdk.cli:main"]},
+    entry_points={"console_scripts": ["pydpdk = pydpdk.cli:main"],
+                  "pytest11": ["pydpdk = pydpdk.testing.pytest_plugin"]},
     zip_safe=False,
 )

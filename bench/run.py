@@ -6,7 +6,7 @@
     python3 bench/run.py --quick                           # CI smoke: tiny windows, one repeat
 
 Rows (see docs/performance.md):
-  io, macswap    two net_ring ports, tx_first, native engines vs testpmd
+  io, mac, macswap  two net_ring ports, tx_first, native engines vs testpmd
   txonly         net_null0/1, generated 64-byte packets, TX counters
   rxonly         net_null0/1, RX counters
   pyloop         a Python rx_burst/tx_burst loop between the ring ports vs testpmd io
@@ -61,6 +61,7 @@ class Case:
 
 CASES = {
     "io": Case("io", "io fwd, 2x net_ring", RING, "io", target=">= 1.0x"),
+    "mac": Case("mac", "mac fwd, 2x net_ring", RING, "mac", target=">= 1.0x"),
     "macswap": Case("macswap", "macswap fwd, 2x net_ring", RING, "macswap", target=">= 1.0x"),
     "txonly": Case("txonly", "txonly 64 B, 2x net_null (TX pps)", NULL, "txonly", start="start",
                    counter="tx", target=">= 1.0x"),

@@ -5,7 +5,11 @@ Import checks that the module matches this package and the DPDK it was built aga
 """
 from __future__ import annotations
 
+from typing import Any
+
 from ._version import __version__
+
+__all__ = ["ffi", "lib", "cstr", "BUILT_FOR_PACKAGE", "BUILT_AGAINST_DPDK", "PMD_DIR", "RUNTIME_DPDK"]
 
 _REBUILD = ("rebuild it from the source tree with `pip install -e .` (or `python build_ffi.py`); "
             "it needs the DPDK development files: apt-get install dpdk-dev libdpdk-dev pkg-config")
@@ -34,7 +38,7 @@ except ImportError as exc:  # pragma: no cover - depends on the installation
         f"Python); {_REBUILD}") from exc
 
 
-def _s(p) -> str:
+def _s(p: Any) -> str:
     return ffi.string(p).decode() if p != ffi.NULL else ""
 
 
@@ -61,6 +65,6 @@ if _release(RUNTIME_DPDK) != _release(BUILT_AGAINST_DPDK):
                       f"loaded (Python {sys.version.split()[0]}); {_REBUILD}")
 
 
-def cstr(p) -> str:
+def cstr(p: Any) -> str:
     """A C string as str ('' for NULL)."""
     return _s(p)

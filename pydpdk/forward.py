@@ -6,7 +6,7 @@
     final = fwd.stop()
     print(final.testpmd_text())
 
-The per-packet loops are C (pydpdk/_cffi_src/c/fwd.c), one loop per forwarding lcore over a
+The per-packet loops are C (pydpdk/_cffi_src/c/fwd_*.c, one line each in c/fwd_modes.h), one loop per forwarding lcore over a
 contiguous range of streams, like dpdk-testpmd. A stream is (rx port, rx queue) -> (tx port,
 tx queue); by default ports are paired 0<->1, 2<->3 (testpmd's "paired" topology), a single
 port forwards to itself, and RX queue q transmits on TX queue q.
@@ -25,22 +25,21 @@ from ._native import ffi, lib, cstr
 from ._resource import Resource
 from .errors import DpdkError, check, flag, int_in, invalid
 from .engines import PortTotals, PortTraffic
-from .ethdev import Port, parse_mac
+from .ethdev import Port, PortStats, parse_mac
 from .mbuf import as_buffer
 from .mempool import Mempool
 
-__all__ = ["Forwarder", "ForwardStats", "PortForwardStats", "StreamStats", "MODES"]
+__all__ = ["Forwarder", "ForwardStats", "PortForwardStats", "StreamStats", "MODES", "MODE_HELP"]
 
-MODES: dict[str, int] = {
-    "io": lib.PYDPDK_FWD_IO, "mac": lib.PYDPDK_FWD_MAC, "macswap": lib.PYDPDK_FWD_MACSWAP,
-    "rxonly": lib.PYDPDK_FWD_RXONLY, "txonly": lib.PYDPDK_FWD_TXONLY,
-    "flowgen": lib.PYDPDK_FWD_FLOWGEN, "icmpecho": lib.PYDPDK_FWD_ICMPECHO,
-}
+# The modes come from the compiled engines' table (c/fwd_modes.h), in its order: name -> value.
+MODES: dict[str, int] = {cstr(lib.pydpdk_fwd_mode_name(i)): i for i in range(1, lib.PYDPDK_FWD_NB_MODES)}
+#: One line per mode, for help texts and docs: name -> description.
+MODE_HELP: dict[str, str] = {name: cstr(lib.pydpdk_fwd_mode_help(i)) for name, i in MODES.items()}
 _MODE_NAMES = {v: k for k, v in MODES.items()}
 # Read while the lcores run: downstream counters first (tx, drops), then gen and rx, so that a
 # live snapshot never shows more sent than received plus generated (the engine counts rx first).
 _COUNTERS = ("rx_packets", "rx_bytes", "tx_packets", "tx_bytes", "gen_packets", "fwd_dropped",
-             "other_dropped", "alloc_failures")
+             "other_dropped", "alloc_failures", "bad_ip_csum", "bad_l4_csum")
 
 
 _READ_ORDER = sorted(_COUNTERS, key=lambda c: c.startswith(("rx_", "gen_")))
@@ -48,6 +47,7 @@ _READ_ORDER = sorted(_COUNTERS, key=lambda c: c.startswith(("rx_", "gen_")))
 
 @dataclass(frozen=True)
 class StreamStats:
+    """Counters of one forwarding stream: one RX queue to one TX queue, polled by one lcore."""
     rx_port: int
     rx_queue: int
     tx_port: int
@@ -61,6 +61,8 @@ class StreamStats:
     fwd_dropped: int
     other_dropped: int
     alloc_failures: int
+    bad_ip_csum: int = 0     # csum mode: IPv4 header checksums found bad (and rewritten)
+    bad_l4_csum: int = 0     # csum mode: UDP/TCP checksums found bad (and rewritten)
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,7 @@ class PortForwardStats(PortTraffic):
 
 @dataclass(frozen=True)
 class ForwardStats:
+    """A Forwarder's statistics: per port, per stream, and the lcores' loop iterations."""
     forward_mode: str
     elapsed_s: float
     ports: list[PortForwardStats]
@@ -97,18 +100,22 @@ class ForwardStats:
 
     @property
     def rx_packets(self) -> int:
+        """Packets received on all ports."""
         return sum(p.rx_packets for p in self.ports)
 
     @property
     def tx_packets(self) -> int:
+        """Packets sent on all ports."""
         return sum(p.tx_packets for p in self.ports)
 
     @property
     def rx_pps(self) -> float:
+        """Received packets per second, all ports together."""
         return sum(p.rx_pps for p in self.ports)
 
     @property
     def tx_pps(self) -> float:
+        """Sent packets per second, all ports together."""
         return sum(p.tx_pps for p in self.ports)
 
     @property
@@ -118,6 +125,7 @@ class ForwardStats:
 
     @property
     def tx_bps(self) -> float:
+        """bit/s sent, all ports (from the bytes in ``bytes_from`` of each port)."""
         return sum(p.tx_bps for p in self.ports)
 
     def rates(self) -> str:
@@ -133,6 +141,7 @@ class ForwardStats:
                 "ports": [asdict(p) for p in self.ports], "streams": [asdict(s) for s in self.streams]}
 
     def to_json(self) -> str:
+        """:meth:`as_dict` as a JSON string (what ``pydpdk fwd --json`` prints)."""
         return json.dumps(self.as_dict())
 
     def testpmd_text(self) -> str:
@@ -294,7 +303,7 @@ class Forwarder(Resource):
             self._use(p)            # the ports refuse to stop or close while this runs
         self._t0 = self._t_last = 0.0
         self._last: dict[int, tuple[int, int, int, int]] = {}
-        self._base_port_stats: dict[int, Any] = {}
+        self._base_port_stats: dict[int, PortStats] = {}
         self._elapsed = 0.0
         self._register()
         # telemetry (/pydpdk/fwd/stats,ID) reads the counters in C until this forwarder goes
@@ -335,6 +344,7 @@ class Forwarder(Resource):
 
     @property
     def mode(self) -> str:
+        """The forwarding mode (one of ``forward.MODES``: io, mac, macswap, rxonly...); settable while stopped."""
         return _MODE_NAMES[self._fwd.cfg.mode]
 
     @mode.setter
@@ -346,18 +356,22 @@ class Forwarder(Resource):
 
     @property
     def burst(self) -> int:
+        """Packets per rx/tx burst on every stream."""
         return self._fwd.cfg.burst
 
     @property
     def running(self) -> bool:
+        """True while the worker lcores run the forwarding loop."""
         return bool(self._fwd.running)
 
     @property
     def lcores(self) -> list[int]:
+        """The worker lcore ids that run the streams."""
         return list(self._lcores)
 
     @property
     def streams(self) -> list[tuple[int, int, int, int]]:
+        """The streams as (rx_port, rx_queue, tx_port, tx_queue), in stream order."""
         return [(s.rx_port, s.rx_queue, s.tx_port, s.tx_queue)
                 for s in (self._streams[i] for i in range(self._fwd.nb_streams))]
 
@@ -479,7 +493,7 @@ class Forwarder(Resource):
         """Per-port cumulative counters from the engines' stream counters (the Engine interface:
         a Sampler reads these without touching the rates stats() reports)."""
         self._check_open()
-        acc = {p.id: [p.id, p.name, 0, 0, 0, 0, 0] for p in self.ports}
+        acc: dict[int, list[Any]] = {p.id: [p.id, p.name, 0, 0, 0, 0, 0] for p in self.ports}
         for i in range(self._fwd.nb_streams):
             s = self._streams[i]
             rx, tx = acc[s.rx_port], acc[s.tx_port]

@@ -7,10 +7,11 @@ import sys
 
 import pytest
 
-from conftest import ROOT, unpin
+from conftest import ROOT
+from pydpdk.testing.procs import unpin
 
 RUN = os.path.join(ROOT, "bench", "run.py")
-ROWS = ["io", "macswap", "txonly", "rxonly", "pyloop", "pyloop256", "numpy", "numpy32", "pcap"]
+ROWS = ["io", "mac", "macswap", "txonly", "rxonly", "pyloop", "pyloop256", "numpy", "numpy32", "pcap"]
 
 
 def test_bench_quick_every_row(tmp_path):

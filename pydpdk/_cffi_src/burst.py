@@ -1,4 +1,5 @@
-"""Our per-burst helpers (c/burst.c): mbufs from and to bytes, TX with compaction."""
+"""Our per-burst helpers (c/burst.c): mbufs from and to bytes, TX with compaction, bulk free,
+header and length views, RX drain."""
 
 INCLUDES = """
 #include "burst.h"
@@ -18,6 +19,10 @@ uint64_t pydpdk_mbufs_bytes(struct rte_mbuf *const *pkts, uint16_t n);
 uint16_t pydpdk_tx_burst_compact(uint16_t port_id, uint16_t queue_id, struct rte_mbuf **pkts,
     uint16_t n);
 unsigned int pydpdk_ring_enqueue_compact(struct rte_ring *r, struct rte_mbuf **pkts, unsigned int n);
+uint32_t pydpdk_rx_drain(uint16_t port_id, uint16_t queue_id, uint32_t max);
+uint16_t pydpdk_free_bulk(struct rte_mbuf **pkts, uint16_t n);
+int pydpdk_headers_view(struct rte_mbuf *const *pkts, uint16_t n, uint8_t *out, uint16_t snap);
+int pydpdk_pkt_lengths(struct rte_mbuf *const *pkts, uint16_t n, uint32_t *out);
 """
 
 CUSTOMIZATIONS = ""

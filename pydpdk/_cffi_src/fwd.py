@@ -1,5 +1,7 @@
-"""Our forwarding engines (c/fwd.h, c/fwd.c): testpmd's forwarding modes run in C on worker
-lcores, started, watched and stopped from Python; plus per-burst packet views.
+"""Our forwarding engines (c/fwd.h; control in c/fwd.c, engines in c/fwd_*.c, modes in
+c/fwd_modes.h): testpmd's forwarding modes run in C on worker lcores, started, watched and stopped
+from Python. The modes are not declared here: pydpdk.forward reads them from
+pydpdk_fwd_mode_name() for 1..PYDPDK_FWD_NB_MODES-1.
 
 Ownership: the caller allocates `struct pydpdk_fwd` and the `struct pydpdk_fwd_stream[]` array
 (ffi.new) and must keep both alive, unmoved and unfreed, from pydpdk_fwd_launch() until
@@ -13,13 +15,6 @@ INCLUDES = """
 
 TYPES = """
 #define PYDPDK_FWD_DEFAULT ...
-#define PYDPDK_FWD_IO ...
-#define PYDPDK_FWD_MAC ...
-#define PYDPDK_FWD_MACSWAP ...
-#define PYDPDK_FWD_RXONLY ...
-#define PYDPDK_FWD_TXONLY ...
-#define PYDPDK_FWD_FLOWGEN ...
-#define PYDPDK_FWD_ICMPECHO ...
 #define PYDPDK_FWD_NB_MODES ...
 #define PYDPDK_FWD_FLOW_SRC_IP ...
 #define PYDPDK_FWD_FLOW_DST_IP ...
@@ -64,6 +59,8 @@ struct pydpdk_fwd_stream {
     uint64_t fwd_dropped;
     uint64_t other_dropped;
     uint64_t alloc_failures;
+    uint64_t bad_ip_csum;
+    uint64_t bad_l4_csum;
     uint32_t run_mode;
     uint32_t next_flow;
     ...;
@@ -100,11 +97,9 @@ int pydpdk_fwd_tx_first(struct pydpdk_fwd *fwd, unsigned int nb_bursts);
 int pydpdk_fwd_launch(struct pydpdk_fwd *fwd, const unsigned int *lcore_ids, unsigned int nb_lcores);
 int pydpdk_fwd_stop(struct pydpdk_fwd *fwd);
 int64_t pydpdk_fwd_flush_rx(struct pydpdk_fwd *fwd, uint32_t ms_per_queue);
-uint32_t pydpdk_rx_drain(uint16_t port_id, uint16_t queue_id, uint32_t max);
-
-uint16_t pydpdk_free_bulk(struct rte_mbuf **pkts, uint16_t n);
-int pydpdk_headers_view(struct rte_mbuf *const *pkts, uint16_t n, uint8_t *out, uint16_t snap);
-int pydpdk_pkt_lengths(struct rte_mbuf *const *pkts, uint16_t n, uint32_t *out);
+const char *pydpdk_fwd_mode_name(uint32_t mode);
+const char *pydpdk_fwd_mode_help(uint32_t mode);
+int pydpdk_fwd_mode_flags(uint32_t mode);
 """
 
 CUSTOMIZATIONS = ""

@@ -17,6 +17,7 @@ from ..ethdev import Port, forget_port
 from ..ethdev.pmds import vdev_names
 from ..pcap import trim_pcap
 from .devargs import driver_for, normalize_devargs, parse_devargs, shares_memory_by_fd
+from .specs import VdevSpec
 
 __all__ = ["attach", "detach", "device_ports"]
 
@@ -76,7 +77,7 @@ def _check_hotplug_length(devargs: str) -> None:
                       "the device in EalConfig(vdevs=[...]) (--vdev has no such limit)", "vdev.attach")
 
 
-def attach(vdev: Any) -> list[Port]:
+def attach(vdev: str | VdevSpec) -> list[Port]:
     """Hotplug a virtual device by devargs (or spec); returns its ports."""
     live = _eal.require()
     devargs = normalize_devargs(vdev)
@@ -97,7 +98,7 @@ def attach(vdev: Any) -> list[Port]:
     return [Port(i) for i in ids]
 
 
-def detach(device: Any) -> None:
+def detach(device: str | Port) -> None:
     """Hot-unplug a virtual device (by name, devargs or one of its Port objects)."""
     _eal.require()
     name = device.device_name if isinstance(device, Port) else str(device).split(",")[0]

@@ -1,7 +1,10 @@
 /* Per-burst helpers for pydpdk's Python burst API. See burst.h. */
+#include "strict.h"
+
 #include <errno.h>
 #include <string.h>
 #include <rte_ethdev.h>
+#include <rte_memcpy.h>
 #include <rte_ring.h>
 #include "burst.h"
 
@@ -112,4 +115,69 @@ unsigned int pydpdk_ring_enqueue_compact(struct rte_ring *r, struct rte_mbuf **p
     if (done > 0 && done < n)
         memmove(pkts, pkts + done, (size_t)(n - done) * sizeof(*pkts));
     return done;
+}
+
+#define DRAIN_BURST 64
+
+uint32_t pydpdk_rx_drain(uint16_t port_id, uint16_t queue_id, uint32_t max)
+{
+    struct rte_mbuf *pkts[DRAIN_BURST];
+    struct rte_eth_dev_info info;
+    uint32_t total = 0;
+    uint16_t n;
+
+    if (!rte_eth_dev_is_valid_port(port_id) || rte_eth_dev_info_get(port_id, &info) != 0 ||
+        queue_id >= info.nb_rx_queues)
+        return 0;
+    while (total < max) {
+        n = rte_eth_rx_burst(port_id, queue_id, pkts,
+                             (uint16_t)RTE_MIN(max - total, (uint32_t)DRAIN_BURST));
+        if (n == 0)
+            break;
+        rte_pktmbuf_free_bulk(pkts, n);
+        total += n;
+    }
+    return total;
+}
+
+uint16_t pydpdk_free_bulk(struct rte_mbuf **pkts, uint16_t n)
+{
+    rte_pktmbuf_free_bulk(pkts, n);
+    return n;
+}
+
+int pydpdk_headers_view(struct rte_mbuf *const *pkts, uint16_t n, uint8_t *out, uint16_t snap)
+{
+    uint16_t i;
+
+    for (i = 0; i < n; i++, out += snap) {
+        const struct rte_mbuf *m = pkts[i];
+        uint32_t len = 0;
+
+        if (m != NULL) {
+            len = RTE_MIN(m->pkt_len, (uint32_t)snap);
+            if (likely(m->data_len >= len)) {
+                rte_memcpy(out, rte_pktmbuf_mtod(m, const void *), len);
+            } else {
+                const void *p = rte_pktmbuf_read(m, 0, len, out);
+
+                if (p == NULL)
+                    len = 0;
+                else if (p != out)
+                    memcpy(out, p, len);
+            }
+        }
+        if (len < snap)
+            memset(out + len, 0, snap - len);
+    }
+    return n;
+}
+
+int pydpdk_pkt_lengths(struct rte_mbuf *const *pkts, uint16_t n, uint32_t *out)
+{
+    uint16_t i;
+
+    for (i = 0; i < n; i++)
+        out[i] = pkts[i] != NULL ? pkts[i]->pkt_len : 0;
+    return n;
 }

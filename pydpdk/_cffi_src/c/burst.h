@@ -33,4 +33,17 @@ uint16_t pydpdk_tx_burst_compact(uint16_t port_id, uint16_t queue_id, struct rte
 /* rte_ring_enqueue_burst, then move what did not fit to the front. Returns the number enqueued. */
 unsigned int pydpdk_ring_enqueue_compact(struct rte_ring *r, struct rte_mbuf **pkts, unsigned int n);
 
+/* Receive and free up to max packets from one rx queue; returns the number freed. */
+uint32_t pydpdk_rx_drain(uint16_t port_id, uint16_t queue_id, uint32_t max);
+
+/* Free n packets (all segments; NULL entries are skipped). Returns n. */
+uint16_t pydpdk_free_bulk(struct rte_mbuf **pkts, uint16_t n);
+
+/* Copy the first snap bytes of each packet (across segments) into out[i * snap], zero-padding
+ * short packets. Returns n. */
+int pydpdk_headers_view(struct rte_mbuf *const *pkts, uint16_t n, uint8_t *out, uint16_t snap);
+
+/* out[i] = pkt_len of packet i. Returns n. */
+int pydpdk_pkt_lengths(struct rte_mbuf *const *pkts, uint16_t n, uint32_t *out);
+
 #endif

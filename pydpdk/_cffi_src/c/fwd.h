@@ -1,4 +1,6 @@
-/* Native forwarding engines (the testpmd forwarding modes) and per-burst packet views.
+/* Native forwarding engines (the testpmd forwarding modes).
+ *
+ * The engines live in fwd_<family>.c, one line each in fwd_modes.h (see there to add one).
  *
  * A forwarder is one struct pydpdk_fwd plus an array of struct pydpdk_fwd_stream, both allocated
  * and owned by the caller (Python: ffi.new), and both kept alive and unmoved from
@@ -20,7 +22,8 @@
  * Counters are plain uint64_t written only by the lcore that owns the stream; 64-bit aligned loads
  * are atomic on x86-64, so other threads may read them while the engines run (rates: deltas over
  * time). Per stream, once stopped and flushed:
- *   io, mac, macswap, icmpecho:  rx_packets + gen_packets == tx_packets + fwd_dropped + other_dropped
+ *   io, mac, macswap, icmpecho, 5tswap, csum:
+ *                                rx_packets + gen_packets == tx_packets + fwd_dropped + other_dropped
  *   txonly, flowgen:             gen_packets == tx_packets + fwd_dropped (flowgen's rx is consumed)
  *   rxonly:                      every received packet is freed, counted in rx_packets only
  * gen_packets counts packets built by txonly, flowgen and tx_first.
@@ -35,16 +38,15 @@
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
-/* Forwarding modes. A stream with mode PYDPDK_FWD_DEFAULT runs cfg.mode. */
-#define PYDPDK_FWD_DEFAULT  0
-#define PYDPDK_FWD_IO       1 /* forward as received */
-#define PYDPDK_FWD_MAC      2 /* dst MAC = cfg.peer_mac[tx_port], src MAC = tx port's MAC */
-#define PYDPDK_FWD_MACSWAP  3 /* swap dst and src MAC */
-#define PYDPDK_FWD_RXONLY   4 /* receive and free */
-#define PYDPDK_FWD_TXONLY   5 /* send copies of the template; no rx */
-#define PYDPDK_FWD_FLOWGEN  6 /* receive and free; send the template over cfg.nb_flows flows */
-#define PYDPDK_FWD_ICMPECHO 7 /* answer ARP requests and ICMP echo requests, drop the rest */
-#define PYDPDK_FWD_NB_MODES 8
+/* Forwarding modes: PYDPDK_FWD_<ID> for each line of fwd_modes.h, numbered from 1 in table
+ * order. A stream with mode PYDPDK_FWD_DEFAULT runs cfg.mode. */
+enum {
+    PYDPDK_FWD_DEFAULT = 0,
+#define PYDPDK_FWD_MODE(ID, cname, name, rx, tx, gen, help) PYDPDK_FWD_##ID,
+#include "fwd_modes.h"
+#undef PYDPDK_FWD_MODE
+    PYDPDK_FWD_NB_MODES
+};
 
 /* cfg.flow_fields: which fields flowgen varies; flow f adds f to each of them. */
 #define PYDPDK_FWD_FLOW_SRC_IP   0x1
@@ -96,13 +98,15 @@ struct pydpdk_fwd_stream {
     uint64_t fwd_dropped;      /* not accepted by tx (after retries), freed */
     uint64_t other_dropped;    /* received but not answered (icmpecho), freed */
     uint64_t alloc_failures;   /* bursts not built for lack of mbufs */
+    uint64_t bad_ip_csum;      /* csum: IPv4 header checksums found bad (and rewritten) */
+    uint64_t bad_l4_csum;      /* csum: UDP/TCP checksums found bad (and rewritten) */
     /* Private: set by pydpdk_fwd_prepare(). */
     uint32_t run_mode;
     uint32_t next_flow;
     uint8_t mac_hdr[12];       /* peer MAC, tx port MAC */
     struct rte_ether_addr rx_mac;
     struct rte_mempool *pool;
-    uint8_t _pad[8];           /* 128 bytes: written counters of two streams never share a line */
+    uint8_t _pad[56];          /* 192 bytes: written counters of two streams never share a line */
 };
 
 struct pydpdk_fwd_lcore {
@@ -176,19 +180,10 @@ int pydpdk_fwd_stop(struct pydpdk_fwd *fwd);
  * packets freed (not counted in the streams), or -EBUSY while running. */
 int64_t pydpdk_fwd_flush_rx(struct pydpdk_fwd *fwd, uint32_t ms_per_queue);
 
-/* Receive and free up to max packets from one rx queue; returns the number freed. */
-uint32_t pydpdk_rx_drain(uint16_t port_id, uint16_t queue_id, uint32_t max);
-
-/* Per-burst helpers for the Python burst API. */
-
-/* Free n packets (all segments; NULL entries are skipped). Returns n. */
-uint16_t pydpdk_free_bulk(struct rte_mbuf **pkts, uint16_t n);
-
-/* Copy the first snap bytes of each packet (across segments) into out[i * snap], zero-padding
- * short packets. Returns n. */
-int pydpdk_headers_view(struct rte_mbuf *const *pkts, uint16_t n, uint8_t *out, uint16_t snap);
-
-/* out[i] = pkt_len of packet i. Returns n. */
-int pydpdk_pkt_lengths(struct rte_mbuf *const *pkts, uint16_t n, uint32_t *out);
+/* The name of mode (PYDPDK_FWD_*, "default" for 0), its one-line description, and its flags
+ * (1: receives, 2: sends, 4: generates); NULL / -EINVAL for an unknown mode. */
+const char *pydpdk_fwd_mode_name(uint32_t mode);
+const char *pydpdk_fwd_mode_help(uint32_t mode);
+int pydpdk_fwd_mode_flags(uint32_t mode);
 
 #endif

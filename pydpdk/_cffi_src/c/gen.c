@@ -12,6 +12,8 @@
  * in 128-bit integers (no drift, no accumulated rounding); Poisson = exponential gaps of the
  * same mean (rte_rand, -log U).
  */
+#include "strict.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>

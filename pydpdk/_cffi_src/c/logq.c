@@ -1,5 +1,7 @@
 /* DPDK's log stream into a queue that Python drains: see logq.h. */
 #define _GNU_SOURCE
+#include "strict.h"
+
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>

@@ -1,4 +1,6 @@
 /* Per-queue counters on every DPDK release: see qstats.h. */
+#include "strict.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

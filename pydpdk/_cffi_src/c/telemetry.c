@@ -1,4 +1,6 @@
 /* pydpdk's telemetry commands: see telemetry.h. */
+#include "strict.h"
+
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -26,17 +28,10 @@ static int tel_fwd_id[PYDPDK_TEL_MAX_FWD];
 static int tel_next_id;
 static int tel_status;
 
-static const char *const mode_names[PYDPDK_FWD_NB_MODES] = {
-    [PYDPDK_FWD_DEFAULT] = "default", [PYDPDK_FWD_IO] = "io", [PYDPDK_FWD_MAC] = "mac",
-    [PYDPDK_FWD_MACSWAP] = "macswap", [PYDPDK_FWD_RXONLY] = "rxonly",
-    [PYDPDK_FWD_TXONLY] = "txonly", [PYDPDK_FWD_FLOWGEN] = "flowgen",
-    [PYDPDK_FWD_ICMPECHO] = "icmpecho",
-};
-
 /* The counters of one stream, as in struct pydpdk_fwd_stream. */
 struct counters {
     uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes, gen_packets, fwd_dropped,
-             other_dropped, alloc_failures;
+             other_dropped, alloc_failures, bad_ip_csum, bad_l4_csum;
 };
 
 #define LOAD(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
@@ -52,6 +47,8 @@ read_stream(const struct pydpdk_fwd_stream *s, struct counters *c)
     c->fwd_dropped = LOAD(s->fwd_dropped);
     c->other_dropped = LOAD(s->other_dropped);
     c->alloc_failures = LOAD(s->alloc_failures);
+    c->bad_ip_csum = LOAD(s->bad_ip_csum);
+    c->bad_l4_csum = LOAD(s->bad_l4_csum);
 }
 
 static void
@@ -65,6 +62,8 @@ add_counters(struct counters *to, const struct counters *c)
     to->fwd_dropped += c->fwd_dropped;
     to->other_dropped += c->other_dropped;
     to->alloc_failures += c->alloc_failures;
+    to->bad_ip_csum += c->bad_ip_csum;
+    to->bad_l4_csum += c->bad_l4_csum;
 }
 
 static void
@@ -78,6 +77,8 @@ dict_counters(struct rte_tel_data *d, const struct counters *c)
     PYDPDK_TEL_DICT_UINT(d, "fwd_dropped", c->fwd_dropped);
     PYDPDK_TEL_DICT_UINT(d, "other_dropped", c->other_dropped);
     PYDPDK_TEL_DICT_UINT(d, "alloc_failures", c->alloc_failures);
+    PYDPDK_TEL_DICT_UINT(d, "bad_ip_csum", c->bad_ip_csum);
+    PYDPDK_TEL_DICT_UINT(d, "bad_l4_csum", c->bad_l4_csum);
 }
 
 /* Per-port sums like ForwardStats.ports: rx counted on the rx port, tx and drops on the tx port. */
@@ -158,7 +159,7 @@ forwarder_stats(struct rte_tel_data *d, const struct pydpdk_fwd *fwd, int id)
 
     memset(ports, 0, sizeof(ports));
     rte_tel_data_add_dict_int(d, "id", id);
-    rte_tel_data_add_dict_string(d, "mode", mode < PYDPDK_FWD_NB_MODES ? mode_names[mode] : "?");
+    rte_tel_data_add_dict_string(d, "mode", mode < PYDPDK_FWD_NB_MODES ? pydpdk_fwd_mode_name(mode) : "?");
     rte_tel_data_add_dict_int(d, "running", (int)LOAD(fwd->running));
     rte_tel_data_add_dict_int(d, "nb_streams", (int)fwd->nb_streams);
     rte_tel_data_add_dict_int(d, "nb_lcores", (int)fwd->nb_lcores);

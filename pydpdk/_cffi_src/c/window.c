@@ -6,6 +6,8 @@
  * The type is created by pydpdk_window_install() (called once from Python: it takes the GIL
  * itself) and published as sys.modules["pydpdk._window"].Window. Built against the stable ABI
  * of Python 3.11 (the buffer protocol entered it in 3.11), the full API on older Pythons. */
+#include "strict.h"
+
 #include <pyconfig.h>
 #if PY_VERSION_HEX >= 0x030B0000
 #  undef Py_LIMITED_API
