@@ -38,4 +38,19 @@
 #define PYDPDK_ICMP_ECHO_REPLY RTE_IP_ICMP_ECHO_REPLY
 #endif
 
+/* pcapng (release notes 23.11, API changes): rte_pcapng_copy() lost its timestamp argument (the
+ * library stamps the copy itself) and rte_pcapng_write_stats() its start/end times. Needs
+ * <rte_pcapng.h>; the dropped arguments are still evaluated (no unused-variable warnings). */
+#if RTE_VERSION >= RTE_VERSION_NUM(23, 11, 0, 0)
+#define PYDPDK_PCAPNG_COPY(port, queue, m, mp, len, ts, dir) \
+    ((void)(ts), rte_pcapng_copy((port), (queue), (m), (mp), (len), (dir), NULL))
+#define PYDPDK_PCAPNG_WRITE_STATS(pc, port, start, end, recv, drop) \
+    ((void)(start), (void)(end), rte_pcapng_write_stats((pc), (port), (recv), (drop), NULL))
+#else
+#define PYDPDK_PCAPNG_COPY(port, queue, m, mp, len, ts, dir) \
+    rte_pcapng_copy((port), (queue), (m), (mp), (len), (ts), (dir))
+#define PYDPDK_PCAPNG_WRITE_STATS(pc, port, start, end, recv, drop) \
+    rte_pcapng_write_stats((pc), (port), NULL, (start), (end), (recv), (drop))
+#endif
+
 #endif
