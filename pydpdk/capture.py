@@ -202,3 +202,6 @@ def _on_port_release(port: Port) -> None:
 
 
 _port_hooks.subscribe_release(_on_port_release)
+
+
+_port_hooks.add_port_extension("capture", capture)

@@ -127,3 +127,16 @@ def test_dpdk_dumpcap_captures_a_running_pydpdk_fwd(tmp_path):
     assert res is not None and res.returncode == 0, (res.stdout, res.stderr, fwd_out[-2000:])
     td = subprocess.run(["tcpdump", "-nr", out], capture_output=True, text=True)
     assert td.returncode == 0 and td.stdout.count("UDP") >= 64, td.stdout[-500:] + td.stderr
+
+
+def test_port_capture_method_is_the_same_capture(ring_pair, pool, tmp_path):
+    """port.capture(path, ...) is pydpdk.capture.capture(port, path, ...)."""
+    p0, _ = ring_pair
+    path = str(tmp_path / "m.pcapng")
+    with p0.capture(path, snaplen=128) as cap:
+        b = pool.burst([udp_frame(53, 100) for _ in range(10)])
+        while b:
+            p0.tx_burst(b)
+        assert drain(p0) == 10
+        st = cap.wait_written(20)
+    assert isinstance(cap, capture.Capture) and st.written == 20 and os.path.getsize(path) > 0
