@@ -4,7 +4,7 @@ rows "pyloop" and "numpy").
     python3 bench/pyloop.py plain|inspect WARMUP SECONDS [EAL options] -- [pydpdk fwd options]
 
 Ports, pool and queues are built exactly as ``pydpdk fwd`` builds them from the same options
-(pydpdk.cli.fwd.Session); the loop runs on the EAL's main lcore (give ``--main-lcore 1`` to
+(pydpdk.cli.fwd.session_from_argv: a pydpdk.session.Session); the loop runs on the EAL's main lcore (give ``--main-lcore 1`` to
 run it where testpmd forwards). Each port is primed with one burst (testpmd's tx_first), then
 packets go 0 -> 1 -> 0 ... ``inspect`` also reads every packet's Ethernet header through the
 numpy view (MbufBurst.headers) and counts IPv4 frames. Prints one JSON line: the rate from
@@ -20,29 +20,25 @@ import time
 def main(argv: list[str]) -> int:
     kind, warmup, seconds = argv[0], float(argv[1]), float(argv[2])
     rest = argv[3:]
-    from pydpdk.cli.fwd import Session, _split, app_parser
+    import pydpdk
+    from pydpdk.cli.fwd import session_from_argv
     from pydpdk.mbuf import MbufBurst
-    eal_argv, app_argv = _split(rest)
-    opts = app_parser().parse_args(app_argv)
-    session = Session(eal_argv, opts, sys.stderr)
+    session = session_from_argv(rest)
+    burst = session.engine.burst
+    session.engine = None                                   # the loop below is the engine
+    built = session.build()
     try:
-        p0, p1 = session.ports[0], session.ports[1]
-        burst = opts.burst
-        session.fwd.flush_rx()
+        p0, p1 = built.ports[0], built.ports[1]
+        built.drain()                                       # testpmd's flush_rx
         frame = bytes.fromhex("ffffffffffff020000000001" "0800") + bytes(50)
         for p in (p0, p1):                                  # tx_first
-            b = session.pool.burst([frame] * burst)
+            b = built.pool.burst([frame] * burst)
             p.tx_burst(b)
             b.free()
         rate = run(kind, p0, p1, burst, warmup, seconds, MbufBurst)
-        for p in (p0, p1):                                  # give the packets back
-            while True:
-                b = p.rx_burst(0, 512)
-                if not b:
-                    break
-                b.free()
     finally:
-        session.close()
+        built.close()                                       # gives the packets back, closes the ports
+        pydpdk.cleanup()
     print(json.dumps(rate), flush=True)
     return 0
 

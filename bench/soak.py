@@ -34,6 +34,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import pydpdk  # noqa: E402
 from pydpdk import vdev  # noqa: E402
+from pydpdk.session import EngineSettings, MempoolPolicy, PortSettings, Session  # noqa: E402
 
 TESTPMD = shutil.which("dpdk-testpmd")
 
@@ -102,17 +103,16 @@ def main(argv: list[str] | None = None) -> int:
                                 log_levels=["lib.eal:warning"])
     failures: list[str] = []
     rows: list[dict] = []
-    eal = pydpdk.Eal.init(cfg)
+    session = Session(eal=cfg, port=PortSettings(promiscuous=False),   # each driver's default ring sizes
+                      pool=MempoolPolicy(name="soak", total=16383, cache=256),
+                      engine=EngineSettings(mode="io", burst=32, tx_first=True))
     try:
-        pool = pydpdk.Mempool.create("soak", 16383, cache_size=256)
-        base_in_use = pool.in_use
-        ports = pydpdk.ports()
-        for p in ports:
-            p.setup(pool)                          # each driver's default ring sizes
+        run = session.build()
+        pool, ports, fwd = run.pool, run.ports, run.engine
+        base_in_use = 0                            # a new pool: every mbuf out is the ports' or the engine's
         if peer is not None:
             ports[-1].wait_link_up(timeout=10)
-        fwd = pydpdk.Forwarder(ports, "io", burst=32)
-        fwd.start(tx_first=True)
+        run.start()
         primed = pool.in_use
         t0 = time.monotonic()
         prev = None
@@ -169,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
                    "fds": sorted({r["fds"] for r in rows}), "drained": drained, "in_flight_at_stop": in_flight,
                    "checks": len(rows),
                    "failures": failures, "ok": not failures}
-        pool.close()
+        run.close()                                # the pool (nothing left out: checked above)
     finally:
         pydpdk.cleanup()
         if peer is not None:

@@ -31,3 +31,5 @@ __all__ = [
     "RingError", "InvalidArgumentError", "ResourceClosedError", "ResourceBusyError",
     "MbufReleasedError", "TelemetryError",
 ]
+from .session import Session  # noqa: E402  (the typed set-up: pydpdk.session)
+__all__ += ["Session"]

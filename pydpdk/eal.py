@@ -74,16 +74,17 @@ def _tuple(value: Any, param: str) -> tuple[str, ...]:
 
 
 def _cpu_list(spec: str) -> list[int]:
-    """Expand '0-3,5' (also accepts DPDK's '(0-1)@2' forms: the lcore ids are taken)."""
+    """Expand '0-3,5' (also accepts DPDK's '(0-1)@2' forms: the lcore ids are taken);
+    ValueError for a malformed list."""
     out: list[int] = []
     for part in re.sub(r"@\(?[0-9,\-]+\)?", "", spec).replace("(", "").replace(")", "").split(","):
         if not part:
             continue
-        if "-" in part:
-            lo, hi = part.split("-", 1)
-            out.extend(range(int(lo), int(hi) + 1))
-        else:
-            out.append(int(part))
+        m = re.fullmatch(r"(\d+)(?:-(\d+))?", part)
+        if m is None or (m.group(2) is not None and int(m.group(2)) < int(m.group(1))) \
+                or int(m.group(2) or m.group(1)) >= 1 << 16:
+            raise ValueError(f"not a core or a core range: {part!r}")
+        out.extend(range(int(m.group(1)), int(m.group(2) or m.group(1)) + 1))
     return out
 
 
@@ -129,9 +130,13 @@ class EalConfig:
         ctx = "EAL argument"
         allowed_cpus = _PROCESS_CPUS
         if self.lcores is not None:
-            if not re.fullmatch(r"[0-9,\-@()]+", self.lcores):
+            try:
+                cores = _cpu_list(self.lcores) if re.fullmatch(r"[0-9,\-@()]+", self.lcores) else None
+            except ValueError:
+                cores = None
+            if not cores:
                 raise invalid("lcores", self.lcores, "a core list such as '0-1' or '0,2-3'", ctx)
-            bad = [c for c in _cpu_list(self.lcores) if "@" not in self.lcores and c not in allowed_cpus]
+            bad = [c for c in cores if "@" not in self.lcores and c not in allowed_cpus]
             if bad:
                 raise invalid("lcores", self.lcores,
                               f"cores this process may run on: {_ranges(allowed_cpus)}", ctx)

@@ -291,7 +291,7 @@ def test_json_schema():
 
 @pytest.mark.parametrize("app, param", [
     (["--forward-mode=bogus"], "forward-mode"),
-    (["--rxd=0"], "nb_desc"),
+    (["--rxd=0"], "--rxd: "),
     (["--burst=0"], "burst"),
     (["--rxq=99"], "nb_rxq"),
     (["--eth-peer=x"], "--eth-peer"),
@@ -312,3 +312,95 @@ def test_ports_and_version_subcommands():
     ver = subprocess.run([sys.executable, "-m", "pydpdk", "version"], capture_output=True, text=True, env=ENV,
                          timeout=60)
     assert ver.returncode == 0 and "DPDK 22." in ver.stdout or "DPDK 2" in ver.stdout
+
+
+def test_default_ring_ports_kept_with_eal_options_that_add_no_device():
+    """No --vdev, -a or -b: the two ring ports, whatever other EAL options are given, and app
+    options on either side of -- (EAL options too)."""
+    for args in ([*prefix(), "--", "--duration", "0.3"], ["--duration", "0.3", *prefix()],
+                 ["--", "--duration", "0.3", *prefix(), "--no-pci"]):
+        proc = fwd(*args)
+        assert proc.returncode == 0, (args, proc.stderr[-2000:])
+        stats = forward_stats(proc.stdout)
+        assert len(stats) == 2 and all(rx > 0 for rx, _ in stats), args
+
+
+def test_missing_pci_device_and_eth_peer_port_are_named():
+    proc = fwd("-l", "0-1", "-a", "0000:99:00.0", *prefix(), "--", "--duration", "0.2")
+    assert proc.returncode == 1 and "eal.allow='0000:99:00.0'" in proc.stderr and "present" in proc.stderr
+    proc = fwd(*prefix(), "--", "--eth-peer", "5,02:00:00:00:00:01", "--duration", "0.2")
+    assert proc.returncode == 1
+    assert "--eth-peer: " in proc.stderr and "engine.eth_peers=5" in proc.stderr and "1 (net_ring1)" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_help_documents_every_option_with_eal_options_in_their_own_group():
+    from pydpdk.cli.fwd import EAL_OPTIONS, app_parser
+    proc = fwd("--help")
+    assert proc.returncode == 0
+    eal_part, app_part = proc.stdout.split("EAL options (before --):")[1].split("app options (after --):")
+    for names, _, text in EAL_OPTIONS:
+        assert names[0] in eal_part and text in eal_part
+    for action in app_parser()._actions:
+        assert action.help, f"{action.option_strings} has no help"
+        assert action.option_strings[-1] in app_part
+
+
+def _testpmd_shell(eal: list[str], app: list[str], script: str) -> str:
+    proc = subprocess.run([TESTPMD, *eal, "--", "-i", *app], input=script, capture_output=True, text=True,
+                          timeout=60, preexec_fn=unpin)
+    return proc.stdout
+
+
+def _info(out: str, keys: tuple[str, ...]) -> dict[str, str]:
+    got = {}
+    for line in out.splitlines():
+        k, sep, v = line.partition(": ")
+        if sep and k in keys and k not in got:
+            got[k] = v.strip()
+    return got
+
+
+@pytest.mark.skipif(TESTPMD is None, reason="dpdk-testpmd not installed (Debian package dpdk)")
+def test_shell_port_commands_side_by_side_with_testpmd():
+    """The same session typed into dpdk-testpmd and `pydpdk fwd -i` on two ring ports: show port
+    info/stats, port stop, port config all rxq 2, port start, show config fwd, set burst, start
+    tx_first, show fwd stats all, stop, port stop, port close."""
+    script = ("show port info 0\nshow port stats 0\nport stop all\nport config all rxq 2\nport start all\n"
+              "show config fwd\nset burst 16\nstart tx_first\nshow fwd stats all\nstop\nport stop all\n"
+              "port close all\nquit\n")
+    eal = ["-l", "0-1", "--no-pci", "--no-huge", "-m", "512", "--vdev", "net_ring0", "--vdev", "net_ring1"]
+    theirs = _testpmd_shell(eal + prefix(), ["--total-num-mbufs=8191"], script)
+    ours = fwd(*eal, *prefix(), "--", "-i", "--total-num-mbufs=8191", stdin=script)
+    assert ours.returncode == 0, ours.stderr[-2000:]
+    out = ours.stdout
+    keys = ("MAC address", "Device name", "Driver name", "Link status", "Link speed", "Link duplex", "MTU",
+            "Promiscuous mode", "Current number of RX queues", "Max possible RX queues",
+            "Max possible number of RXDs per queue", "RXDs number alignment", "Max possible TX queues",
+            "Max segment number per packet")
+    assert _info(out, keys) == _info(theirs, keys) and len(_info(out, keys)) == len(keys)
+    assert "DescLimits(" not in out
+
+    def nic_block(text: str) -> str:          # the first `show port stats 0` block, as printed
+        start = text.index("  ######################## NIC statistics for port 0")
+        return text[start:text.index("  " + "#" * 76, start) + 78]
+    assert nic_block(out) == nic_block(theirs)     # before forwarding: every counter 0, same text
+    for text in ("NIC statistics for port 0", "Throughput (since last show)", "Stopping ports...",
+                 "Configuring Port 0 (socket 0)", "Configuring Port 1 (socket 0)",
+                 "port 0: RX queue number: 2 Tx queue number: 1", "Number of packets per burst set to 16",
+                 "Port 0 is closed", "Port 1 is closed", "Accumulated forward statistics for all ports"):
+        assert text in out and text in theirs, text
+    # after rxq 2 with txq 1: testpmd forwards min(rxq, txq) = 1 queue per port (2 streams), pydpdk's
+    # Forwarder every RX queue (4 streams, RX queue 1 -> TX queue 0): both with bursts of 16
+    assert "forwards packets on 2 streams" in theirs and "forwards packets on 4 streams" in out
+    assert "io packet forwarding packets/burst=16" in out and "io packet forwarding packets/burst=16" in theirs
+    assert all(rx > 0 for rx, _ in forward_stats(out)[:2])
+
+
+def test_stats_period_prints_nic_statistics_with_throughput():
+    proc = fwd(*prefix(), "--", "--stats-period", "0.25", "--duration", "1")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    blocks = proc.stdout.split("NIC statistics for port 0")[1:]
+    assert len(blocks) >= 2, proc.stdout[-3000:]
+    rx_pps = [int(b.split("Rx-pps:")[1].split()[0]) for b in blocks]
+    assert rx_pps[-1] > 0                          # since the previous print: forwarding ran

@@ -43,8 +43,9 @@ def test_every_guide_setup_has_an_example():
 @pytest.mark.parametrize("path", EXAMPLES, ids=[os.path.basename(p) for p in EXAMPLES])
 def test_example_checks_offline(path):
     s = config.load(path, check_env=False)
-    assert s.opts.forward_mode in pydpdk.forward.MODES
+    assert isinstance(s.session, pydpdk.Session) and s.session.engine.mode in pydpdk.forward.MODES
     assert s.summary().startswith(path + ": OK")
+    assert f"{len(s.eal.allow)} PCI device(s)" in s.summary()
 
 
 def test_check_cli_all_examples_and_a_bad_one(tmp_path):
@@ -126,11 +127,19 @@ def test_values_translate_to_eal_and_fwd_options(monkeypatch):
     assert s.eal.argv()[:8] == ["-c", "0x3", "-n", "4", "-a", "0000:00:04.0", "--file-prefix",
                                 s.eal.effective_file_prefix]
     assert "--socket-mem" in s.eal.argv() and s.eal.vdevs == ("net_ring0", "net_null0,size=128")
-    o = s.opts
-    assert (o.forward_mode, o.no_flush_rx, o.eth_peer, o.txpkts, o.mbuf_size, o.packets) == \
-        ("macswap", True, ["1,02:00:00:00:00:09"], "60,40", "4096", 77)
-    assert o.port_config == {0: {"rxq": 2, "txq": 2, "rss": ["ip", "udp"], "mtu": 1400},
-                             "net_null0": {"disable_rss": True, "rss": None, "rx_offloads": ["scatter"]}}
+    se = s.session                       # YAML builds the Session directly (no argparse)
+    e = se.engine
+    assert (e.mode, e.flush_rx, dict(e.eth_peers), list(e.txpkts), se.pool.data_room, s.packets) == \
+        ("macswap", False, {1: "02:00:00:00:00:09"}, [60, 40], 4096, 77)
+    assert se.port_overrides == {0: {"rxq": 2, "txq": 2, "rss": ["ip", "udp"], "mtu": 1400},
+                                 "net_null0": {"rss": False, "rx_offloads": ["scatter"]}}
+    assert se.settings_for(0).rxq == 2 and se.settings_for(0).rss_functions() == ["ip", "udp"]
+    assert se.settings_for("net_null0").rss_functions() is None and se.settings_for(1) == se.port
+
+
+def test_check_counts_pci_devices():
+    s = config.loads("eal: {lcores: 0-1}\npci: ['0000:00:04.0', '0000:00:05.0']\n", "p.yaml", check_env=False)
+    assert "2 PCI device(s)" in s.summary()
 
 
 def test_ring_ports_example_runs_and_json_counts(tmp_path):

@@ -39,8 +39,8 @@ def main(argv: Sequence[str] | None = None) -> int:
               f"plugins from {pydpdk._native.PMD_DIR})")
         return 0
     if cmd == "run":
-        from ..config import cli_run
-        return cli_run(rest)
+        from .run import main as run_main
+        return run_main(rest)
     if cmd == "host":
         from ..host.cli import main as host_main
         return host_main(rest)

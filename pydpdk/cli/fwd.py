@@ -7,166 +7,292 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import signal
 import sys
 import threading
 import time
-from typing import Sequence
+from typing import TextIO, Sequence
 
-DEFAULT_EAL = ["-l", "0-1", "--no-pci", "--vdev", "net_ring0", "--vdev", "net_ring1"]
+from ..eal import EalConfig
+from ..forward import Forwarder, ForwardStats
+from ..session import EngineSettings, MempoolPolicy, PortSettings, Run, Session
+from .portstats import Throughput, port_stats_text
+
+# EAL options pydpdk fwd knows (what EalConfig.from_argv reads): (names, value, help)
+EAL_OPTIONS: list[tuple[tuple[str, ...], str | None, str]] = [
+    (("-l", "--lcores"), "LIST", "lcores to run on, e.g. 0-1 (default 0-1); the first is the main lcore"),
+    (("-c",), "MASK", "the lcores as a hexadecimal mask (testpmd's -c 3), instead of -l"),
+    (("--main-lcore",), "ID", "the main lcore (forwarding runs on the others)"),
+    (("-n",), "N", "memory channels"),
+    (("-a", "--allow", "-w", "--pci-whitelist"), "PCI[,ARGS]", "use this PCI device (repeatable)"),
+    (("-b", "--block"), "PCI", "skip this PCI device (repeatable)"),
+    (("--vdev",), "DEVARGS", "a virtual device, e.g. net_ring0 or net_pcap0,rx_pcap=in.pcap (repeatable)"),
+    (("--no-pci",), None, "do not scan the PCI bus"),
+    (("--no-huge",), None, "ordinary memory (pydpdk falls back to it when no hugepages are free)"),
+    (("--in-memory",), None, "no runtime files (no secondary processes)"),
+    (("--single-file-segments",), None, "one hugepage file per memory segment list"),
+    (("--file-prefix",), "NAME", "runtime directory name (default: one per process)"),
+    (("--socket-mem",), "MB[,MB]", "memory per NUMA socket"),
+    (("-m",), "MB", "memory"),
+    (("--iova-mode",), "pa|va", "IO virtual addresses: physical or virtual"),
+    (("--proc-type",), "primary|secondary|auto", "process type"),
+    (("--huge-dir",), "DIR", "hugetlbfs mount to use"),
+    (("--log-level",), "[TYPE:]LEVEL", "log level, e.g. lib.eal:debug (repeatable)"),
+    (("-d",), "PATH", "load a PMD plugin .so (or a directory of them)"),
+    (("--no-telemetry",), None, "no telemetry socket"),
+]
+_EAL_VALUE = {n for names, value, _ in EAL_OPTIONS if value for n in names}
+_EAL_ALL = {n for names, _, _ in EAL_OPTIONS for n in names}
+_DEVICE_OPTIONS = {"--vdev", "-a", "--allow", "-w", "--pci-whitelist", "-b", "--block"}
 
 
-def _split(argv: Sequence[str]) -> tuple[list[str], list[str]]:
-    """EAL options, then app options: after ``--`` as testpmd wants, or (leniently) from the first
-    option only the app knows (``pydpdk fwd --duration 5``)."""
+def _app_options() -> dict[str, bool]:
+    """App option -> whether it takes a value."""
+    return {o: a.nargs != 0 for a in app_parser()._actions for o in a.option_strings}
+
+
+def _eal_name(arg: str) -> str | None:
+    """The EAL option an argument is (``--vdev=x`` -> --vdev, ``-l0-1`` -> -l), or None."""
+    name = arg.split("=", 1)[0] if arg.startswith("--") else arg
+    if name in _EAL_ALL:
+        return name
+    if not arg.startswith("--") and len(arg) > 2 and arg[:2] in _EAL_ALL:
+        return arg[:2]
+    return None
+
+
+def split_argv(argv: Sequence[str]) -> tuple[list[str], list[str]]:
+    """EAL options, then app options: after ``--`` as testpmd wants; app options are also
+    accepted before ``--`` (``pydpdk fwd --duration 5 --file-prefix x``) and EAL options after
+    it, each moved to its side (``-a`` is testpmd's: --allow before ``--``, --auto-start after)."""
     argv = list(argv)
+    app_opts = _app_options()
     if "--" in argv:
         i = argv.index("--")
-        return argv[:i], argv[i + 1:]
-    app_only = {o for a in app_parser()._actions for o in a.option_strings if o.startswith("--")} | {"-i"}
-    for i, arg in enumerate(argv):
-        if arg.split("=", 1)[0] in app_only:
-            return argv[:i], argv[i:]
-    return argv, []
+        before, after = argv[:i], argv[i + 1:]
+    else:
+        before, after = argv, []
+    eal: list[str] = []
+    app: list[str] = []
+    k = 0
+    while k < len(before):                       # app-only options before --: to the app side
+        a = before[k]
+        name = a.split("=", 1)[0]
+        if name in app_opts and _eal_name(a) is None:
+            app.append(a)
+            if app_opts[name] and "=" not in a and k + 1 < len(before):
+                app.append(before[k + 1])
+                k += 1
+        else:
+            eal.append(a)
+            if _eal_name(a) in _EAL_VALUE and a == _eal_name(a) and k + 1 < len(before):
+                eal.append(before[k + 1])
+                k += 1
+        k += 1
+    k = 0
+    while k < len(after):                        # EAL-only options after --: to the EAL side
+        a = after[k]
+        name = a.split("=", 1)[0]
+        e = _eal_name(a)
+        if e is not None and name not in app_opts:
+            eal.append(a)
+            if e in _EAL_VALUE and a == e and k + 1 < len(after):
+                eal.append(after[k + 1])
+                k += 1
+        else:
+            app.append(a)
+            if name in app_opts and app_opts[name] and "=" not in a and k + 1 < len(after):
+                app.append(after[k + 1])
+                k += 1
+        k += 1
+    return eal, app
 
 
-def ordinary_memory_unless_hugepages(cfg, memory_mb: int, say: bool = False):
-    """The commands' fallback: no free hugepages and none asked away -> --no-huge -m memory_mb."""
-    from ..eal import hugepage_status
-    if cfg.no_huge or any(s.free for s in hugepage_status()):
-        return cfg
-    if say:
-        print(f"pydpdk: no free hugepages: running on ordinary memory (--no-huge -m {memory_mb}); "
-              "reserve hugepages for full speed", file=sys.stderr)
-    return cfg.replace(no_huge=True, memory_mb=cfg.memory_mb or memory_mb)
+def with_default_ports(eal_argv: Sequence[str]) -> tuple[list[str], bool]:
+    """EAL options that add no device (no --vdev, -a or -b) get the default two ring ports
+    (with --no-pci, and -l 0-1 unless lcores are given); returns (argv, defaults added)."""
+    argv = list(eal_argv)
+    if any(_eal_name(a) in _DEVICE_OPTIONS for a in argv):
+        return argv, False
+    names = {_eal_name(a) for a in argv}
+    add = [] if names & {"-l", "--lcores", "-c"} else ["-l", "0-1"]
+    add += [] if "--no-pci" in names else ["--no-pci"]
+    add += ["--vdev", "net_ring0", "--vdev", "net_ring1"]
+    if "--file-prefix" not in names and "--in-memory" not in names:
+        add += ["--file-prefix", f"pydpdk-fwd-{os.getpid()}"]      # runs never collide
+    return add + argv, True
+
+
+def ordinary_memory_note(session: Session) -> str | None:
+    """What to tell the user when the Session falls back to ordinary memory (else None)."""
+    cfg, eff = session.eal, session.eal_config()
+    if cfg is None or eff is None or cfg.no_huge or not eff.no_huge:
+        return None
+    return (f"no free hugepages: running on ordinary memory (--no-huge -m {eff.memory_mb}); "
+            "reserve hugepages for full speed")
 
 
 def app_parser() -> argparse.ArgumentParser:
+    """dpdk-testpmd's application options (after ``--``), each with its meaning."""
+    from ..forward import MODES
     ap = argparse.ArgumentParser(prog="pydpdk fwd [EAL options] --", add_help=True,
                                  description="dpdk-testpmd's options, with their meanings.")
-    ap.add_argument("-i", "--interactive", action="store_true", help="testpmd-style interactive shell")
-    ap.add_argument("-a", "--auto-start", action="store_true", help="start forwarding at once (with -i)")
-    ap.add_argument("--forward-mode", default="io",
-                    choices=["io", "mac", "macswap", "rxonly", "txonly", "flowgen", "icmpecho"])
-    ap.add_argument("--burst", type=int, default=32)
-    ap.add_argument("--rxq", type=int, default=1)
-    ap.add_argument("--txq", type=int, default=1)
-    ap.add_argument("--rxd", type=int, default=None, help="RX descriptors per queue (driver default)")
-    ap.add_argument("--txd", type=int, default=None, help="TX descriptors per queue (driver default)")
-    ap.add_argument("--nb-cores", type=int, default=1, help="forwarding lcores")
-    ap.add_argument("--nb-ports", type=int, default=None, help="use only the first N ports")
-    ap.add_argument("--port-topology", default="paired", choices=["paired", "chained", "loop"])
-    ap.add_argument("--tx-first", action="store_true", help="send one burst on each stream first")
-    ap.add_argument("--no-flush-rx", action="store_true", help="do not drop what waits in RX queues at start")
-    ap.add_argument("--mbuf-size", type=str, default=None, help="mbuf data size (room incl. headroom)")
-    ap.add_argument("--total-num-mbufs", type=int, default=None)
-    ap.add_argument("--mbcache", type=int, default=250, help="mempool per-lcore cache size")
-    ap.add_argument("--rxfreet", type=int, default=None, help="RX free threshold")
-    ap.add_argument("--txfreet", type=int, default=None, help="TX free threshold")
-    ap.add_argument("--txrst", type=int, default=None, help="TX RS bit threshold")
-    ap.add_argument("--txretry", type=int, default=0)
-    ap.add_argument("--eth-peer", action="append", default=[], metavar="N,XX:XX:XX:XX:XX:XX")
-    ap.add_argument("--txpkts", default="64", help="TX segment lengths, e.g. 64 or 1024,1024")
-    ap.add_argument("--nb-flows", type=int, default=1024, dest="nb_flows", help="flowgen flows")
-    ap.add_argument("--max-pkt-len", type=int, default=None, help="maximum RX frame length (sets MTU)")
-    ap.add_argument("--rss-ip", action="store_true")
-    ap.add_argument("--rss-udp", action="store_true")
-    ap.add_argument("--disable-rss", action="store_true")
-    ap.add_argument("--promisc", dest="promisc", action="store_true", default=True)
-    ap.add_argument("--no-promisc", dest="promisc", action="store_false")
-    ap.add_argument("--stats-period", type=float, default=0, help="print port statistics every N s")
-    ap.add_argument("--duration", type=float, default=None, help="run N seconds, stop, print, exit 0")
-    ap.add_argument("--packets", type=int, default=None,
-                    help="stop once N packets were received (e.g. a pcap replay), exit 0")
-    ap.add_argument("--progress", dest="progress", action="store_true", default=None,
-                    help="show progress of a --duration/--packets run (default: on a terminal)")
-    ap.add_argument("--no-progress", dest="progress", action="store_false")
-    ap.add_argument("--json", action="store_true", help="final statistics as one JSON object on stdout")
+    g = ap.add_argument_group("running")
+    g.add_argument("-i", "--interactive", action="store_true", help="testpmd-style interactive shell")
+    g.add_argument("-a", "--auto-start", action="store_true", help="start forwarding at once (with -i)")
+    g.add_argument("--duration", type=float, default=None, help="run N seconds, stop, print, exit 0")
+    g.add_argument("--packets", type=int, default=None,
+                   help="stop once N packets were received (e.g. a pcap replay), exit 0")
+    g.add_argument("--stats-period", type=float, default=0, help="print port statistics every N s")
+    g.add_argument("--progress", dest="progress", action="store_true", default=None,
+                   help="show progress of a --duration/--packets run (default: on a terminal)")
+    g.add_argument("--no-progress", dest="progress", action="store_false", help="no progress line")
+    g.add_argument("--json", action="store_true", help="final statistics as one JSON object on stdout")
+    g = ap.add_argument_group("forwarding")
+    g.add_argument("--forward-mode", default="io", choices=list(MODES), help="the engine (default io)")
+    g.add_argument("--burst", type=int, default=32, help="packets per burst (default 32)")
+    g.add_argument("--nb-cores", type=int, default=1, help="forwarding lcores (default 1)")
+    g.add_argument("--nb-ports", type=int, default=None, help="use only the first N ports")
+    g.add_argument("--port-topology", default="paired", choices=["paired", "chained", "loop"],
+                   help="which port each port forwards to (default paired: 0<->1, 2<->3 ...)")
+    g.add_argument("--tx-first", action="store_true", help="send one burst on each stream first")
+    g.add_argument("--no-flush-rx", action="store_true", help="do not drop what waits in RX queues at start")
+    g.add_argument("--txretry", type=int, default=0, help="TX retries when a TX queue is full (default 0)")
+    g.add_argument("--eth-peer", action="append", default=[], metavar="N,XX:XX:XX:XX:XX:XX",
+                   help="destination MAC of port N's packets (mac, txonly, flowgen; repeatable)")
+    g.add_argument("--txpkts", default="64", help="TX segment lengths, e.g. 64 or 1024,1024 (txonly, flowgen)")
+    g.add_argument("--nb-flows", type=int, default=1024, dest="nb_flows", help="flowgen flows (default 1024)")
+    g = ap.add_argument_group("ports and queues")
+    g.add_argument("--rxq", type=int, default=1, help="RX queues per port (default 1)")
+    g.add_argument("--txq", type=int, default=1, help="TX queues per port (default 1)")
+    g.add_argument("--rxd", type=int, default=None, help="RX descriptors per queue (driver default)")
+    g.add_argument("--txd", type=int, default=None, help="TX descriptors per queue (driver default)")
+    g.add_argument("--rxfreet", type=int, default=None, help="RX free threshold")
+    g.add_argument("--txfreet", type=int, default=None, help="TX free threshold")
+    g.add_argument("--txrst", type=int, default=None, help="TX RS bit threshold")
+    g.add_argument("--max-pkt-len", type=int, default=None,
+                   help="maximum RX frame length (sets the MTU; RX scatter when it exceeds the mbuf)")
+    g.add_argument("--rss-ip", action="store_true", help="RSS over IP with several RX queues (the default)")
+    g.add_argument("--rss-udp", action="store_true", help="RSS over IP and UDP with several RX queues")
+    g.add_argument("--disable-rss", action="store_true", help="no RSS")
+    g.add_argument("--promisc", dest="promisc", action="store_true", default=True,
+                   help="promiscuous mode on every port (the default)")
+    g.add_argument("--no-promisc", dest="promisc", action="store_false", help="no promiscuous mode")
+    g = ap.add_argument_group("mbufs")
+    g.add_argument("--mbuf-size", type=str, default=None, help="mbuf data room, headroom included (2176)")
+    g.add_argument("--total-num-mbufs", type=int, default=None,
+                   help="mbufs in the pool (default: testpmd's sizing, at least 8191)")
+    g.add_argument("--mbcache", type=int, default=250, help="mempool per-lcore cache size (default 250)")
     return ap
 
 
-class Session:
-    """Ports, pool and forwarder built from the options; what the shell and the runner share."""
+def help_text() -> str:
+    """``pydpdk fwd --help``: the EAL options in their own group, then the app options."""
+    lines = ["usage: pydpdk fwd [EAL options] [-- app options]", "",
+             "Forward packets like dpdk-testpmd. With no --vdev, -a or -b: two ring ports (net_ring0,",
+             "net_ring1), io forwarding, tx_first. App options may also come before --, EAL options",
+             "after it.", "", "EAL options (before --):"]
+    for names, value, text in EAL_OPTIONS:
+        spec = ", ".join(f"{n} {value}" if value else n for n in names)
+        lines.append(f"  {spec:<34} {text}" if len(spec) < 34 else f"  {spec}\n  {'':<34} {text}")
+    body = app_parser().format_help().split("\n", 1)[1]
+    return "\n".join(lines) + "\n\napp options (after --):" + body.split("dpdk-testpmd's options, with their meanings.", 1)[-1]
 
-    def __init__(self, eal_argv: list[str], opts: argparse.Namespace, out):
-        import pydpdk
-        from ..errors import invalid
-        self.opts, self.out = opts, out
-        default = not eal_argv
-        if default:       # the guide's §7.1.2: ring ports forward nothing until tx_first primes them
-            eal_argv = DEFAULT_EAL + ["--file-prefix", f"pydpdk-fwd-{os.getpid()}"]   # runs never collide
-            opts.tx_first = True
-        from ..eal import EalConfig
-        cfg = eal_argv if isinstance(eal_argv, EalConfig) else EalConfig.from_argv(eal_argv)
-        cfg = ordinary_memory_unless_hugepages(cfg, 512, say=True)
-        self.eal = pydpdk.Eal.init(cfg)
-        make_ports = getattr(opts, "make_ports", None)     # pydpdk run: ports made from rings
-        if make_ports is not None:
-            make_ports(self)
-        ports = pydpdk.ports()
-        if opts.nb_ports:
-            ports = ports[:opts.nb_ports]
-        if not ports:
-            raise SystemExit("pydpdk fwd: no ports: give --vdev devices or PCI devices bound to a DPDK "
-                             "driver (is the PMD's plugin loaded? see `pydpdk ports`)")
-        self.ports = ports
-        mbuf_size = int(opts.mbuf_size.split(",")[0]) if opts.mbuf_size else 2176
-        nb_lcores = len(self.eal.lcores())
-        port_conf = getattr(opts, "port_config", None) or {}  # pydpdk run: per-port settings
-        pc = [argparse.Namespace(**{**vars(opts), **port_conf.get(p.id, port_conf.get(p.name, {}))})
-              for p in ports]
-        unknown = set(port_conf) - {p.id for p in ports} - {p.name for p in ports}
-        if unknown:
-            raise invalid("ports", sorted(map(str, unknown)), "ids or names of the ports in use: "
-                          f"{', '.join(f'{p.id} ({p.name})' for p in ports)}")
-        need = sum((c.rxd or 512) * c.rxq + (c.txd or 512) * c.txq + nb_lcores * opts.mbcache + 512 for c in pc)
-        n = opts.total_num_mbufs or max(need, 8191)
-        self.pool = pydpdk.Mempool.create("pydpdk_fwd_pool", n, cache_size=min(opts.mbcache, n // 2),
-                                          data_room=mbuf_size)
-        for p, c in zip(ports, pc):
-            info = p.info()
-            rss = None
-            if c.rxq > 1 and not c.disable_rss:
-                rss = ["ip"] + (["udp"] if c.rss_udp else [])
-            rss = getattr(c, "rss", None) or rss
-            use_rss = rss if (rss and info.flow_type_rss_offloads) else None
-            mtu = None
-            if opts.max_pkt_len:
-                mtu = max(min(opts.max_pkt_len - 18, info.max_mtu), info.min_mtu)
-            rx_off = ["scatter"] if (opts.max_pkt_len and opts.max_pkt_len > mbuf_size - 128
-                                     and "scatter" in info.rx_offload_capa) else []
-            mtu = getattr(c, "mtu", None) or mtu
-            rx_off = list(rx_off) + [o for o in getattr(c, "rx_offloads", ()) if o not in rx_off]
-            p.configure(c.rxq, c.txq, rss=use_rss, mtu=mtu, rx_offloads=rx_off,
-                        tx_offloads=getattr(c, "tx_offloads", ()))
-            for q in range(c.rxq):
-                p.rx_queue_setup(q, c.rxd, self.pool, free_thresh=c.rxfreet)
-            for q in range(c.txq):
-                p.tx_queue_setup(q, c.txd, rs_thresh=c.txrst, free_thresh=c.txfreet)
-            p.start()
-            if c.promisc:
-                try:
-                    p.promiscuous = True
-                except pydpdk.PortError:
-                    pass
-        peers = {}
-        for item in opts.eth_peer:
-            pid, _, mac = item.partition(",")
-            if not pid.isdigit():
-                raise invalid("--eth-peer", item, "N,XX:XX:XX:XX:XX:XX")
-            peers[int(pid)] = mac
-        self.peers = peers
-        self.flush_rx = not opts.no_flush_rx
-        self.fwd = self._forwarder(opts.forward_mode)
 
-    def _forwarder(self, mode: str):
-        from ..forward import Forwarder
-        o = self.opts
-        return Forwarder(self.ports, mode, burst=o.burst, nb_cores=o.nb_cores, topology=o.port_topology,
-                         eth_peers=self.peers, txpkts=[int(x) for x in o.txpkts.split(",")],
-                         nb_flows=o.nb_flows, tx_pool=self.pool, txretry=o.txretry,
-                         count_bytes=None)   # like testpmd: io reads no mbuf (forward stats: packets)
+# Session fields -> the option that sets them (to name the option in a refusal)
+FIELD_OPTIONS = {
+    "port.rxq": "--rxq", "port.txq": "--txq", "port.rxd": "--rxd", "port.txd": "--txd",
+    "port.rx_free_thresh": "--rxfreet", "port.tx_free_thresh": "--txfreet", "port.tx_rs_thresh": "--txrst",
+    "port.max_pkt_len": "--max-pkt-len", "pool.total": "--total-num-mbufs", "pool.data_room": "--mbuf-size",
+    "pool.cache": "--mbcache", "engine.mode": "--forward-mode", "engine.burst": "--burst",
+    "engine.nb_cores": "--nb-cores", "engine.topology": "--port-topology", "engine.eth_peers": "--eth-peer",
+    "engine.txpkts": "--txpkts", "engine.nb_flows": "--nb-flows", "engine.txretry": "--txretry",
+    "nb_ports": "--nb-ports",
+}
+
+
+def session_from_options(eal_argv: Sequence[str] | EalConfig, opts: argparse.Namespace) -> Session:
+    """The Session ``pydpdk fwd EAL-ARGV -- APP-OPTIONS`` describes (no EAL options: the guide's
+    two ring ports, tx_first). Raises InvalidArgumentError naming the option or field."""
+    from ..errors import invalid
+    default = False
+    if not isinstance(eal_argv, EalConfig):
+        # the guide's §7.1.2 (no device given): ring ports forward nothing until tx_first primes them
+        eal_argv, default = with_default_ports(eal_argv)
+    cfg = eal_argv if isinstance(eal_argv, EalConfig) else EalConfig.from_argv(eal_argv)
+    rss = False if opts.disable_rss else (["ip", "udp"] if opts.rss_udp and opts.rxq > 1 else None)
+    try:
+        data_room = int(opts.mbuf_size.split(",")[0]) if opts.mbuf_size else 2176
+    except ValueError:
+        raise invalid("--mbuf-size", opts.mbuf_size, "a number of bytes such as 2176") from None
+    peers = {}
+    for item in opts.eth_peer:
+        pid, _, mac = item.partition(",")
+        if not pid.isdigit() or not mac:
+            raise invalid("--eth-peer", item, "N,XX:XX:XX:XX:XX:XX")
+        peers[int(pid)] = mac
+    try:
+        txpkts = [int(x) for x in opts.txpkts.split(",")]
+    except ValueError:
+        raise invalid("--txpkts", opts.txpkts, "segment lengths such as 64 or 1024,1024") from None
+    port = PortSettings(rxq=opts.rxq, txq=opts.txq, rxd=opts.rxd, txd=opts.txd,
+                        rx_free_thresh=opts.rxfreet, tx_free_thresh=opts.txfreet, tx_rs_thresh=opts.txrst,
+                        rss=rss, max_pkt_len=opts.max_pkt_len, promiscuous=opts.promisc)
+    pool = MempoolPolicy(total=opts.total_num_mbufs, data_room=data_room, cache=opts.mbcache)
+    engine = EngineSettings(mode=opts.forward_mode, burst=opts.burst, nb_cores=opts.nb_cores,
+                            topology=opts.port_topology, eth_peers=peers, txpkts=txpkts,
+                            nb_flows=opts.nb_flows, txretry=opts.txretry,
+                            tx_first=bool(opts.tx_first or default), flush_rx=not opts.no_flush_rx)
+    return Session(eal=cfg, nb_ports=opts.nb_ports, port=port, pool=pool, engine=engine)
+
+
+def session_from_argv(argv: Sequence[str]) -> Session:
+    """``pydpdk fwd``'s whole command line -> its Session (what bench/pyloop.py builds)."""
+    eal_argv, app_argv = split_argv(argv)
+    return session_from_options(eal_argv, app_parser().parse_args(app_argv))
+
+
+class Console:
+    """A built Session with testpmd's printing: banner, start/stop lines, statistics. What the
+    runner and the interactive shell share."""
+
+    def __init__(self, run: Run, out: TextIO):
+        self.run, self.out = run, out
+        self.since = Throughput()
+        self.dirty: set[int] = set()      # ports whose settings changed since they were configured
+        self.base: ForwardStats | None = None   # the engine's statistics at `clear fwd stats all`
+
+    @property
+    def session(self) -> Session:
+        return self.run.session
+
+    @property
+    def fwd(self) -> Forwarder:
+        assert self.run.engine is not None
+        return self.run.engine
+
+    @property
+    def ports(self) -> list:
+        return self.run.ports
+
+    @property
+    def pool(self):
+        return self.run.pool
+
+    @property
+    def flush_rx(self) -> bool:
+        return self.engine_settings.flush_rx
+
+    @flush_rx.setter
+    def flush_rx(self, on: bool) -> None:
+        self.engine_settings.flush_rx = on
+
+    @property
+    def engine_settings(self) -> EngineSettings:
+        assert self.session.engine is not None
+        return self.session.engine
 
     def print(self, text: str = "") -> None:
         print(text, file=self.out, flush=True)
@@ -184,6 +310,11 @@ class Session:
             for s in streams:
                 self.print(f"  RX P={s.rx_port}/Q={s.rx_queue} (socket 0) -> TX P={s.tx_port}/Q={s.tx_queue} (socket 0)")
         self.print()
+        self.config_fwd()
+
+    def config_fwd(self) -> None:
+        """The forwarding configuration lines (testpmd's banner tail; ``show config fwd``)."""
+        f = self.fwd
         self.print(f"  {f.mode} packet forwarding packets/burst={f.burst}")
         self.print(f"  nb forwarding cores={len(f.lcores)} - nb forwarding ports={len(self.ports)}")
         for p in self.ports:
@@ -197,114 +328,217 @@ class Session:
         self.print(f"  mbuf pool {pool.name}: {pool.size} mbufs, data room {pool.data_room}, "
                    f"cache {pool.cache_size}")
 
-    def start(self, tx_first: bool = False) -> None:
+    def start(self, tx_first: bool | int = False) -> None:
         if self.fwd.running:
             self.print("Packet forwarding already started")
             return
         self.banner()
-        self.fwd.start(tx_first=tx_first, flush_rx=self.flush_rx)
+        self.base = None                  # the engine's counters start from 0
+        self.run.start(tx_first=tx_first)
 
     def stop(self):
         if not self.fwd.running:
             self.print("Packet forwarding not started")
             return None
+        final = self.since_clear(self.fwd.stop())
+        self.stopped(final)
+        return final
+
+    def clear_fwd_stats(self) -> None:
+        """``clear fwd stats all``: from now on (while forwarding too, as testpmd)."""
+        if self.fwd.running:
+            self.base = self.fwd.stats()
+        else:
+            self.base = None
+            self.fwd.reset_stats()
+
+    def since_clear(self, st: ForwardStats) -> ForwardStats:
+        """The engine's statistics minus those at the last ``clear fwd stats all``."""
+        base = self.base
+        if base is None:
+            return st
+
+        def minus(now, then):
+            return dataclasses.replace(now, **{f.name: getattr(now, f.name) - getattr(then, f.name)
+                                               for f in dataclasses.fields(now)
+                                               if f.name.endswith(("packets", "bytes", "dropped", "failures",
+                                                                   "nombuf"))})
+        ports = {p.port: p for p in base.ports}
+        streams = {(s.rx_port, s.rx_queue, s.tx_port, s.tx_queue): s for s in base.streams}
+        return dataclasses.replace(
+            st, elapsed_s=st.elapsed_s - base.elapsed_s,
+            ports=[minus(p, ports[p.port]) if p.port in ports else p for p in st.ports],
+            streams=[minus(x, streams[k]) if (k := (x.rx_port, x.rx_queue, x.tx_port, x.tx_queue)) in streams
+                     else x for x in st.streams])
+
+    def stopped(self, final) -> None:
         self.print("Telling cores to stop...")
         self.print("Waiting for lcores to finish...")
-        final = self.fwd.stop()
         self.print()
         self.print(final.testpmd_text())
         self.print("Done.")
-        return final
 
-    def port_stats_text(self) -> str:
-        lines = []
+    def port_stats_text(self, ports=None) -> str:
+        return port_stats_text(self.ports if ports is None else ports, since=self.since)
+
+    # -- the shell's port and engine commands (testpmd's wording) ------------------------------
+    def ready(self) -> bool:
+        """Every port started and an engine over them (made again after port changes)."""
+        if not self.ports:
+            self.print("No ports: nothing to forward")
+            return False
+        if not all(p.started for p in self.ports):
+            self.print("Not all ports were started")
+            return False
+        if self.run.engine is None:
+            self.run.make_engine()
+        return True
+
+    def port_stop(self, ports) -> None:
+        self.print("Stopping ports...")
+        for p in ports:
+            self.run.stop_port(p)         # what waits in its RX queues goes back to the pool
+        self.print("Checking link statuses...")
+        self.print("Done")
+
+    def port_start(self, ports) -> None:
+        changed = False
+        for p in ports:
+            if p.started:
+                continue
+            if p.id in self.dirty:
+                self.print(f"Configuring Port {p.id} (socket {p.socket})")
+                self.run.configure_port(p)
+                self.dirty.discard(p.id)
+                changed = True
+            self.run.start_port(p)
+            self.print(f"Port {p.id}: {p.mac}")
+        if changed:
+            self.run.close_engine()       # its streams follow the queues: made again at start
+        self.print("Checking link statuses...")
+        self.print("Done")
+
+    def port_close(self, ports) -> None:
+        self.print("Closing ports...")
+        for p in list(ports):
+            if p.started:
+                self.print(f"Cannot close started device (port {p.id})")
+                continue
+            self.run.close_port(p)
+            self.print(f"Port {p.id} is closed")
+        self.print("Done")
+
+    def port_config(self, what: str, n: int) -> None:
+        """``port config all rxq|txq|rxd|txd N``: applied at the next ``port start``."""
         for p in self.ports:
-            s = p.stats()
-            lines.append(f"  ######################## NIC statistics for port {p.id}  ########################")
-            lines.append(f"  RX-packets: {s.ipackets:<10} RX-missed: {s.imissed:<10} RX-bytes:  {s.ibytes}")
-            lines.append(f"  RX-errors: {s.ierrors}")
-            lines.append(f"  RX-nombuf:  {s.rx_nombuf}")
-            lines.append(f"  TX-packets: {s.opackets:<10} TX-errors: {s.oerrors:<10} TX-bytes:  {s.obytes}")
-            lines.append("  " + "#" * 80)
-        return "\n".join(lines)
+            new = self.run.settings[p.id].replace(**{what: n})
+            new.validate("port.")
+            self.run.settings[p.id] = new
+            self.dirty.add(p.id)
 
-    def close(self) -> None:
-        import pydpdk
-        pydpdk.cleanup()
+    def set_engine(self, **changes) -> None:
+        """A new engine with these settings changed (mode, burst, txpkts, eth_peers)."""
+        self.run.make_engine(**changes)
 
 
 def main(argv: Sequence[str]) -> int:
-    eal_argv, app_argv = _split(argv)
+    if any(a in ("-h", "--help") for a in argv):
+        print(help_text())
+        return 0
+    eal_argv, app_argv = split_argv(argv)
     opts = app_parser().parse_args(app_argv)
-    return execute(eal_argv, opts)
+    prog = "pydpdk fwd"
+    from ..errors import PydpdkError
+    try:
+        session = session_from_options(eal_argv, opts)
+    except PydpdkError as exc:
+        opt = FIELD_OPTIONS.get(getattr(exc, "param", ""))
+        print(f"{prog}: {opt + ': ' if opt else ''}{exc}", file=sys.stderr)
+        return 1
+    return execute(session, opts, prog=prog)
 
 
-def execute(eal_argv, opts: argparse.Namespace, prog: str = "pydpdk fwd", explain=str) -> int:
-    """Build a Session (EAL argv or an EalConfig), forward, print testpmd's final statistics
-    (or JSON). ``explain(exc)`` words a set-up error (``pydpdk run`` adds the YAML line)."""
+def execute(session: Session, opts: argparse.Namespace, prog: str = "pydpdk fwd", explain=str) -> int:
+    """Build the Session, forward (or run the shell), print testpmd's final statistics (or
+    JSON), close; ``opts`` carries the run options (interactive, auto_start, duration, packets,
+    stats_period, progress, json). ``explain(exc)`` words a set-up error (``pydpdk run`` adds
+    the YAML line)."""
+    import pydpdk
     out = sys.stderr if opts.json else sys.stdout
     if opts.json:
         from .._native import lib
         lib.pydpdk_log_to_stderr()
-    from ..errors import PydpdkError
+    from ..errors import InvalidArgumentError, PydpdkError
+    note = ordinary_memory_note(session)
+    if note:
+        print(f"pydpdk: {note}", file=sys.stderr)
     try:
-        session = Session(eal_argv, opts, out)
-    except PydpdkError as exc:
-        print(f"{prog}: {explain(exc)}", file=sys.stderr)
-        return 1
-    try:
-        if opts.interactive:
-            from .shell import Shell
-            if opts.auto_start:
-                session.start(opts.tx_first)
-            Shell(session).cmdloop()
-            final = session.stop() if session.fwd.running else session.fwd.stats()
-        else:
-            final = _run(session, opts)
-        if opts.json and final is not None:
-            print(final.to_json(), flush=True)
-        return 0
+        try:
+            run = session.build()
+        except PydpdkError as exc:
+            if isinstance(exc, InvalidArgumentError) and exc.param == "ports" and exc.value == []:
+                print(f"{prog}: no ports: give --vdev devices or PCI devices bound to a DPDK driver "
+                      "(is the PMD's plugin loaded? see `pydpdk ports`)", file=sys.stderr)
+            else:
+                opt = FIELD_OPTIONS.get(getattr(exc, "param", "")) if explain is str else None
+                print(f"{prog}: {opt + ': ' if opt else ''}{explain(exc)}", file=sys.stderr)
+            return 1
+        console = Console(run, out)
+        try:
+            if getattr(opts, "interactive", False):
+                from .shell import Shell
+                if opts.auto_start:
+                    console.start(console.engine_settings.tx_first)
+                Shell(console).cmdloop()
+                engine = run.engine
+                final = None if engine is None else (console.stop() if engine.running else engine.stats())
+            else:
+                final = _run(console, opts)
+            if opts.json and final is not None:
+                print(final.to_json(), flush=True)
+            return 0
+        finally:
+            try:
+                run.close()
+            except PydpdkError as exc:
+                print(f"{prog}: closing: {exc}", file=sys.stderr)
     finally:
-        session.close()
+        pydpdk.cleanup()
 
 
-def _run(session: Session, opts: argparse.Namespace):
+def _run(console: Console, opts: argparse.Namespace):
     stop = threading.Event()
+    run = console.run
 
     def on_signal(signum, frame):
         stop.set()
     old = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
-        session.start(opts.tx_first)
-        if opts.duration is None:
-            session.print("Press Ctrl-C to stop forwarding.")
-        t0 = time.monotonic()
-        deadline = None if opts.duration is None else t0 + opts.duration
-        next_stats = time.monotonic() + opts.stats_period if opts.stats_period else None
-        packets = getattr(opts, "packets", None)
+        duration, packets = opts.duration, getattr(opts, "packets", None)
+        period = getattr(opts, "stats_period", 0) or 0
         bar = None
-        if deadline is not None or packets:
+        if duration is not None or packets:
             from ..progress import Progress
-            bar = Progress(packets or opts.duration, desc=f"{session.fwd.mode} forwarding",
+            bar = Progress(packets or duration, desc=f"{console.fwd.mode} forwarding",
                            unit="pkt" if packets else "s", enable=getattr(opts, "progress", None),
                            callback=getattr(opts, "progress_callback", None))
-        while not stop.is_set():
-            now = time.monotonic()
-            if deadline is not None and now >= deadline:
-                break
-            waits = [x - now for x in (deadline, next_stats) if x is not None]
-            stop.wait(min(waits + [0.5 if bar is None else 0.2]))
+        next_stats = [time.monotonic() + period] if period else None
+
+        def tick(elapsed: float, rx: int) -> None:
             if bar is not None:
-                rx = session.fwd.stats().rx_packets if packets else 0
-                bar.set(rx if packets else round(min(time.monotonic() - t0, opts.duration), 1))
-                if packets and rx >= packets:
-                    break
-            if next_stats is not None and time.monotonic() >= next_stats:
-                session.print(session.port_stats_text())
-                next_stats += opts.stats_period
+                bar.set(rx if packets else round(elapsed, 1))
+            if next_stats is not None and time.monotonic() >= next_stats[0]:
+                console.print(console.port_stats_text())
+                next_stats[0] += period
+        console.banner()
+        final = run.forward(duration, packets=packets, stop=stop, tick=tick,
+                            tick_s=min(0.2, period) if period else 0.2,
+                            on_start=(lambda: console.print("Press Ctrl-C to stop forwarding."))
+                            if duration is None else None)
         if bar is not None:
             bar.close()
-        return session.stop()
+        console.stopped(final)
+        return final
     finally:
         for s, h in old.items():
             signal.signal(s, h)
@@ -313,8 +547,7 @@ def _run(session: Session, opts: argparse.Namespace):
 def ports_main(argv: Sequence[str]) -> int:
     import pydpdk
     eal_argv = list(argv) or ["--no-pci", "-l", "0"]
-    from ..eal import EalConfig
-    cfg = ordinary_memory_unless_hugepages(EalConfig.from_argv(eal_argv), 256)
+    cfg = EalConfig.from_argv(eal_argv).or_ordinary_memory(256)
     try:
         pydpdk.Eal.init(cfg)
         ports = pydpdk.ports()

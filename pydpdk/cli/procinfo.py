@@ -31,21 +31,6 @@ def parser() -> argparse.ArgumentParser:
     return ap
 
 
-def _text(snaps) -> str:
-    out = []
-    for s in snaps:
-        st = s.stats
-        out.append(f"  ######################## NIC statistics for port {s.id}  ########################")
-        out.append(f"  name: {s.name}  driver: {s.driver}  mac: {s.mac}  {s.link}")
-        out.append(f"  RX-packets: {st['ipackets']:<10} RX-errors: {st['ierrors']:<10} RX-bytes: {st['ibytes']}")
-        out.append(f"  RX-missed:  {st['imissed']:<10} RX-nombuf: {st['rx_nombuf']}")
-        out.append(f"  TX-packets: {st['opackets']:<10} TX-errors: {st['oerrors']:<10} TX-bytes: {st['obytes']}")
-        for name, value in s.xstats.items():
-            out.append(f"  {name}: {value}")
-        out.append("  " + "#" * 80)
-    return "\n".join(out)
-
-
 def main(argv: Sequence[str]) -> int:
     opts = parser().parse_args(list(argv))
     import pydpdk
@@ -53,6 +38,8 @@ def main(argv: Sequence[str]) -> int:
     if opts.json:
         from .._native import lib
         lib.pydpdk_log_to_stderr()
+    from .portstats import Throughput, port_stats_text
+    since = Throughput()
     try:
         multiprocess.attach(opts.file_prefix, lcores=opts.lcores, no_pci=opts.no_pci, telemetry=False)
         for i in range(max(opts.count, 1)):
@@ -63,7 +50,8 @@ def main(argv: Sequence[str]) -> int:
                 print(json.dumps({"file_prefix": opts.file_prefix, "time": time.time(),
                                   "ports": [asdict(s) for s in snaps]}), flush=True)
             else:
-                print(_text(snaps) if snaps else "the primary has no ports", flush=True)
+                print(port_stats_text(snaps, since=since, details=True) if snaps else "the primary has no ports",
+                      flush=True)
             if not opts.interval:
                 break
         return 0

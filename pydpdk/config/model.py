@@ -1,14 +1,14 @@
-"""The YAML set-up schema (see docs/config.md) and its translation to an EalConfig and to
-``pydpdk fwd``'s options, which :class:`pydpdk.cli.fwd.Session` runs."""
+"""The YAML set-up schema (see docs/config.md) and its translation to a
+:class:`pydpdk.session.Session` (EAL, rings, ports and their settings, pool, engine)."""
 from __future__ import annotations
 
-import argparse
 from dataclasses import dataclass
 from typing import Any
 
 from ..errors import InvalidArgumentError
 from ..ethdev import RSS_HASH_FUNCTIONS, RX_OFFLOADS, TX_OFFLOADS
 from ..forward import MODES
+from ..session import EngineSettings, MempoolPolicy, PortSettings, RingPortSpec, RingSpec, Session
 from .schema import (Bool, ConfigError, Dict, Enum, Float, Int, List, Map, Node, OneOf, Str, Text,
                      compose)
 
@@ -107,8 +107,22 @@ SCHEMA = Map({
     "stats_period": Float(0.0),
 }, desc="a set-up")
 
-# yaml key -> fwd option name (where they differ)
-_FWD_NAMES = {"mode": "forward_mode", "topology": "port_topology"}
+# YAML key -> (part of the Session, field) where the two differ or live elsewhere
+_PORT_KEYS = {"rxq": "rxq", "txq": "txq", "rxd": "rxd", "txd": "txd", "rxfreet": "rx_free_thresh",
+              "txfreet": "tx_free_thresh", "txrst": "tx_rs_thresh", "promisc": "promiscuous",
+              "mtu": "mtu", "rx_offloads": "rx_offloads", "tx_offloads": "tx_offloads",
+              "max_pkt_len": "max_pkt_len"}
+_POOL_KEYS = {"mbuf_size": "data_room", "total_num_mbufs": "total", "mbcache": "cache"}
+_ENGINE_KEYS = {"mode": "mode", "burst": "burst", "nb_cores": "nb_cores", "topology": "topology",
+                "tx_first": "tx_first", "flush_rx": "flush_rx", "eth_peers": "eth_peers",
+                "txpkts": "txpkts", "nb_flows": "nb_flows", "txretry": "txretry"}
+# a refusal's parameter (DPDK's or the Session field's) -> the YAML keys it may come from
+_EXPLAIN = {"nb_rxq": ("rxq",), "nb_txq": ("txq",), "nb_desc": ("rxd", "txd"), "mtu": ("mtu",),
+            "rss": ("rss",), "rx_offloads": ("rx_offloads",), "tx_offloads": ("tx_offloads",),
+            "free_thresh": ("rxfreet", "txfreet"), "rs_thresh": ("txrst",), "nb_cores": ("nb_cores",),
+            "burst": ("burst",), "txpkts": ("txpkts",), "eth_peers": ("eth_peers",),
+            "ports": ("port", "name"), "port_overrides": ("port", "name"),
+            **{v: (k,) for k, v in {**_PORT_KEYS, **_POOL_KEYS, **_ENGINE_KEYS}.items()}}
 
 
 def _devargs(node: Node, name_key: str) -> str:
@@ -121,14 +135,22 @@ def _devargs(node: Node, name_key: str) -> str:
 
 @dataclass
 class Setup:
-    """A validated set-up: the YAML nodes (with lines), the EAL config and fwd options."""
+    """A validated set-up: the YAML nodes (with lines), the Session it describes, and how long
+    to run (``duration`` s, ``packets`` received, ``stats_period``)."""
 
     file: str
     root: Node
-    eal: Any                   # EalConfig
-    opts: argparse.Namespace
+    session: Session
     env_checked: bool
-    vdevs: tuple = ()           # devargs (also in eal.vdevs when env_checked)
+    vdevs: tuple = ()           # devargs (also in session.eal.vdevs when env_checked)
+    duration: float | None = None
+    packets: int | None = None
+    stats_period: float = 0.0
+
+    @property
+    def eal(self) -> Any:
+        """The set-up's EalConfig."""
+        return self.session.eal
 
     def line_of(self, *path: Any) -> int:
         node = self.root
@@ -139,37 +161,38 @@ class Setup:
                 break
         return node.line
 
-    def explain(self, exc: BaseException) -> str:
-        """Word a run-time refusal with the YAML key and line it most likely comes from."""
-        if not isinstance(exc, InvalidArgumentError):
-            return str(exc)
-        keys = {"nb_rxq": ("rxq",), "nb_txq": ("txq",), "nb_desc": ("rxd", "txd"), "mtu": ("mtu",),
-                "rss": ("rss",), "rx_offloads": ("rx_offloads",), "tx_offloads": ("tx_offloads",),
-                "free_thresh": ("rxfreet", "txfreet"), "rs_thresh": ("txrst",), "nb_cores": ("nb_cores",),
-                "burst": ("burst",), "txpkts": ("txpkts",), "eth_peers": ("eth_peers",),
-                "ports": ("port", "name")}.get(exc.param, ())
+    def locate(self, exc: InvalidArgumentError) -> tuple[str, int] | None:
+        """The YAML key (dotted path) and line a refusal most likely comes from, or None."""
+        keys = _EXPLAIN.get(exc.param.rsplit(".", 1)[-1].split("[")[0], ())
         for i, _ in enumerate(self.root.get("ports") or []):
             for k in keys:
                 if self.root["ports"][i].has(k):
-                    return f"{self.file}:{self.root['ports'][i][k].line}: ports[{i}].{k}: {exc}"
+                    return f"ports[{i}].{k}", self.root["ports"][i][k].line
         for k in keys:
             if self.root.has("forwarding") and self.root["forwarding"].has(k):
-                return f"{self.file}:{self.root['forwarding'][k].line}: forwarding.{k}: {exc}"
-        return f"{self.file}: {exc}"
+                return f"forwarding.{k}", self.root["forwarding"][k].line
+        return None
+
+    def explain(self, exc: BaseException) -> str:
+        """Word a run-time refusal with the YAML key and line it most likely comes from."""
+        where = self.locate(exc) if isinstance(exc, InvalidArgumentError) else None
+        if where is None:
+            return f"{self.file}: {exc}" if isinstance(exc, InvalidArgumentError) else str(exc)
+        return f"{self.file}:{where[1]}: {where[0]}: {exc}"
 
     def summary(self) -> str:
-        o = self.opts
-        what = f"for {o.duration} s" if o.duration is not None else "until Ctrl-C"
-        if o.packets:
-            what = f"until {o.packets} packets" + (f" or {o.duration} s" if o.duration is not None else "")
-        nv, npci = len(self.root.get("vdevs") or []), len(self.root.get("pci") or [])
+        what = f"for {self.duration} s" if self.duration is not None else "until Ctrl-C"
+        if self.packets:
+            what = f"until {self.packets} packets" + (f" or {self.duration} s" if self.duration is not None else "")
+        nv, npci = len(self.root.get("vdevs") or []), len(self.eal.allow)
         nr = len(self.root.get("ring_ports") or [])
         argv = self.eal.argv() + ([] if self.env_checked else [a for v in self.vdevs for a in ("--vdev", v)])
         if self.eal.file_prefix is None and "--file-prefix" in argv:   # the default is per process
             i = argv.index("--file-prefix")
             del argv[i:i + 2]
+        mode = self.session.engine.mode if self.session.engine is not None else "no"
         return (f"{self.file}: OK - EAL {' '.join(argv)}; {nv} vdev(s), {npci} PCI device(s), "
-                f"{nr} ring port(s); {o.forward_mode} forwarding {what}")
+                f"{nr} ring port(s); {mode} forwarding {what}")
 
 
 def _check_vdev(setup_file: str, node: Node, devargs: str, check_env: bool) -> None:
@@ -182,7 +205,6 @@ def _check_vdev(setup_file: str, node: Node, devargs: str, check_env: bool) -> N
 
 
 def _build(file: str, root: Node, check_env: bool) -> Setup:
-    from ..cli.fwd import app_parser
     from ..eal import EalConfig
     eal_kw = dict(root.get("eal") or {})
     vdevs = []
@@ -212,25 +234,18 @@ def _build(file: str, root: Node, check_env: bool) -> Setup:
                     raise ConfigError(f"ring_ports[{i}].{side}[{j}]", name,
                                       f"a ring defined under rings: ({', '.join(rings) or 'none defined'})",
                                       file, rp[side].line)
-    # fwd options
-    opts = app_parser().parse_args([])
-    for k, v in (root.get("forwarding") or {}).items():
-        if k == "flush_rx":
-            opts.no_flush_rx = not v
-        elif k == "eth_peers":
-            opts.eth_peer = [f"{p},{m}" for p, m in v.items()]
-        elif k == "txpkts":
-            opts.txpkts = ",".join(str(x) for x in v)
-        elif k == "mbuf_size":
-            opts.mbuf_size = str(v)
-        else:
-            setattr(opts, _FWD_NAMES.get(k, k), v)
-    for k in ("duration", "packets", "stats_period"):
-        if root.has(k):
-            setattr(opts, k, root.get(k))
-    if opts.packets == "auto":
-        opts.packets = _pcap_count(file, root, vdevs, check_env)
-    port_config: dict[Any, dict[str, Any]] = {}
+    # forwarding options: the engine, the pool, every port's defaults
+    fwd = dict(root.get("forwarding") or {})
+    engine = EngineSettings(**{_ENGINE_KEYS[k]: v for k, v in fwd.items() if k in _ENGINE_KEYS})
+    pool = MempoolPolicy(**{_POOL_KEYS[k]: v for k, v in fwd.items() if k in _POOL_KEYS})
+    defaults = {_PORT_KEYS[k]: v for k, v in fwd.items() if k in _PORT_KEYS}
+
+    def auto_rss(rxq: int) -> Any:         # testpmd: --disable-rss; --rss-udp with several queues
+        if fwd.get("disable_rss"):
+            return False
+        return ["ip", "udp"] if fwd.get("rss_udp") and rxq > 1 else None
+    port = PortSettings(**defaults, rss=auto_rss(defaults.get("rxq", 1)))
+    overrides: dict[Any, dict[str, Any]] = {}
     for i, pn in enumerate(root["ports"].children if root.has("ports") else []):
         entry = dict(pn.value)
         if "port" in entry and "name" in entry:
@@ -238,24 +253,30 @@ def _build(file: str, root: Node, check_env: bool) -> Setup:
                               file, pn["name"].line)
         ident = entry.pop("port", None)
         ident = entry.pop("name", ident if ident is not None else i)
-        over: dict[str, Any] = {}
-        for k, v in entry.items():
-            if k == "rss":
-                if v is False:
-                    over["disable_rss"], over["rss"] = True, None
-                elif v is True:
-                    over["rss"] = ["ip"]
-                else:
-                    over["rss"] = v
-            else:
-                over[k] = v
-        if ident in port_config:
+        over: dict[str, Any] = {_PORT_KEYS[k]: v for k, v in entry.items() if k in _PORT_KEYS}
+        if "rss" in entry:
+            over["rss"] = entry["rss"] if not isinstance(entry["rss"], bool) else (["ip"] if entry["rss"] else False)
+        elif "rxq" in over:
+            over["rss"] = auto_rss(over["rxq"])
+        if ident in overrides:
             raise ConfigError(f"ports[{i}]", ident, "each port configured once", file, pn.line)
-        port_config[ident] = over
-    opts.port_config = port_config
-    if rings or root.has("ring_ports"):
-        opts.make_ports = _ring_ports_maker(root)
-    return Setup(file, root, eal, opts, check_env, tuple(vdevs))
+        overrides[ident] = over
+    packets = root.get("packets")
+    if packets == "auto":
+        packets = _pcap_count(file, root, vdevs, check_env)
+    try:
+        session = Session(eal=eal, nb_ports=fwd.get("nb_ports"), port=port, port_overrides=overrides,
+                          pool=pool, engine=engine,
+                          rings=[RingSpec(r["name"], r.get("size", 1024), r.get("sp_enq", False),
+                                          r.get("sc_deq", False)) for r in root.get("rings") or []],
+                          ring_ports=[RingPortSpec(rp["name"], list(rp["rx"]), list(rp["tx"]))
+                                      for rp in root.get("ring_ports") or []])
+    except InvalidArgumentError as exc:      # the schema let through what the Session refuses
+        where = Setup(file, root, Session(eal=eal, engine=None), check_env).locate(exc)
+        raise ConfigError(where[0] if where else exc.param, exc.value, exc.allowed, file,
+                          where[1] if where else 1) from None
+    return Setup(file, root, session, check_env, tuple(vdevs), root.get("duration"), packets,
+                 root.get("stats_period") or 0.0)
 
 
 def _pcap_count(file: str, root: Node, vdevs: list[str], check_env: bool) -> int | None:
@@ -269,24 +290,6 @@ def _pcap_count(file: str, root: Node, vdevs: list[str], check_env: bool) -> int
     if not check_env:
         return None
     return sum(1 for f in files for _ in read_pcap(f)) or None
-
-
-def _ring_ports_maker(root: Node):
-    def make(session: Any) -> None:
-        from ..ring import Ring, ports_from_rings
-        rings = {}
-        for r in root.get("rings") or []:
-            rings[r["name"]] = Ring.create(r["name"], r.get("size", 1024), sp_enq=r.get("sp_enq", False),
-                                           sc_deq=r.get("sc_deq", False))
-        session.rings = rings
-        session.ring_ports = [ports_from_rings(rp["name"], [rings[n] for n in rp["rx"]],
-                                              [rings[n] for n in rp["tx"]])
-                              for rp in root.get("ring_ports") or []]
-        conf = session.opts.port_config          # ports: entries may use the ring_ports name
-        for rp, port in zip(root.get("ring_ports") or [], session.ring_ports):
-            if rp["name"] in conf and rp["name"] != port.name:
-                conf[port.id] = conf.pop(rp["name"])
-    return make
 
 
 def loads(text: str, file: str = "<setup>", *, check_env: bool = True) -> Setup:

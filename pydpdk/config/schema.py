@@ -58,12 +58,18 @@ class _Ctx:
         if not isinstance(node, yaml.ScalarNode):
             kind = "a list" if isinstance(node, yaml.SequenceNode) else "a mapping"
             raise self.error(node, key, kind, "a single value")
-        value = self._ctor.construct_object(node, deep=True)
+        try:
+            value = self._ctor.construct_object(node, deep=True)
+        except yaml.YAMLError as exc:          # a tag such as !x, a malformed timestamp...
+            raise self.error(node, key, node.value, f"a plain YAML value ({getattr(exc, 'problem', exc)})") from None
         if isinstance(value, str) and self.expand_env and "${" in value:
             whole = re.fullmatch(r"\$\{[^}]*\}", value) is not None
             value = self._expand(node, key, value)
             if whole and node.style is None:     # `packets: ${N:-100}` -> 100, typed like YAML
-                parsed = yaml.safe_load(value) if value.strip() else value
+                try:
+                    parsed = yaml.safe_load(value) if value.strip() else value
+                except yaml.YAMLError:
+                    parsed = value
                 value = parsed if isinstance(parsed, (int, float, bool, str)) else value
         return value
 
@@ -273,6 +279,10 @@ def compose(text: str, file: str, schema: Type, *, expand_env: bool = True) -> N
         line = mark.line + 1 if mark else 1
         raise ConfigError("(yaml)", (exc.problem or "syntax error").strip(),
                           "well-formed YAML", file, line) from None
+    except yaml.YAMLError as exc:           # ReaderError: a character YAML does not allow
+        pos = getattr(exc, "position", 0) or 0
+        raise ConfigError("(yaml)", str(getattr(exc, "reason", exc)), "YAML text (printable characters)",
+                          file, text.count("\n", 0, pos) + 1) from None
     if root is None:
         raise ConfigError("(top level)", None, "a non-empty set-up (a mapping)", file, 1)
     return schema.convert(_Ctx(file, expand_env), root, "")

@@ -7,8 +7,8 @@ NICs cabled back to back (addresses given directly). It needs root for sysfs bin
     from pydpdk.testing import nicpair
     pairs = nicpair.job_pairs()                  # [Pair(model, [pci_a, pci_b], ...)] from $NICLAB_JOB
     nicpair.bind([p for pair in pairs for p in pair.pci])
-    with nicpair.lab_eal([...]) as eal:
-        report = nicpair.check_pair(pool, "0000:00:04.0", "0000:00:05.0")
+    eal = nicpair.lab_eal([...])                 # hugepages if usable, else ordinary memory
+    report = nicpair.check_pair("0000:00:04.0", "0000:00:05.0")   # a Session per pair
     nicpair.write_result({...})                  # $NICLAB_OUT/result.json, read back by the host
 
 The accounting check: port A's forwarder sends exactly ``bursts`` bursts of 32 (tx_first) while
@@ -21,6 +21,7 @@ stream conserves packets: tx + dropped == rx + generated.
 from __future__ import annotations
 
 import glob
+import itertools
 import json
 import os
 import subprocess
@@ -29,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 __all__ = ["Pair", "job", "job_pairs", "out_dir", "write_result", "bind", "pci_ids", "find_pci",
-           "driver_of", "create_vfs", "lab_eal", "check_pair", "BURST"]
+           "driver_of", "create_vfs", "lab_eal", "pair_session", "check_pair", "BURST"]
 
 BURST = 32
 SYSFS_PCI = "/sys/bus/pci/devices"
@@ -139,14 +140,27 @@ def create_vfs(pf: str, macs: Sequence[str], *, pf_driver: str = "igb",
 
 # -- DPDK ------------------------------------------------------------------------------------
 def lab_eal(allow: Sequence[str], **kw: Any):
-    """An EAL on two lcores over just these PCI devices (one per process; hugepages if free)."""
+    """An EAL on two lcores over just these PCI devices (one per process; hugepages if usable,
+    else ordinary memory: :meth:`pydpdk.EalConfig.or_ordinary_memory`)."""
     import pydpdk
-    from pydpdk.eal import hugepage_status
-    huge = any(s.free >= 64 and s.mounted_at for s in hugepage_status())
-    cfg = dict(lcores="0-1", allow=list(allow), file_prefix=f"pydpdk-niclab-{os.getpid()}",
-               no_huge=not huge, memory_mb=None if huge else 512, log_levels=["lib.eal:warning"])
+    cfg: dict[str, Any] = dict(lcores="0-1", allow=list(allow), file_prefix=f"pydpdk-niclab-{os.getpid()}",
+                               log_levels=["lib.eal:warning"])
     cfg.update(kw)
-    return pydpdk.Eal.init(pydpdk.EalConfig(**cfg))
+    return pydpdk.Eal.init(pydpdk.EalConfig(**cfg).or_ordinary_memory(512))
+
+
+_sessions = itertools.count()
+
+
+def pair_session(pci_a: str, pci_b: str, *, nb_desc: int = 512, pool_name: str | None = None):
+    """The :class:`pydpdk.session.Session` of a cabled pair in the running EAL: both ports with
+    nb_desc descriptors, a testpmd-sized pool of its own, no engine (the checks make their own).
+    Closing it stops the ports without closing them, so the same NICs can be checked again
+    (a hardware-mode run may name the job's pair a second time)."""
+    from pydpdk.session import MempoolPolicy, PortSettings, Session
+    return Session(ports=[pci_a, pci_b], engine=None, close_ports=False,
+                   port=PortSettings(rxd=nb_desc, txd=nb_desc, promiscuous=False),
+                   pool=MempoolPolicy(name=pool_name or f"niclab_pool{next(_sessions)}"))
 
 
 def _hw(port) -> tuple[int, int, int]:
@@ -203,34 +217,39 @@ def port_info(port) -> dict[str, Any]:
             "max_rx_queues": info.max_rx_queues, "max_tx_queues": info.max_tx_queues}
 
 
-def check_pair(pool, pci_a: str, pci_b: str, *, bursts: int = 4, seconds: float = 1.0,
+def check_pair(pci_a: str, pci_b: str, *, bursts: int = 4, seconds: float = 1.0,
                nb_desc: int = 512, link_timeout: float = 15.0, promiscuous: bool = True) -> dict[str, Any]:
-    """Probe, configure and start both ports, then the exact and the forwarding checks.
-    Returns a JSON-able report; raises nothing for a failed check (the report says it)."""
+    """Build the pair's Session (:func:`pair_session`: probe, configure and start both ports),
+    then the exact and the forwarding checks; close it. Returns a JSON-able report; raises
+    nothing for a failed check (the report says it)."""
     import pydpdk
     t = {}
     rep: dict[str, Any] = {"pci": [pci_a, pci_b]}
     t0 = time.monotonic()
-    a, b = pydpdk.Port(pci_a), pydpdk.Port(pci_b)
-    rep["ports"] = [port_info(a), port_info(b)]
-    for p in (a, b):
-        p.setup(pool, nb_rxd=nb_desc, nb_txd=nb_desc)
+    run = pair_session(pci_a, pci_b, nb_desc=nb_desc).build()
+    try:
+        a, b = run.ports
+        rep["ports"] = [port_info(a), port_info(b)]
         if promiscuous:
-            try:
-                p.promiscuous = True
-            except pydpdk.PydpdkError as exc:     # VFs: the PF decides
-                rep.setdefault("notes", []).append(f"{p.name}: promiscuous refused: {exc}")
-    t["setup_s"] = time.monotonic() - t0
-    t1 = time.monotonic()
-    rep["links"] = [str(p.wait_link_up(link_timeout)) for p in (a, b)]
-    t["link_s"] = time.monotonic() - t1
-    t2 = time.monotonic()
-    rep["exact"] = [_exact_one_way(a, b, bursts, 10.0), _exact_one_way(b, a, bursts, 10.0)]
-    t["exact_s"] = time.monotonic() - t2
-    t3 = time.monotonic()
-    rep["forward"] = _forward(a, b, seconds)
-    t["forward_s"] = time.monotonic() - t3
-    for p in (a, b):
-        p.stop()
+            for p in (a, b):
+                try:
+                    p.promiscuous = True
+                except pydpdk.PydpdkError as exc:     # VFs: the PF decides
+                    rep.setdefault("notes", []).append(f"{p.name}: promiscuous refused: {exc}")
+        t["setup_s"] = time.monotonic() - t0
+        t1 = time.monotonic()
+        rep["links"] = [str(p.wait_link_up(link_timeout)) for p in (a, b)]
+        t["link_s"] = time.monotonic() - t1
+        t2 = time.monotonic()
+        rep["exact"] = [_exact_one_way(a, b, bursts, 10.0), _exact_one_way(b, a, bursts, 10.0)]
+        t["exact_s"] = time.monotonic() - t2
+        t3 = time.monotonic()
+        rep["forward"] = _forward(a, b, seconds)
+        t["forward_s"] = time.monotonic() - t3
+    finally:
+        try:
+            run.close()
+        except pydpdk.PydpdkError as exc:           # a PMD that keeps mbufs: say so, keep the report
+            rep.setdefault("notes", []).append(f"closing the pair: {exc}")
     rep["times"] = {k: round(v, 3) for k, v in t.items()}
     return rep

@@ -101,10 +101,8 @@ def main(argv: list[str]) -> int:
     from pydpdk._native import ffi, lib
     from pydpdk.drivers import DriverWarning
     from pydpdk.errors import InvalidArgumentError
-    huge = any(s.free >= 64 for s in pydpdk.eal.hugepage_status())
     pydpdk.Eal.init(pydpdk.EalConfig(lcores="0", allow=allow, file_prefix=f"drvchk-{os.getpid()}",
-                                     no_huge=not huge, memory_mb=None if huge else 384,
-                                     log_levels=["lib.eal:warning"]))
+                                     log_levels=["lib.eal:warning"]).or_ordinary_memory(384))
     ports = {p.device_name: p for p in pydpdk.ports()}
     pool = pydpdk.Mempool.create("drv_pool", 8191, cache_size=0)
     small = pydpdk.Mempool.create("drv_small", 2047, cache_size=0, data_room=1024 + lib.RTE_PKTMBUF_HEADROOM)
@@ -117,7 +115,7 @@ def main(argv: list[str]) -> int:
         return lib.rte_eth_tx_queue_setup(p.id, 0, n, 0, ffi.NULL)
 
     def raw_rxq(p, n: int) -> int:
-        return lib.rte_eth_rx_queue_setup(p.id, 0, n, 0, ffi.NULL, pool._ptr)
+        return lib.rte_eth_rx_queue_setup(p.id, 0, n, 0, ffi.NULL, pool.ptr)
 
     def probe(p, kind: str, sizes) -> dict:
         """For each ring size: does pydpdk refuse it, does the PMD (raw call) refuse it?"""

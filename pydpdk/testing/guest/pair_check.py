@@ -41,14 +41,13 @@ def main(argv=None) -> int:
     import pydpdk
     eal = nicpair.lab_eal(allow)
     found = [p.name for p in pydpdk.ports()]
-    pool = pydpdk.Mempool.create("niclab_pool", max(len(allow) * 1300, 8191), cache_size=256)
     times["eal_s"] = time.monotonic() - t1
     print(f"EAL up in {times['eal_s']:.1f} s, ports: {found}", flush=True)
     out = {"pairs": {}, "times": times, "ports_found": found, "pydpdk": pydpdk.__file__}
     for pair in pairs:
         t = time.monotonic()
         try:
-            rep = nicpair.check_pair(pool, *pair.pci, bursts=opts.bursts, seconds=opts.seconds)
+            rep = nicpair.check_pair(*pair.pci, bursts=opts.bursts, seconds=opts.seconds)
         except Exception as exc:     # report and go on with the next pair
             traceback.print_exc()
             rep = {"error": f"{type(exc).__name__}: {exc}", "pci": pair.pci}
