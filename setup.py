@@ -18,7 +18,7 @@ setup(
     package_data={"pydpdk": ["_cffi_src/c/*.c", "_cffi_src/c/*.h", "testing/guest/*", "examples/*.yaml"]},
     setup_requires=["cffi>=1.15"],
     install_requires=["cffi>=1.15", "pyyaml>=6"],
-    extras_require={"test": ["pytest>=7"], "numpy": ["numpy"]},
+    extras_require={"test": ["pytest>=7"], "numpy": ["numpy"], "jit": ["numba>=0.57", "numpy"]},
     cffi_modules=["build_ffi.py:ffibuilder"],
     entry_points={"console_scripts": ["pydpdk = pydpdk.cli:main"]},
     zip_safe=False,

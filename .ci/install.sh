@@ -18,6 +18,8 @@ PY=${PYTHON:-python3}
 $PY -m pip install -q --disable-pip-version-check cffi pyyaml pytest setuptools wheel scapy numpy hypothesis
 # nbclient + ipykernel: tests/test_notebooks.py executes samples/notebooks/*.ipynb in real kernels
 $PY -m pip install -q --disable-pip-version-check nbclient ipykernel
+# numba (+ llvmlite): compiled stages (pydpdk.stage.Stage.numba, extras "jit"); tests/test_stages.py, samples/stage_*.py
+$PY -m pip install -q --disable-pip-version-check numba
 $PY -m pip install -q --disable-pip-version-check --no-build-isolation -e .
 
 # Hugepages: 1 GiB of 2 MiB pages for the tests and testpmd peers (no_huge is used otherwise).

@@ -30,7 +30,7 @@ from typing import Any, Callable, Sequence
 from ._native import ffi, lib
 from .errors import PydpdkError, invalid
 
-__all__ = ["Stage", "StageError", "DROP", "PEER", "BACK", "JIT_HINT"]
+__all__ = ["Stage", "StageError", "DROP", "PEER", "BACK", "JIT_HINT", "load"]
 
 #: Verdicts (the values of c/fwd.h's PYDPDK_STAGE_*).
 DROP: int = lib.PYDPDK_STAGE_DROP
@@ -175,6 +175,35 @@ class Stage:
             out.append(int(fn(data, length, pt) if self.abi == lib.PYDPDK_STAGE_ABI_PACKET
                            else fn(data, length, pt, st)))
         return out
+
+
+def load(spec: str) -> Stage:
+    """A stage from ``FILE.py:FUNCTION`` (compiled with numba; a 4-parameter function gets the
+    module's ``STATE`` numpy array as its state) or ``FILE.c:FUNCTION`` (compiled with cffi):
+    what ``pydpdk fwd -- --stage SPEC`` runs."""
+    path, sep, fname = str(spec).rpartition(":")
+    if not sep or not path or not fname:
+        raise invalid("stage", spec, "FILE.py:FUNCTION or FILE.c:FUNCTION", "stage.load")
+    if path.endswith(".c"):
+        return Stage.c(path, fname)
+    if not path.endswith(".py") or not os.path.isfile(path):
+        raise invalid("stage", spec, "FILE.py:FUNCTION or FILE.c:FUNCTION with an existing file", "stage.load")
+    modname = "_pydpdk_stage_src_" + hashlib.sha256(os.path.abspath(path).encode()).hexdigest()[:16]
+    mspec = importlib.util.spec_from_file_location(modname, path)
+    assert mspec is not None and mspec.loader is not None
+    mod = importlib.util.module_from_spec(mspec)
+    sys.modules[modname] = mod
+    mspec.loader.exec_module(mod)
+    fn = getattr(mod, fname, None)
+    if not callable(fn):
+        raise invalid("stage", spec, f"a function defined in {path}", "stage.load")
+    nargs = getattr(getattr(fn, "__code__", None), "co_argcount", 3)
+    if nargs == 4:
+        state = getattr(mod, "STATE", None)
+        if state is None:
+            raise invalid("stage", spec, f"a 4-parameter stage with a STATE numpy array in {path}", "stage.load")
+        return Stage.numba(fn, state=state)
+    return Stage.numba(fn)
 
 
 def _numba_message(pyfunc: Callable[..., Any], e: Exception) -> str:
