@@ -301,3 +301,34 @@ def test_run_on_burst_calls_the_compiled_function_from_python(pool):
     p[IP].ttl = 63
     del p[IP].chksum
     assert got[0] == bytes(p) and got[1] == frames[1]
+
+
+# -- the CLI ---------------------------------------------------------------------------------
+
+def _fwd_cli(*app):
+    from conftest import unpin
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    return subprocess.run([sys.executable, "-m", "pydpdk", "fwd", "-l", "0-1", "--no-pci",
+                           "--file-prefix", f"stages-cli-{os.getpid()}", "--", *app],
+                          capture_output=True, text=True, timeout=120, cwd=ROOT, env=env, preexec_fn=unpin)
+
+
+def test_cli_stage_runs_a_sample_function():
+    """`pydpdk fwd -- --stage FILE.py:FUNCTION` on the default ring ports with tx_first: the TTL
+    stage lets testpmd's template (TTL 64) go round 63 times, then drops it."""
+    proc = _fwd_cli("--stage", "samples/stage_ttl.py:ttl_rewrite", "--tx-first", "--packets", "4096", "--json")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    import json
+    d = json.loads(proc.stdout)
+    assert d["forward_mode"] == "stage"
+    for s in d["streams"]:
+        assert s["stage_dropped"] == 32 and s["stage_invalid"] == 0
+        assert s["rx_packets"] == s["stage_forwarded"] + s["stage_dropped"]
+
+
+def test_cli_stage_compile_error_is_reported(tmp_path):
+    src = tmp_path / "broken.py"
+    src.write_text("def f(data, length, port):\n    return data + 'x'\n")
+    proc = _fwd_cli("--stage", f"{src}:f", "--duration", "0.1")
+    assert proc.returncode != 0
+    assert f"{src}:2" in proc.stderr and "does not compile" in proc.stderr, proc.stderr[-2000:]
