@@ -30,6 +30,26 @@ class BuildError(SystemExit):
         super().__init__(f"pydpdk build: {msg}")
 
 
+def _march(cflags: list[str]) -> list[str]:
+    """Debian's libdpdk.pc puts ``-march=corei7`` in the cflags (the ISA Debian built DPDK for).
+    That is what we compile with by default: it matches the libraries it links against. A wheel
+    copied to other machines runs wherever Debian's DPDK runs, since corei7 (SSE4.2) is DPDK's own
+    x86 baseline. To build for another target set PYDPDK_MARCH: ``PYDPDK_MARCH=native`` (this
+    machine only: fastest, not portable), ``PYDPDK_MARCH=x86-64-v2`` (portable), or
+    ``PYDPDK_MARCH=`` (empty: drop -march and use the compiler's default)."""
+    want = os.environ.get("PYDPDK_MARCH")
+    if want is None:
+        return cflags
+    out = [f for f in cflags if not f.startswith("-march=")]
+    return out + [f"-march={want}"] if want else out
+
+
+def _libpcap() -> list[str]:
+    """libpcap (pcap_compile for the BPF filters of pydpdk.pcap.Filter / interop.sniff)."""
+    proc = subprocess.run(["pkg-config", "--libs", "libpcap"], capture_output=True, text=True)
+    return proc.stdout.split() if proc.returncode == 0 else ["-lpcap"]
+
+
 def _pkg_config(*args: str) -> str:
     if shutil.which("pkg-config") is None:
         raise BuildError(
@@ -56,6 +76,15 @@ def pmd_dir(libdir: str) -> str:
     """DPDK's default plugin directory (where EAL autoloads PMDs from)."""
     found = sorted(glob.glob(os.path.join(libdir, "dpdk", "pmds-*")))
     return found[-1] if found else ""
+
+
+def sanitizer_flags() -> list[str]:
+    """PYDPDK_SANITIZE=address (or address,undefined): build our C with the sanitizers, for
+    bench/asan.py (the module then needs the sanitizer runtime preloaded)."""
+    which = os.environ.get("PYDPDK_SANITIZE", "").strip()
+    if not which:
+        return []
+    return [f"-fsanitize={which}", "-fno-omit-frame-pointer", "-g"]
 
 
 def _load(name: str):
@@ -97,8 +126,8 @@ def system_includes(cflags: list[str]) -> list[str]:
 
 def build_ffi() -> FFI:
     version = dpdk_version()
-    cflags = system_includes(_pkg_config("--cflags").split())
-    libs = _pkg_config("--libs").split()
+    cflags = system_includes(_march(_pkg_config("--cflags").split()))
+    libs = _pkg_config("--libs").split() + _libpcap()
     libdir = _pkg_config("--variable=libdir")
     modules = [_load(name) for name in _load("__init__").MODULES]
 
@@ -110,6 +139,7 @@ def build_ffi() -> FFI:
         ("PYDPDK_DPDK_VERSION", f'"{version}"'),
         ("PYDPDK_PMD_DIR", f'"{pmd_dir(libdir)}"'),
     ]
+    sanitize = sanitizer_flags()
     ffi.set_source(
         "pydpdk._dpdk_cffi",
         "\n".join(m.INCLUDES for m in modules) + "\n" + "\n".join(m.CUSTOMIZATIONS for m in modules),
@@ -117,9 +147,9 @@ def build_ffi() -> FFI:
         include_dirs=[CSRC],
         define_macros=defines,
         extra_compile_args=cflags + ["-O3", "-Wno-unused-parameter", "-Wno-deprecated-declarations",
-                                     "-Werror=implicit-function-declaration"],
+                                     "-Werror=implicit-function-declaration"] + sanitize,
         # The ring PMD's rte_eth_from_rings() is a driver API: link its library explicitly.
-        extra_link_args=libs + ["-lrte_net_ring", f"-Wl,-rpath,{libdir}"],
+        extra_link_args=libs + ["-lrte_net_ring", f"-Wl,-rpath,{libdir}"] + sanitize[:1],
     )
     return ffi
 

@@ -19,6 +19,7 @@ from .ring import Ring
 from . import vdev
 from .forward import Forwarder, ForwardStats
 from . import stats  # records and the rate Sampler (pydpdk.stats.Sampler)
+from .interop import sendp, sniff, sniff_iter  # scapy-style, on top of the burst API
 from . import drivers  # noqa: F401  (subscribes the driver checks to port configuration)
 from . import notebook  # noqa: F401  (registers the HTML views with IPython when it runs)
 
@@ -29,7 +30,7 @@ __all__ = [
     "PydpdkError", "DpdkError", "EalError", "EalNotInitializedError", "EalConfigMismatchError",
     "NoHugepagesError", "DeviceError", "DriverNotFoundError", "PortError", "MempoolError",
     "RingError", "InvalidArgumentError", "ResourceClosedError", "ResourceBusyError",
-    "MbufReleasedError", "TelemetryError",
+    "MbufReleasedError", "TelemetryError", "sendp", "sniff", "sniff_iter",
 ]
 from .session import Session  # noqa: E402  (the typed set-up: pydpdk.session)
 __all__ += ["Session"]

@@ -77,6 +77,19 @@ class PortForwardStats(PortTraffic):
     rx_nombuf: int = 0
     rx_pps: float = 0.0
     tx_pps: float = 0.0
+    rx_bps: float = 0.0  # bit/s over the same interval as the pps (bytes * 8)
+    tx_bps: float = 0.0
+    #: who counted rx_bytes/tx_bytes: "engine" (the forwarding loop, from each mbuf's pkt_len)
+    #: or "port" (the PMD's ibytes/obytes; 0 on net_ring/net_null, which count no bytes)
+    bytes_from: str = "engine"
+
+    def rates(self) -> str:
+        """``'14.88 Mpackets/s, 7.619 Gbit/s'`` for RX and TX (pydpdk.units.format_rate); the bit
+        rate reads n/a where nobody counted bytes."""
+        from .units import format_rate
+        none = self.bytes_from == "port" and not (self.rx_bytes or self.tx_bytes)
+        return (f"RX {format_rate(self.rx_pps, None if none else self.rx_bps)}; "
+                f"TX {format_rate(self.tx_pps, None if none else self.tx_bps)}")
 
 
 @dataclass(frozen=True)
@@ -102,6 +115,22 @@ class ForwardStats:
     @property
     def tx_pps(self) -> float:
         return sum(p.tx_pps for p in self.ports)
+
+    @property
+    def rx_bps(self) -> float:
+        """bit/s received, all ports (from the bytes in ``bytes_from`` of each port)."""
+        return sum(p.rx_bps for p in self.ports)
+
+    @property
+    def tx_bps(self) -> float:
+        return sum(p.tx_bps for p in self.ports)
+
+    def rates(self) -> str:
+        """All ports' rates in pydpdk.units' format: ``'RX 14.88 Mpackets/s, 7.619 Gbit/s; TX ...'``."""
+        from .units import format_rate
+        none = all(p.bytes_from == "port" and not (p.rx_bytes or p.tx_bytes) for p in self.ports)
+        return (f"RX {format_rate(self.rx_pps, None if none else self.rx_bps)}; "
+                f"TX {format_rate(self.tx_pps, None if none else self.tx_bps)}")
 
     def as_dict(self) -> dict[str, Any]:
         """The CLI's --json object: ports, elapsed_s, forward_mode (and streams)."""
@@ -276,7 +305,7 @@ class Forwarder(Resource):
         for p in ports:
             self._use(p)            # the ports refuse to stop or close while this runs
         self._t0 = self._t_last = 0.0
-        self._last: dict[int, tuple[int, int]] = {}
+        self._last: dict[int, tuple[int, int, int, int]] = {}
         self._base_port_stats: dict[int, Any] = {}
         self._elapsed = 0.0
         self._register()
@@ -468,18 +497,20 @@ class Forwarder(Resource):
             base = self._base_port_stats.get(p.id)
             missed = (pst.imissed - base.imissed) if pst and base else 0
             nombuf = (pst.rx_nombuf - base.rx_nombuf) if pst and base else 0
-            lrx, ltx = self._last.get(p.id, (0, 0))
+            lrx, ltx, lrxb, ltxb = self._last.get(p.id, (0, 0, 0, 0))
             if self._fwd.cfg.count_bytes or not (pst and base):
                 rxb = sum(s.rx_bytes for s in streams if s.rx_port == p.id)
                 txb = sum(s.tx_bytes for s in streams if s.tx_port == p.id)
+                bytes_from = "engine"
             else:           # the engine reads no mbuf (testpmd-like io): the port's own byte counters
                 rxb, txb = pst.ibytes - base.ibytes, pst.obytes - base.obytes
+                bytes_from = "port"
             ports.append(PortForwardStats(
                 p.id, p.name, rx, tx, rxb, txb,
                 missed + sum(s.other_dropped for s in streams if s.rx_port == p.id),
                 sum(s.fwd_dropped for s in streams if s.tx_port == p.id), nombuf,
-                (rx - lrx) / dt, (tx - ltx) / dt))
-            self._last[p.id] = (rx, tx)
+                (rx - lrx) / dt, (tx - ltx) / dt, (rxb - lrxb) * 8 / dt, (txb - ltxb) * 8 / dt, bytes_from))
+            self._last[p.id] = (rx, tx, rxb, txb)
         self._t_last = now
         iters = {lc: self._fwd.lcores[i].iterations for i, lc in enumerate(self._lcores)}
         return ForwardStats(self.mode, elapsed, ports, streams, iters)

@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import errno
 import sys
+import time
 import warnings
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator, Sequence
 
 from . import eal as _eal
 from ._native import ffi, lib
 from .errors import MbufReleasedError, MempoolError, ResourceBusyError, int_in, invalid
 
-__all__ = ["Mbuf", "MbufBurst", "as_buffer"]
+__all__ = ["Mbuf", "MbufBurst", "as_buffer", "as_packet_list", "port_pool", "send_packets"]
 
 if lib.pydpdk_window_install() != 0:    # c/window.c: the revocable exporter behind Mbuf.data
     raise ImportError("pydpdk: the packet-buffer type (c/window.c) could not be created")
@@ -467,3 +468,57 @@ class MbufBurst:
 
     def __repr__(self) -> str:
         return f"<MbufBurst {self._n}/{self._cap} mbufs>"
+
+
+# -- packets that are not mbufs (bytes, scapy, dpkt) on their way to a port -------------------
+def as_packet_list(packets: Any) -> list[Any]:
+    """One packet (bytes-like, a scapy or dpkt packet) or an iterable of them, as a list. A scapy
+    packet is expanded as scapy's sendp does (``IP(dst=["a", "b"])`` is two packets)."""
+    if isinstance(packets, (bytes, bytearray, memoryview)):
+        return [packets]
+    if hasattr(packets, "haslayer"):
+        return list(packets)
+    if hasattr(packets, "__bytes__") and not isinstance(packets, (list, tuple)):
+        return [packets]
+    return list(packets)
+
+
+def port_pool(port: Any) -> Any:
+    """The mempool a port's RX queue 0 draws from: where send()/sendp() build mbufs for
+    packets given as bytes or scapy/dpkt objects (as Port.tx_burst does)."""
+    pool = getattr(port, "_pools", {}).get(0)
+    if pool is None or pool.closed:
+        raise invalid("port", port._describe() if hasattr(port, "_describe") else port,
+                      "a port with RX queue 0 set up (its mempool builds the mbufs), or pass pool=",
+                      "sending bytes / scapy packets")
+    return pool
+
+
+def send_packets(port: Any, pool: Any, packets: Iterable[Any], *, queue: int = 0, timeout: float = 1.0,
+                 burst: int = 32) -> int:
+    """Build mbufs from packets (bytes-like or bytes()-able) ``burst`` at a time, from ``pool``
+    (None: the port's, :func:`port_pool`), and send them all, retrying while the driver is busy;
+    returns how many were sent (mbufs not sent by ``timeout`` are freed)."""
+    if burst.__class__ is not int or not 1 <= burst <= 1024:
+        raise invalid("burst", burst, "1 to 1024 packets", "send")
+    if timeout.__class__ not in (int, float) or not 0 <= timeout <= 365 * 86400:
+        raise invalid("timeout", timeout, "seconds, 0 to one year", "send")
+    if pool is None:
+        pool = port_pool(port)
+    elif not callable(getattr(pool, "burst", None)) or getattr(pool, "closed", True):
+        raise invalid("pool", pool, "an open Mempool, or None (the pool of the port's RX queue 0)", "send")
+    data = [p if isinstance(p, (bytes, bytearray, memoryview)) else as_buffer(p, "packets") for p in packets]
+    sent, deadline = 0, time.monotonic() + timeout
+    for i in range(0, len(data), burst):
+        b = pool.burst(data[i:i + burst])
+        try:
+            while b:
+                n = port.tx_burst(b, queue)
+                sent += n
+                if not n:
+                    if time.monotonic() > deadline:
+                        break
+                    time.sleep(0.0005)
+        finally:
+            b.free()
+    return sent

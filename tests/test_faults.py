@@ -146,14 +146,23 @@ def test_primary_killed_under_a_reading_secondary_is_a_clear_error():
                 child.wait()
 
 
-def test_secondary_killed_while_attached_leaves_the_primary_forwarding():
+@pytest.mark.parametrize("kind", ["pydpdk", "dpdk-proc-info"])
+def test_secondary_killed_while_attached_leaves_the_primary_forwarding(kind):
     from mp_peers import Peer, wait_for
     from pydpdk import telemetry
+    import shutil
     import signal
+    if kind == "dpdk-proc-info" and shutil.which("dpdk-proc-info") is None:
+        pytest.skip("dpdk-proc-info is not installed (Debian package dpdk)")
     prefix = f"pydpdk-fault-sk-{os.getpid()}"
     with Peer("pydpdk", prefix):
-        child = _spawn(WATCHER.format(prefix=prefix))
-        _line(child, "READY")
+        if kind == "pydpdk":
+            child = _spawn(WATCHER.format(prefix=prefix))
+            _line(child, "READY")
+        else:                                  # killed as soon as it has attached and printed
+            child = subprocess.Popen(["dpdk-proc-info", "--file-prefix", prefix, "--", "--xstats"],
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            _line(child, "#", 30)
         child.send_signal(signal.SIGKILL)
         child.wait(10)
         with telemetry.Client(prefix) as t:                # the primary never noticed

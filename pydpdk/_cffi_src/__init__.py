@@ -18,4 +18,5 @@ MODULES = (
     "fwd",
     "telemetry",
     "build_info",
+    "pcap",
 )

@@ -21,6 +21,30 @@ commands:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one ``pydpdk`` command; returns its exit status. A reader that goes away early
+    (``pydpdk host hugepages | head``) ends the command quietly, as a C tool killed by SIGPIPE."""
+    try:
+        status = _main(argv)
+        sys.stdout.flush()       # a closed pipe shows up here for output still buffered
+        return status
+    except BrokenPipeError:
+        return broken_pipe()
+
+
+def broken_pipe() -> int:
+    """The reader of stdout went away: point stdout at /dev/null (so the interpreter's final
+    flush does not raise again) and return 141, the shell's status for death by SIGPIPE."""
+    import os
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+    return 141
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] in ("-h", "--help", "help"):
         print(USAGE)

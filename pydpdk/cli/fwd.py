@@ -7,13 +7,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import os
 import signal
 import sys
 import threading
 import time
-from typing import TextIO, Sequence
+from typing import Any, TextIO, Sequence
 
 from ..eal import EalConfig
 from ..forward import Forwarder, ForwardStats
@@ -487,35 +488,124 @@ def execute(session: Session, opts: argparse.Namespace, prog: str = "pydpdk fwd"
                 print(f"{prog}: {opt + ': ' if opt else ''}{explain(exc)}", file=sys.stderr)
             return 1
         console = Console(run, out)
-        try:
-            if getattr(opts, "interactive", False):
-                from .shell import Shell
-                if opts.auto_start:
-                    console.start(console.engine_settings.tx_first)
-                Shell(console).cmdloop()
-                engine = run.engine
-                final = None if engine is None else (console.stop() if engine.running else engine.stats())
-            else:
-                final = _run(console, opts)
-            if opts.json and final is not None:
-                print(final.to_json(), flush=True)
-            return 0
-        finally:
+        guard = SignalGuard(prog)
+        interactive = getattr(opts, "interactive", False)
+        with contextlib.ExitStack() as stack:
+            if not interactive:                  # the run and its teardown: a second signal forces the exit
+                stack.enter_context(guard)
             try:
-                run.close()
-            except PydpdkError as exc:
-                print(f"{prog}: closing: {exc}", file=sys.stderr)
+                if interactive:
+                    from .shell import Shell
+                    if opts.auto_start:
+                        console.start(console.engine_settings.tx_first)
+                    Shell(console).cmdloop()
+                    engine = run.engine
+                    final = None if engine is None else (console.stop() if engine.running else engine.stats())
+                else:
+                    final = _run(console, opts, guard)
+                if opts.json and final is not None:
+                    print(final.to_json(), flush=True)
+                if guard.signum is not None:
+                    print(f"{prog}: stopped by {signal.Signals(guard.signum).name}", file=sys.stderr)
+                return guard.exit_status
+            finally:
+                try:
+                    run.close()
+                except PydpdkError as exc:
+                    print(f"{prog}: closing: {exc}", file=sys.stderr)
+                pydpdk.cleanup()                 # still under the guard
     finally:
         pydpdk.cleanup()
 
 
-def _run(console: Console, opts: argparse.Namespace):
-    stop = threading.Event()
-    run = console.run
+class SignalGuard:
+    """SIGINT, SIGTERM and SIGHUP while a command forwards: the first stops the engines (final
+    statistics print, the exit status is 128 + the signal's number); a second one forces the exit
+    within 2 s even when the main thread is stuck (a blocked stdout, a hung call): a watchdog
+    thread woken through the signal wakeup fd removes the EAL's hugepage files and runtime
+    directory and exits at once."""
 
-    def on_signal(signum, frame):
-        stop.set()
-    old = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+    def __init__(self, prog: str) -> None:
+        self.prog = prog
+        self.stop = threading.Event()
+        self.signum: int | None = None
+        self._old: dict[int, Any] = {}
+        self._old_fd = -1
+        self._r = self._w = -1
+
+    def __enter__(self) -> "SignalGuard":
+        if threading.current_thread() is not threading.main_thread():
+            return self                        # signals can only be handled in the main thread
+        self._r, self._w = os.pipe()
+        os.set_blocking(self._w, False)
+        self._old_fd = signal.set_wakeup_fd(self._w, warn_on_full_buffer=False)
+        self._old = {s: signal.signal(s, self._on_signal) for s in self.SIGNALS}
+        threading.Thread(target=self._watch, name="pydpdk-signal-watchdog", daemon=True).start()
+        return self
+
+    def _on_signal(self, signum: int, frame: Any) -> None:
+        if self.signum is None:
+            self.signum = signum
+        self.stop.set()
+
+    def _watch(self) -> None:
+        seen = 0
+        while True:
+            try:
+                data = os.read(self._r, 64)
+            except OSError:
+                return
+            if not data:
+                return
+            for b in data:
+                if b not in self.SIGNALS:
+                    continue
+                seen += 1
+                if seen >= 2:
+                    self._force(b)
+
+    def _force(self, signum: int) -> None:
+        import glob
+        import shutil
+        from .. import eal as _eal
+        try:
+            os.write(2, f"{self.prog}: second {signal.Signals(signum).name}: forced exit\n".encode())
+        except OSError:
+            pass
+        if _eal.is_initialized() and not _eal.is_secondary():
+            prefix = _eal.current().file_prefix
+            if prefix:
+                for path in glob.glob(f"/dev/hugepages/{prefix}map_*"):
+                    try:
+                        os.unlink(path)
+                    except OSError:
+                        pass
+                shutil.rmtree(_eal.runtime_dir(prefix), ignore_errors=True)
+        os._exit(128 + signum)
+
+    @property
+    def exit_status(self) -> int:
+        """0, or 128 + the number of the signal that stopped the run."""
+        return 0 if self.signum is None else 128 + self.signum
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._w < 0:
+            return
+        for s, h in self._old.items():
+            signal.signal(s, h)
+        signal.set_wakeup_fd(self._old_fd)
+        for fd in (self._w, self._r):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
+def _run(console: Console, opts: argparse.Namespace, guard: SignalGuard):
+    stop = guard.stop
+    run = console.run
     try:
         duration, packets = opts.duration, getattr(opts, "packets", None)
         period = getattr(opts, "stats_period", 0) or 0
@@ -543,8 +633,7 @@ def _run(console: Console, opts: argparse.Namespace):
         console.stopped(final)
         return final
     finally:
-        for s, h in old.items():
-            signal.signal(s, h)
+        pass
 
 
 def ports_main(argv: Sequence[str]) -> int:

@@ -5,6 +5,6 @@ plugin errors); this module names it as the drivers package always has.
 """
 from __future__ import annotations
 
-from ..ethdev.pmds import PMD_DIR, PMDS as DRIVERS, Pmd as DriverInfo, lookup, plugin_path
+from ..ethdev.pmds import PMD_DIR, PMDS as DRIVERS, Pmd as DriverInfo, counts_bytes, lookup, plugin_path
 
-__all__ = ["DriverInfo", "DRIVERS", "lookup", "plugin_path", "PMD_DIR"]
+__all__ = ["DriverInfo", "DRIVERS", "lookup", "plugin_path", "counts_bytes", "PMD_DIR"]

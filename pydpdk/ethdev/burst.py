@@ -6,7 +6,7 @@ from typing import Any, Iterable, Union
 from .. import eal as _eal
 from .._native import ffi, lib
 from ..errors import ResourceClosedError, int_in, invalid
-from ..mbuf import Mbuf, MbufBurst
+from ..mbuf import Mbuf, MbufBurst, as_packet_list, send_packets
 from .base import PortBase
 from .queues import RxQueue, TxQueue
 
@@ -76,6 +76,12 @@ class BurstMixin(PortBase):
             burst._gen += 1
             return sent
         return self._tx_objects(pkts, queue)
+
+    def send(self, packets: Any, queue: int = 0, *, timeout: float = 1.0) -> int:
+        """Send packets (bytes, bytes-likes, scapy/dpkt packets, or one of them) built into
+        mbufs from the pool of RX queue 0, retrying while the driver is busy, up to ``timeout``
+        seconds; returns how many were sent (:func:`pydpdk.interop.send`)."""
+        return send_packets(self, None, as_packet_list(packets), queue=queue, timeout=timeout)
 
     def _tx_objects(self, pkts: Any, queue: int) -> int:
         ctx = f"Port.tx_burst({self._describe()})"

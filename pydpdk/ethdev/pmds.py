@@ -18,7 +18,7 @@ from typing import Optional
 from .._native import PMD_DIR
 from ..errors import invalid
 
-__all__ = ["Pmd", "PMDS", "PMD_DIR", "lookup", "plugin_path", "vdev_driver_for", "vdev_names"]
+__all__ = ["Pmd", "PMDS", "PMD_DIR", "lookup", "plugin_path", "counts_bytes", "vdev_driver_for", "vdev_names"]
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,9 @@ class Pmd:
     notes: tuple[str, ...] = field(default=())
     replaces: Optional[str] = None  # set when current DPDK replaced the guide's driver
     aliases: tuple[str, ...] = ()   # other names DPDK's vdev bus accepts (eth_pcap...)
+    #: False where the PMD's stats count packets only (ibytes/obytes, per-queue bytes stay 0):
+    #: read a Forwarder's engine byte counts there (ForwardStats ports, bytes_from="engine")
+    counts_bytes: bool = True
 
     @property
     def plugin_path(self) -> str:
@@ -116,9 +119,14 @@ PMDS: dict[str, Pmd] = {d.name: d for d in [
        "rte_ring pairs as ports (--vdev net_ring0, rte_eth_from_rings())",
        notes=("The guide's 'eth_ring' prefix is 'net_ring' in 22.11.",
         "Slower than the ring API itself: every burst goes through the ethdev function pointers "
-        "[§7.1.3].")),
+        "[§7.1.3].",
+        "Counts packets, not bytes: stats() ibytes/obytes stay 0 (DPDK 22.11's eth_ring stats); "
+        "a Forwarder's engine byte counts (ForwardStats rx_bytes/tx_bytes) are the ones to read."),
+       counts_bytes=False),
     _D("null", "net_null", "librte_net_null.so", "vdev", "-", aliases=("eth_null",), devices=
-       "drops TX, generates RX (size=, copy=)"),
+       "drops TX, generates RX (size=, copy=)",
+       notes=("Counts packets, not bytes: stats() ibytes/obytes stay 0 (DPDK 22.11's eth_null stats).",),
+       counts_bytes=False),
     _D("tap", "net_tap", "librte_net_tap.so", "vdev", "-", devices="a kernel TAP interface"),
     _D("tun", "net_tun", "librte_net_tap.so", "vdev", "-", devices="a kernel TUN interface (L3, no Ethernet header)"),
     _D("af_packet", "net_af_packet", "librte_net_af_packet.so", "vdev", "-", aliases=("eth_af_packet",), devices=
@@ -142,6 +150,13 @@ _VDEV_PREFIXES = {n: d for d in PMDS.values() if d.bus == "vdev" for n in (d.nam
 def lookup(name: str) -> Optional[Pmd]:
     """The entry for a driver name, alias or guide name (None if pydpdk has no notes on it)."""
     return PMDS.get(name) or PMDS.get(_OTHER_NAMES.get(name, ""))
+
+
+def counts_bytes(driver: str) -> bool:
+    """Whether a PMD's port statistics count bytes (False for net_ring and net_null, which count
+    packets only); True for drivers pydpdk has no notes on."""
+    info = lookup(driver)
+    return True if info is None else info.counts_bytes
 
 
 def plugin_path(name: str) -> str:
