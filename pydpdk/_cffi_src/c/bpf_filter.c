@@ -1,4 +1,6 @@
 /* libpcap filters over mbuf bursts (see bpf_filter.h). */
+#include "strict.h"
+
 #include <string.h>
 #include <sys/time.h>
 
