@@ -41,6 +41,7 @@ JIT_HINT = "numba is not installed: pip install pydpdk[jit] (or pip install numb
 
 _ABI3 = "int64_t(*)(uint8_t *, int64_t, int64_t)"
 _ABI4 = "int64_t(*)(uint8_t *, int64_t, int64_t, void *)"
+_ABI_BURST = "int64_t(*)(uint8_t **, int64_t *, int64_t *, int64_t, int64_t, void *)"
 
 
 class StageError(PydpdkError, RuntimeError):
@@ -66,16 +67,20 @@ def _check_state(state: Any) -> Any:
 class Stage:
     """A compiled per-packet function and what keeps it alive: its code, its state array.
 
-    ``address``: the C function pointer; ``abi``: 0 (3 arguments) or 1 (4, with ``state``);
+    ``address``: the C function pointer; ``abi``: 0 (3 arguments), 1 (4, with ``state``) or 2
+    (the per-burst form numba stages use by default);
     ``state``: the numpy array passed as the 4th argument (shared with Python: the stage writes
     it, Python reads it live; aligned 64-bit elements are never torn), or None.
     """
 
-    def __init__(self, address: int, *, name: str, state: Any = None, keepalive: Any = None):
+    def __init__(self, address: int, *, name: str, state: Any = None, keepalive: Any = None,
+                 abi: int | None = None):
         self.address = int(address)
         self.name = name
         self.state = _check_state(state)
-        self.abi = lib.PYDPDK_STAGE_ABI_PACKET if state is None else lib.PYDPDK_STAGE_ABI_PACKET_STATE
+        if abi is None:
+            abi = lib.PYDPDK_STAGE_ABI_PACKET if state is None else lib.PYDPDK_STAGE_ABI_PACKET_STATE
+        self.abi = abi
         self._keepalive = keepalive
 
     @property
@@ -88,11 +93,15 @@ class Stage:
 
     # -- builders ------------------------------------------------------------------------
     @classmethod
-    def numba(cls, pyfunc: Callable[..., int], *, state: Any = None) -> "Stage":
+    def numba(cls, pyfunc: Callable[..., int], *, state: Any = None, form: str = "burst") -> "Stage":
         """Compile ``pyfunc(data, length, port)`` (or ``pyfunc(data, length, port, state)`` when
         ``state`` is given) with numba in nopython mode. ``data`` is a uint8 array view of the
         packet's first segment, ``length`` elements long; ``state`` is the given numpy array.
-        A function numba refuses raises :class:`StageError` naming the file, line and reason."""
+        A function numba refuses raises :class:`StageError` naming the file, line and reason.
+
+        ``form``: "burst" (default) compiles a loop over each received burst that calls
+        ``pyfunc`` inlined per packet (c/fwd.h stage_abi 2: one call per burst); "packet"
+        compiles the per-packet C ABI itself (abi 0, or 1 with state: one call per packet)."""
         try:
             import numba
             from numba import types
@@ -100,14 +109,38 @@ class Stage:
             raise StageError(JIT_HINT) from e
         if not callable(pyfunc):
             raise invalid("pyfunc", pyfunc, "a Python function fn(data, length, port)", "Stage.numba")
+        if form not in ("burst", "packet"):
+            raise invalid("form", form, "'burst' or 'packet'", "Stage.numba")
         state = _check_state(state)
         name = getattr(pyfunc, "__qualname__", repr(pyfunc))
         opts = {"error_model": "numpy"}          # no Python exception can leave the lcore
+        abi = None
         try:
             user = numba.njit(**opts)(pyfunc)
             carray = numba.carray
             data_t = types.CPointer(types.uint8)
-            if state is None:
+            i64p = types.CPointer(types.int64)
+            if form == "burst":
+                abi = lib.PYDPDK_STAGE_ABI_BURST
+                if state is None:
+                    def packet(datas, lengths, verdicts, n, port, st):   # pragma: no cover - numba
+                        for i in range(n):
+                            ln = lengths[i]
+                            verdicts[i] = user(carray(datas[i], (ln,)), ln, port)
+                        return 0
+                    st_t = data_t
+                else:
+                    ns = state.shape[0]
+                    st_t = types.CPointer(numba.from_dtype(state.dtype))
+
+                    def packet(datas, lengths, verdicts, n, port, st):   # pragma: no cover - numba
+                        view = carray(st, (ns,))
+                        for i in range(n):
+                            ln = lengths[i]
+                            verdicts[i] = user(carray(datas[i], (ln,)), ln, port, view)
+                        return 0
+                sig = types.int64(types.CPointer(data_t), i64p, i64p, types.int64, types.int64, st_t)
+            elif state is None:
                 def packet(ptr, length, port):    # pragma: no cover - compiled by numba
                     return user(carray(ptr, (length,)), length, port)
                 sig = types.int64(data_t, types.int64, types.int64)
@@ -121,7 +154,7 @@ class Stage:
             compiled = numba.cfunc(sig, nopython=True, **opts)(packet)
         except numba.core.errors.NumbaError as e:
             raise StageError(_numba_message(pyfunc, e)) from None
-        return cls(compiled.address, name=name, state=state, keepalive=compiled)
+        return cls(compiled.address, name=name, state=state, keepalive=compiled, abi=abi)
 
     @classmethod
     def c(cls, source: str | os.PathLike[str], name: str, *, state: Any = None,
@@ -157,7 +190,6 @@ class Stage:
         ``packets`` (an MbufBurst, whose mbufs' first segments are passed and may be rewritten in
         place, or a list of bytearrays), with in-port ``port`` (default: each mbuf's port field,
         0 for bytearrays). Returns the raw verdicts, in order."""
-        fn = ffi.cast(_ABI3 if self.abi == lib.PYDPDK_STAGE_ABI_PACKET else _ABI4, self.address)
         st = ffi.cast("void *", self.state_address)
         out = []
         if hasattr(packets, "ptrs"):
@@ -171,6 +203,16 @@ class Stage:
                     raise invalid("packets", type(p).__name__, "an MbufBurst or a list of bytearrays",
                                   "Stage.run_on_burst")
                 items.append((ffi.from_buffer("uint8_t[]", p), len(p), 0 if port is None else port))
+        if self.abi == lib.PYDPDK_STAGE_ABI_BURST:
+            fnb = ffi.cast(_ABI_BURST, self.address)
+            for data, length, pt in items:       # one call per packet: each has its own in-port
+                d = ffi.new("uint8_t *[1]", [data])
+                ln = ffi.new("int64_t[1]", [length])
+                v = ffi.new("int64_t[1]")
+                fnb(d, ln, v, 1, pt, st)
+                out.append(int(v[0]))
+            return out
+        fn = ffi.cast(_ABI3 if self.abi == lib.PYDPDK_STAGE_ABI_PACKET else _ABI4, self.address)
         for data, length, pt in items:
             out.append(int(fn(data, length, pt) if self.abi == lib.PYDPDK_STAGE_ABI_PACKET
                            else fn(data, length, pt, st)))

@@ -332,3 +332,47 @@ def test_cli_stage_compile_error_is_reported(tmp_path):
     proc = _fwd_cli("--stage", f"{src}:f", "--duration", "0.1")
     assert proc.returncode != 0
     assert f"{src}:2" in proc.stderr and "does not compile" in proc.stderr, proc.stderr[-2000:]
+
+
+def numba_verdict(data, length, port, seen):
+    seen[0] += 1
+    k = data[14] if length >= 15 else 2
+    if k == 0:
+        return PEER
+    if k == 1:
+        return BACK
+    if k == 2:
+        return DROP
+    if k == 3:
+        return 31
+    if k == 4:
+        return -7
+    if k == 5:
+        return port
+    return 1000000
+
+
+@pytest.mark.parametrize("form", ["burst", "packet"])
+def test_numba_verdicts_in_both_forms(rings, form):
+    """The per-burst form (one call per burst, the default) and the per-packet C ABI route the
+    same mixed bursts identically."""
+    seen = np.zeros(1, dtype=np.int64)
+    stage = Stage.numba(numba_verdict, state=seen, form=form)
+    assert stage.abi == (2 if form == "burst" else 1)
+    kinds = [(i * 5) % 7 for i in range(700)]
+    frames = [Ether(dst=A, src=B, type=0x88B5) / Raw(bytes([k, i % 256]) + b"\0" * 44) for i, k in enumerate(kinds)]
+    with Forwarder(rings.ports, "stage", stage=stage) as fwd:
+        fwd.start(flush_rx=False)
+        got0, got1 = [], []
+        for i in range(0, len(frames), 100):          # in steps: the rings hold 1024
+            rings.send(0, frames[i:i + 100])
+            assert wait_for(lambda: fwd.stats().streams[0].rx_packets == i + 100)
+            got0 += rings.take(0)
+            got1 += rings.take(1)
+        st = fwd.stop()
+    s = st.streams[0]
+    assert seen[0] == 700
+    assert (s.stage_forwarded, s.stage_dropped, s.stage_invalid) == (300, 100, 300)
+    raw = [bytes(f) for f in frames]
+    assert got1 == [f for f, k in zip(raw, kinds) if k == 0]
+    assert got0 == [f for f, k in zip(raw, kinds) if k in (1, 5)]

@@ -200,9 +200,9 @@ static int prepare(struct pydpdk_fwd *fwd, int need_gen)
 
             if (cfg->stage_fn == NULL)
                 return pydpdk_fwd_fail(fwd, EINVAL, "stream %u: stage mode needs cfg.stage_fn", i);
-            if (cfg->stage_abi > PYDPDK_STAGE_ABI_PACKET_STATE)
+            if (cfg->stage_abi > PYDPDK_STAGE_ABI_BURST)
                 return pydpdk_fwd_fail(fwd, EINVAL, "stage_abi=%u: must be 0..%d", cfg->stage_abi,
-                                       PYDPDK_STAGE_ABI_PACKET_STATE);
+                                       PYDPDK_STAGE_ABI_BURST);
             for (p = 0; p < RTE_MAX_ETHPORTS; p++) {
                 if (!cfg->stage_port_ok[p])
                     continue;

@@ -37,6 +37,13 @@
  *     int64_t fn(uint8_t *data, int64_t length, int64_t port);                  stage_abi 0
  *     int64_t fn(uint8_t *data, int64_t length, int64_t port, void *state);     stage_abi 1
  *
+ * or once per received burst of n packets (the per-burst form; pydpdk.stage's numba stages loop
+ * over the burst calling the user's per-packet function inlined), writing verdict[i] for data[i]
+ * of length[i] bytes (the return value is ignored):
+ *
+ *     int64_t fn(uint8_t **data, int64_t *length, int64_t *verdict, int64_t n, int64_t port,
+ *                void *state);                                                  stage_abi 2
+ *
  * It may read and rewrite data[0..length) in place (not beyond; the length cannot change) and
  * returns a verdict: >= 0 the port to send the packet out of (one with stage_port_ok[port] set,
  * on the stream's tx_queue), PYDPDK_STAGE_DROP (-1) free it, PYDPDK_STAGE_PEER (-2) the stream's
@@ -86,8 +93,11 @@ enum {
 #define PYDPDK_STAGE_BACK (-3)
 #define PYDPDK_STAGE_ABI_PACKET       0
 #define PYDPDK_STAGE_ABI_PACKET_STATE 1
+#define PYDPDK_STAGE_ABI_BURST        2
 typedef int64_t pydpdk_stage_fn(uint8_t *data, int64_t length, int64_t port);
 typedef int64_t pydpdk_stage_state_fn(uint8_t *data, int64_t length, int64_t port, void *state);
+typedef int64_t pydpdk_stage_burst_fn(uint8_t **data, int64_t *length, int64_t *verdict, int64_t n,
+                                      int64_t port, void *state);
 
 struct pydpdk_fwd_config {
     uint32_t mode;             /* PYDPDK_FWD_* for streams whose own mode is 0 */
