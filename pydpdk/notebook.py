@@ -20,11 +20,12 @@ from typing import Any, Callable, Iterable, Sequence
 from .eal import Eal
 from .ethdev import Port, PortStats, ports
 from .forward import Forwarder, ForwardStats
+from .gen import Generator, GenResult
 from .mempool import Mempool
 from .stats import Sampler
 
 __all__ = ["html", "register", "VIEWS", "eal_html", "port_html", "mempool_html", "port_stats_html", "xstats_html",
-           "forward_stats_html", "forwarder_html", "sampler_html", "sparkline_svg", "rates_svg",
+           "forward_stats_html", "forwarder_html", "sampler_html", "gen_result_html", "generator_html", "sparkline_svg", "rates_svg",
            "plot_rates", "live_rates", "HTML", "have_matplotlib"]
 
 _STYLE = ("<style>.pydpdk table{border-collapse:collapse;font-size:12px;margin:2px 0}"
@@ -175,6 +176,27 @@ def forwarder_html(fwd: Any) -> str:
     head = _kv([("mode", fwd.mode), ("state", state), ("burst", fwd.burst), ("lcores", fwd.lcores),
                 ("streams", len(fwd.streams))])
     return _box(f"Forwarder ({state})", head, forward_stats_html(fwd.stats()))
+
+
+def gen_result_html(r: Any) -> str:
+    """A generator's GenResult: per stream packets, loss, order, rate and latency (us)."""
+    us = lambda s, k: f"{getattr(s.latency, k) / 1e3:.2f}" if s.latency else "-"  # noqa: E731
+    rows = [(s.id, s.name, s.state, s.tx_packets, s.rx_packets, s.lost, s.out_of_order, s.duplicated,
+             s.tx_pps, us(s, "p50"), us(s, "p99"), us(s, "max")) for s in r.streams]
+    tab = _table(["id", "name", "state", "tx", "rx", "lost", "out of order", "duplicated", "tx pps",
+                  "p50 us", "p99 us", "max us"], rows, 3)
+    kind = "final" if r.final else "live: in-flight packets count as lost"
+    return _box(f"generator, {r.elapsed_s:.2f} s ({kind}; clock tsc)", tab)
+
+
+def generator_html(gen: Any) -> str:
+    """A Generator: state, lcores, and its live per-stream results."""
+    if gen.closed:
+        return _box("Generator", "<p>closed</p>")
+    state = "running" if gen.running else "stopped"
+    head = _kv([("state", state), ("streams", len(gen.streams)), ("lcores", gen.lcores),
+                ("rx queues", ", ".join(f"{p.name}/{q}" for p, q in gen.rx_queues) or "none")])
+    return _box(f"Generator ({state})", head, gen_result_html(gen.stats()))
 
 
 def sampler_html(sampler: Any) -> str:
@@ -329,6 +351,7 @@ def live_rates(source: Any, seconds: float, interval: float = 0.5, *, sampler: A
 VIEWS: dict[type, Callable[[Any], str]] = {
     Eal: eal_html, Port: port_html, PortStats: port_stats_html, Mempool: mempool_html,
     Forwarder: forwarder_html, ForwardStats: forward_stats_html, Sampler: sampler_html,
+    Generator: generator_html, GenResult: gen_result_html,
 }
 
 

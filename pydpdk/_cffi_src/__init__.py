@@ -16,6 +16,7 @@ MODULES = (
     "burst",
     "window",
     "fwd",
+    "gen",
     "telemetry",
     "build_info",
     "pcap",

@@ -9,6 +9,7 @@ USAGE = """usage: pydpdk COMMAND [ARGS]
 
 commands:
   fwd [EAL options] [-- app options]   forward packets like dpdk-testpmd (default: two ring ports)
+  gen [EAL options] [-- options]       generate traffic, measure loss and latency (default: a ring port)
   ports [EAL options]                  list ports with their drivers and link state
   version                              pydpdk's and DPDK's versions
   run SETUP.yaml                       run a YAML set-up (EAL, ports, forwarding, duration)
@@ -53,6 +54,8 @@ def _main(argv: Sequence[str] | None = None) -> int:
     if cmd == "fwd":
         from .fwd import main as fwd_main
         return fwd_main(rest)
+    if cmd == "gen":
+        return __import__("pydpdk.cli.gen", fromlist=["main"]).main(rest)
     if cmd == "ports":
         from .fwd import ports_main
         return ports_main(rest)

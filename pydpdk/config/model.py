@@ -12,7 +12,7 @@ from ..session import EngineSettings, MempoolPolicy, PortSettings, RingPortSpec,
 from .schema import (Bool, ConfigError, Dict, Enum, Float, Int, List, Map, Node, OneOf, Str, Text,
                      compose)
 
-__all__ = ["SCHEMA", "Setup", "load", "loads"]
+__all__ = ["SCHEMA", "Setup", "GeneratorSetup", "load", "loads"]
 
 _PCI = r"([0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]"
 _MAC = r"([0-9a-fA-F]{2}[:-]){5}[0-9a-fA-F]{2}"
@@ -93,6 +93,31 @@ FORWARDING = Map({
     "disable_rss": Bool(),
 }, desc="forwarding options")
 
+_VALUE = OneOf(Int(0, (1 << 64) - 1), Str(desc="an address such as 10.0.0.1 or 02:00:00:00:00:01, or 0x-hex"))
+FIELD = Map({
+    "name": Str(desc="a field name such as ip.src, udp.sport, eth.dst"),
+    "offset": Int(0, 16383), "width": Int(1, 16),
+    "op": Enum(["inc", "dec", "random", "list"]),
+    "min": _VALUE, "max": _VALUE, "init": _VALUE, "step": Int(1, 1 << 32),
+    "values": List(_VALUE, min_len=1),
+}, desc="a field the generator varies per packet")
+
+STREAM = Map({
+    "name": Str(), "pcap": Str(desc="a pcap file whose frames are sent in turn"),
+    "size": OneOf(Int(14, 16384), Enum(["imix"]), List(Int(14, 16384), min_len=2),
+                  Dict(Int(14, 16384), Int(1, 1 << 20))),
+    "rate": OneOf(Str(desc="'1.5Mpps', '800Mbps', '100%' or 'max'"), Float(0.0)),
+    "poisson": Bool(), "count": Int(1), "burst": Int(1), "ibg": Float(0.0), "bursts": Int(1),
+    "start_after": Int(0), "delay": Float(0.0), "tag": Bool(), "checksum": Bool(), "queue": Int(0, 1023),
+    "fields": List(FIELD),
+}, desc="a generated stream")
+
+GENERATOR = Map({
+    "tx_port": Int(0, 1023), "rx_ports": List(Int(0, 1023), single=True),
+    "tx_burst": Int(1, 512), "rx_burst": Int(1, 512),
+    "streams": List(STREAM, min_len=1),
+}, required=["streams"], desc="the traffic generator (instead of forwarding)")
+
 SCHEMA = Map({
     "description": Str(),
     "eal": EAL,
@@ -102,6 +127,7 @@ SCHEMA = Map({
     "ring_ports": List(RING_PORT),
     "ports": List(PORT),
     "forwarding": FORWARDING,
+    "generator": GENERATOR,
     "duration": Float(0.0, desc="seconds (a number >= 0)"),
     "packets": OneOf(Int(1), Enum(["auto"])),   # stop after N received packets; auto: rx_pcap files' count
     "stats_period": Float(0.0),
@@ -146,6 +172,7 @@ class Setup:
     duration: float | None = None
     packets: int | None = None
     stats_period: float = 0.0
+    generator: Any = None       # GeneratorSetup when the set-up has a generator: section
 
     @property
     def eal(self) -> Any:
@@ -190,9 +217,12 @@ class Setup:
         if self.eal.file_prefix is None and "--file-prefix" in argv:   # the default is per process
             i = argv.index("--file-prefix")
             del argv[i:i + 2]
-        mode = self.session.engine.mode if self.session.engine is not None else "no"
+        if self.generator is not None:
+            job = f"a generator of {len(self.generator.streams)} stream(s) on port {self.generator.tx_port}"
+        else:
+            job = f"{self.session.engine.mode if self.session.engine is not None else 'no'} forwarding"
         return (f"{self.file}: OK - EAL {' '.join(argv)}; {nv} vdev(s), {npci} PCI device(s), "
-                f"{nr} ring port(s); {mode} forwarding {what}")
+                f"{nr} ring port(s); {job} {what}")
 
 
 def _check_vdev(setup_file: str, node: Node, devargs: str, check_env: bool) -> None:
@@ -261,6 +291,12 @@ def _build(file: str, root: Node, check_env: bool) -> Setup:
         if ident in overrides:
             raise ConfigError(f"ports[{i}]", ident, "each port configured once", file, pn.line)
         overrides[ident] = over
+    gen = _generator(file, root) if root.has("generator") else None
+    if gen is not None:
+        if root.has("forwarding"):
+            raise ConfigError("generator", "with forwarding:", "either forwarding: or generator:, not both",
+                              file, root["generator"].line)
+        engine = None
     packets = root.get("packets")
     if packets == "auto":
         packets = _pcap_count(file, root, vdevs, check_env)
@@ -276,7 +312,58 @@ def _build(file: str, root: Node, check_env: bool) -> Setup:
         raise ConfigError(where[0] if where else exc.param, exc.value, exc.allowed, file,
                           where[1] if where else 1) from None
     return Setup(file, root, session, check_env, tuple(vdevs), root.get("duration"), packets,
-                 root.get("stats_period") or 0.0)
+                 root.get("stats_period") or 0.0, gen)
+
+
+@dataclass
+class GeneratorSetup:
+    """A set-up's generator: section: the streams (built and checked), which port sends, which
+    ports receive and measure (default: the sending port), the burst sizes."""
+
+    streams: list
+    tx_port: int = 0
+    rx_ports: list | None = None
+    tx_burst: int = 32
+    rx_burst: int = 32
+
+
+def _generator(file: str, root: Node) -> GeneratorSetup:
+    """generator: -> Streams (each checked now, so a bad stream names its YAML line)."""
+    from ..gen import Field, Stream
+    node = root["generator"]
+    streams = []
+    for i, sn in enumerate(node["streams"].children):
+        kw = dict(sn.value)
+        fields = []
+        for j, fn in enumerate(sn["fields"].children if sn.has("fields") else []):
+            f = dict(fn.value)
+            where = f.pop("name", None)
+            if where is None:
+                where = f.pop("offset", None)
+            elif "offset" in f:
+                raise ConfigError(f"generator.streams[{i}].fields[{j}].offset", f["offset"],
+                                  "either name: or offset:, not both", file, fn["offset"].line)
+            if where is None:
+                raise ConfigError(f"generator.streams[{i}].fields[{j}]", None, "a name: or an offset:", file, fn.line)
+            fields.append(Field(where, **f))
+        kw["fields"] = fields
+        size = kw.get("size")
+        if isinstance(size, list):
+            kw["size"] = tuple(size)
+        elif isinstance(size, dict):
+            kw["size"] = sorted(size.items())
+        kw.setdefault("name", f"stream{i}")
+        stream = Stream(**kw)
+        try:
+            stream.build()
+        except InvalidArgumentError as exc:
+            key = exc.param if sn.has(exc.param) else None
+            raise ConfigError(f"generator.streams[{i}]" + (f".{key}" if key else f" ({exc.param})"), exc.value,
+                              exc.allowed, file, sn[key].line if key else sn.line) from None
+        streams.append(stream)
+    rx = node.get("rx_ports")
+    return GeneratorSetup(streams, node.get("tx_port", 0), list(rx) if rx is not None else None,
+                          node.get("tx_burst", 32), node.get("rx_burst", 32))
 
 
 def _pcap_count(file: str, root: Node, vdevs: list[str], check_env: bool) -> int | None:

@@ -1,0 +1,964 @@
+/* Native traffic generator: see gen.h for the API, the tag layout and the counters' meaning.
+ *
+ * Each lcore loops over its streams (tx) and its rx queues until gen->stop is raised:
+ *   tx: a stream whose next packet is due builds up to tx_burst packets (copy of the variant
+ *       frame of the size sequence's next size, fields written, tag written, IPv4 and L4
+ *       checksums updated incrementally per RFC 1624 from the variant's own checksums) and
+ *       transmits them; what the queue refuses is kept and offered first next time (never
+ *       spun on, so one lcore can feed and drain a port looped to itself).
+ *   rx: receive a burst, take one TSC reading for it, read each packet's tag, update that
+ *       stream's counters, sequence window, latency histogram and jitter, free the burst.
+ * Pacing: constant rate = packets due by time t are base_sent + (t - base_tsc) * rate, computed
+ * in 128-bit integers (no drift, no accumulated rounding); Poisson = exponential gaps of the
+ * same mean (rte_rand, -log U).
+ */
+#include "strict.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_memcpy.h>
+#include <rte_prefetch.h>
+#include <rte_random.h>
+
+#include "gen.h"
+
+typedef unsigned __int128 u128;
+
+static int fail(struct pydpdk_gen *gen, int err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int fail(struct pydpdk_gen *gen, int err, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(gen->error, sizeof(gen->error), fmt, ap);
+    va_end(ap);
+    return -err;
+}
+
+/* ---- Checksum arithmetic on words as stored in memory (RFC 1071 / RFC 1624) ---- */
+
+static inline uint16_t fold(uint32_t s)
+{
+    s = (s & 0xffff) + (s >> 16);
+    return (uint16_t)((s & 0xffff) + (s >> 16));
+}
+
+static inline uint16_t load16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
+static inline uint32_t load32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
+static inline uint64_t load64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v; }
+static inline void store16(uint8_t *p, uint16_t v) { memcpy(p, &v, 2); }
+static inline void store32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
+static inline void store64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
+
+/* Sum of the checksum words (aligned on `base`'s parity) that cover bytes [from, to) of p;
+ * bytes at or beyond limit count as zero (the checksum's padding of an odd length). */
+static inline uint32_t sum_words(const uint8_t *p, uint32_t from, uint32_t to, uint32_t base,
+                                 uint32_t limit)
+{
+    uint32_t w = from - ((from - base) & 1u), s = 0;
+
+    if (to > limit)
+        to = limit;
+    for (; w + 1 < to; w += 2)
+        s += load16(p + w);
+    if (w < to)          /* one byte left: its word's other byte is beyond `to` */
+        s += w + 1 < limit ? load16(p + w) : (uint32_t)p[w]; /* little-endian load: p[w] is low */
+    return s;
+}
+
+/* ---- Field values (unsigned, up to 128 bits) ---- */
+
+static inline u128 v128(const uint64_t v[2]) { return ((u128)v[1] << 64) | v[0]; }
+static inline void set128(uint64_t v[2], u128 x) { v[0] = (uint64_t)x; v[1] = (uint64_t)(x >> 64); }
+
+static inline void store_be(uint8_t *p, u128 v, uint32_t width)
+{
+    switch (width) {
+    case 1: p[0] = (uint8_t)v; return;
+    case 2: store16(p, rte_cpu_to_be_16((uint16_t)v)); return;
+    case 4: store32(p, rte_cpu_to_be_32((uint32_t)v)); return;
+    case 8: store64(p, rte_cpu_to_be_64((uint64_t)v)); return;
+    case 16:
+        store64(p, rte_cpu_to_be_64((uint64_t)(v >> 64)));
+        store64(p + 8, rte_cpu_to_be_64((uint64_t)v));
+        return;
+    default: {
+        int i;
+
+        for (i = (int)width - 1; i >= 0; i--, v >>= 8)
+            p[i] = (uint8_t)v;
+    }
+    }
+}
+
+static inline u128 load_be(const uint8_t *p, uint32_t width)
+{
+    u128 v = 0;
+    uint32_t i;
+
+    for (i = 0; i < width; i++)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+static inline u128 rand_range(u128 lo, u128 hi)
+{
+    u128 span = hi - lo;
+
+    if (span == 0)
+        return lo;
+    if (span < UINT64_MAX)
+        return lo + rte_rand_max((uint64_t)span + 1);
+    {
+        u128 r = ((u128)rte_rand() << 64) | rte_rand();
+
+        return span == ~(u128)0 ? r : lo + r % (span + 1);
+    }
+}
+
+/* field_next for fields of up to 8 bytes: 64-bit arithmetic only. */
+static __rte_always_inline uint64_t field_next64(struct pydpdk_gen_field *f)
+{
+    const uint64_t lo = f->min[0], hi = f->max[0], step = f->step[0];
+    uint64_t v = f->cur[0];
+
+    switch (f->op) {
+    case PYDPDK_GEN_FIELD_INC:
+        f->cur[0] = (hi - v < step) ? lo : v + step;
+        return v;
+    case PYDPDK_GEN_FIELD_DEC:
+        f->cur[0] = (v - lo < step) ? hi : v - step;
+        return v;
+    case PYDPDK_GEN_FIELD_RANDOM:
+        return hi - lo == UINT64_MAX ? rte_rand() : lo + (hi == lo ? 0 : rte_rand_max(hi - lo + 1));
+    default:
+        v = f->list[f->list_idx][0];
+        f->list_idx = (uint32_t)((f->list_idx + step) % f->nb_list);
+        return v;
+    }
+}
+
+/* The value of field f for this packet; advances f's state. */
+static inline u128 field_next(struct pydpdk_gen_field *f)
+{
+    u128 cur, lo, hi, step, v;
+
+    switch (f->op) {
+    case PYDPDK_GEN_FIELD_RANDOM:
+        return rand_range(v128(f->min), v128(f->max));
+    case PYDPDK_GEN_FIELD_LIST:
+        v = v128(f->list[f->list_idx]);
+        f->list_idx = (uint32_t)((f->list_idx + f->step[0]) % f->nb_list);
+        return v;
+    default:
+        break;
+    }
+    cur = v128(f->cur);
+    lo = v128(f->min);
+    hi = v128(f->max);
+    step = v128(f->step);
+    v = cur;
+    if (f->op == PYDPDK_GEN_FIELD_INC)
+        cur = (hi - cur < step) ? lo : cur + step;   /* past max: back to min (as TRex) */
+    else
+        cur = (cur - lo < step) ? hi : cur - step;   /* below min: back to max */
+    set128(f->cur, cur);
+    return v;
+}
+
+/* ---- Preparation ---- */
+
+static void reset_stream(struct pydpdk_gen_stream *s)
+{
+    uint32_t i;
+
+    s->gen_packets = s->tx_packets = s->tx_bytes = s->unsent = s->alloc_failures = 0;
+    s->start_tsc = s->end_tsc = s->last_tx_tsc = 0;
+    s->state = PYDPDK_GEN_WAITING;
+    s->seq = s->seq_idx = 0;
+    s->limit = s->count;
+    s->burst_sent = s->bursts_done = 0;
+    s->nb_pending = s->pend_head = 0;
+    for (i = 0; i < s->nb_fields; i++) {
+        struct pydpdk_gen_field *f = &s->fields[i];
+
+        f->cur[0] = f->init[0];
+        f->cur[1] = f->init[1];
+        f->list_idx = 0;
+    }
+}
+
+static void reset_rx(struct pydpdk_gen_rx *r)
+{
+    uint32_t i;
+
+    r->rx_packets = r->rx_bytes = r->rx_untagged = 0;
+    for (i = 0; i < r->nb_streams; i++) {
+        memset(&r->stats[i], 0, sizeof(r->stats[i]));
+        r->stats[i].lat_min = UINT64_MAX;
+    }
+    if (r->hist != NULL)
+        memset(r->hist, 0, sizeof(uint64_t) * PYDPDK_GEN_HIST_BUCKETS * r->nb_streams);
+}
+
+int pydpdk_gen_reset(struct pydpdk_gen *gen)
+{
+    uint32_t i;
+
+    if (gen->running)
+        return fail(gen, EBUSY, "the generator is running");
+    for (i = 0; i < gen->nb_streams; i++)
+        reset_stream(&gen->streams[i]);
+    for (i = 0; i < gen->nb_rx; i++)
+        reset_rx(&gen->rxs[i]);
+    return 0;
+}
+
+/* The word-aligned byte ranges covered by the fields with checksum bit `bit`, sorted and merged
+ * so that no checksum word is summed twice. Returns their number. */
+static uint16_t merge_ranges(const struct pydpdk_gen_stream *s, uint8_t bit,
+                             uint16_t out[PYDPDK_GEN_MAX_FIELDS][2])
+{
+    uint32_t base = s->l3_off & 1u, k, i, n = 0;
+
+    for (k = 0; k < s->nb_fields; k++) {
+        const struct pydpdk_gen_field *f = &s->fields[k];
+        uint32_t from, to;
+
+        if (!(f->csum & bit))
+            continue;
+        from = f->offset - ((f->offset - base) & 1u);
+        to = f->offset + f->width;
+        to += (to - base) & 1u;
+        for (i = n; i > 0 && out[i - 1][0] > from; i--) {
+            out[i][0] = out[i - 1][0];
+            out[i][1] = out[i - 1][1];
+        }
+        out[i][0] = (uint16_t)from;
+        out[i][1] = (uint16_t)to;
+        n++;
+    }
+    for (i = 0, k = 0; i < n; i++) {          /* merge overlapping neighbours */
+        if (k > 0 && out[i][0] <= out[k - 1][1]) {
+            out[k - 1][1] = RTE_MAX(out[k - 1][1], out[i][1]);
+        } else {
+            out[k][0] = out[i][0];
+            out[k][1] = out[i][1];
+            k++;
+        }
+    }
+    return (uint16_t)k;
+}
+
+static inline uint32_t sum_ranges(const uint8_t *p, const uint16_t r[][2], uint32_t n,
+                                  uint32_t base, uint32_t limit)
+{
+    uint32_t i, s = 0;
+
+    for (i = 0; i < n; i++)
+        s += sum_words(p, r[i][0], r[i][1], base, limit);
+    return s;
+}
+
+static int prepare_stream(struct pydpdk_gen *gen, uint32_t si)
+{
+    struct pydpdk_gen_stream *s = &gen->streams[si];
+    uint32_t v, k, base = s->l3_off & 1u;
+
+    if (!rte_eth_dev_is_valid_port(s->port))
+        return fail(gen, EINVAL, "stream %u: port %u is not a valid port", si, s->port);
+    if (s->pool == NULL)
+        return fail(gen, EINVAL, "stream %u: no mempool", si);
+    if (s->tx_burst == 0 || s->tx_burst > PYDPDK_GEN_MAX_BURST)
+        return fail(gen, EINVAL, "stream %u: tx_burst=%u: must be 1..%d", si, s->tx_burst,
+                    PYDPDK_GEN_MAX_BURST);
+    if (s->nb_variants == 0 || s->variants == NULL || s->frames == NULL)
+        return fail(gen, EINVAL, "stream %u: no frames", si);
+    if (s->nb_size_seq == 0 || s->size_seq == NULL)
+        return fail(gen, EINVAL, "stream %u: empty size sequence", si);
+    for (k = 0; k < s->nb_size_seq; k++)
+        if (s->size_seq[k] >= s->nb_variants)
+            return fail(gen, EINVAL, "stream %u: size_seq[%u]=%u: only %u variants", si, k,
+                        s->size_seq[k], s->nb_variants);
+    if (s->nb_fields > PYDPDK_GEN_MAX_FIELDS)
+        return fail(gen, EINVAL, "stream %u: %u fields: at most %d", si, s->nb_fields,
+                    PYDPDK_GEN_MAX_FIELDS);
+    if (s->start_after >= (int32_t)gen->nb_streams || s->start_after == (int32_t)si)
+        return fail(gen, EINVAL, "stream %u: start_after=%d: must be -1 or another stream", si,
+                    s->start_after);
+    for (k = 0; k < s->nb_fields; k++) {
+        const struct pydpdk_gen_field *f = &s->fields[k];
+
+        if (f->width == 0 || f->width > 16 || f->op > PYDPDK_GEN_FIELD_LIST)
+            return fail(gen, EINVAL, "stream %u field %u: width %u / op %u invalid", si, k,
+                        f->width, f->op);
+        if (f->op == PYDPDK_GEN_FIELD_LIST && (f->nb_list == 0 || f->nb_list > PYDPDK_GEN_MAX_LIST))
+            return fail(gen, EINVAL, "stream %u field %u: list of %u values", si, k, f->nb_list);
+        if (f->op <= PYDPDK_GEN_FIELD_DEC && v128(f->min) > v128(f->max))
+            return fail(gen, EINVAL, "stream %u field %u: min > max", si, k);
+    }
+    s->nb_ip_ranges = merge_ranges(s, PYDPDK_GEN_CSUM_IP, s->ip_ranges);
+    s->nb_l4_ranges = merge_ranges(s, PYDPDK_GEN_CSUM_L4, s->l4_ranges);
+    for (v = 0; v < s->nb_variants; v++) {
+        struct pydpdk_gen_variant *var = &s->variants[v];
+        const uint8_t *p = s->frames + var->frame_off;
+        uint32_t len = var->len, tag_from;
+
+        if (len < RTE_ETHER_HDR_LEN + (s->tag ? PYDPDK_GEN_TAG_LEN : 0))
+            return fail(gen, EINVAL, "stream %u variant %u: %u bytes is too short", si, v, len);
+        var->tag_off = (uint16_t)(len - PYDPDK_GEN_TAG_LEN);
+        for (k = 0; k < s->nb_fields; k++) {
+            const struct pydpdk_gen_field *f = &s->fields[k];
+
+            if ((uint32_t)f->offset + f->width > (s->tag ? var->tag_off : len))
+                return fail(gen, EINVAL, "stream %u field %u: bytes %u..%u are outside the %u-byte "
+                            "frame's headers and payload before the tag", si, k, f->offset,
+                            f->offset + f->width, len);
+        }
+        var->ip_sum = sum_ranges(p, (const uint16_t (*)[2])s->ip_ranges, s->nb_ip_ranges, base, len);
+        var->l4_sum = sum_ranges(p, (const uint16_t (*)[2])s->l4_ranges, s->nb_l4_ranges, base, len);
+        tag_from = var->tag_off - ((var->tag_off - base) & 1u);
+        if (s->nb_l4_ranges && s->l4_ranges[s->nb_l4_ranges - 1][1] > tag_from)
+            tag_from = s->l4_ranges[s->nb_l4_ranges - 1][1];
+        var->tag_from = (uint16_t)tag_from;
+        var->tag_sum = s->tag && tag_from < len ? sum_words(p, tag_from, len, base, len) : 0;
+        if (s->ip_csum) {
+            if (s->l3_type != 4 || (uint32_t)s->l3_off + 20 > len)
+                return fail(gen, EINVAL, "stream %u: ip_csum without an IPv4 header", si);
+            var->ip_ck = load16(p + s->l3_off + 10);
+        }
+        if (s->l4_csum) {
+            uint32_t at = s->l4_off + (s->l4_proto == IPPROTO_TCP ? 16 : 6);
+
+            if ((s->l4_proto != IPPROTO_TCP && s->l4_proto != IPPROTO_UDP) || s->l4_off == 0 ||
+                at + 2 > len)
+                return fail(gen, EINVAL, "stream %u: l4_csum without a UDP/TCP header", si);
+            var->l4_ck = load16(p + at);
+        }
+        var->ip_base = (uint16_t)~var->ip_ck + (uint16_t)~fold(var->ip_sum);
+        var->l4_base = (uint16_t)~var->l4_ck + (uint16_t)~fold(var->l4_sum + var->tag_sum);
+    }
+    s->same_ranges = s->nb_ip_ranges == s->nb_l4_ranges &&
+                     memcmp(s->ip_ranges, s->l4_ranges, sizeof(s->ip_ranges[0]) * s->nb_ip_ranges) == 0;
+    s->tag_const = (PYDPDK_GEN_TAG_MAGIC & 0xffff) + (PYDPDK_GEN_TAG_MAGIC >> 16) + s->id;
+    s->hz_milli = gen->tsc_hz * 1000;
+    s->mean_cycles = s->rate_mpps ? (double)gen->tsc_hz * 1000.0 / (double)s->rate_mpps : 0;
+    return 0;
+}
+
+int pydpdk_gen_prepare(struct pydpdk_gen *gen)
+{
+    uint32_t i, k;
+    int rc;
+
+    gen->error[0] = '\0';
+    gen->tsc_hz = rte_get_tsc_hz();
+    if (gen->nb_streams != 0 && gen->streams == NULL)
+        return fail(gen, EINVAL, "streams missing");
+    if (gen->nb_rx != 0 && gen->rxs == NULL)
+        return fail(gen, EINVAL, "rx queues missing");
+    for (i = 0; i < gen->nb_streams; i++) {
+        rc = prepare_stream(gen, i);
+        if (rc < 0)
+            return rc;
+    }
+    for (i = 0; i < gen->nb_rx; i++) {
+        const struct pydpdk_gen_rx *r = &gen->rxs[i];
+
+        if (!rte_eth_dev_is_valid_port(r->port))
+            return fail(gen, EINVAL, "rx %u: port %u is not a valid port", i, r->port);
+        if (r->burst == 0 || r->burst > PYDPDK_GEN_MAX_BURST)
+            return fail(gen, EINVAL, "rx %u: burst=%u: must be 1..%d", i, r->burst,
+                        PYDPDK_GEN_MAX_BURST);
+        if (r->nb_streams != 0 && (r->stats == NULL || r->hist == NULL))
+            return fail(gen, EINVAL, "rx %u: statistics missing", i);
+    }
+    for (k = 0; k < gen->nb_lcores; k++) {
+        const struct pydpdk_gen_lcore *lc = &gen->lcores[k];
+
+        if (lc->tx_begin + lc->nb_tx > gen->nb_streams || lc->rx_begin + lc->nb_rx > gen->nb_rx ||
+            lc->nb_tx + lc->nb_rx == 0)
+            return fail(gen, EINVAL, "lcores[%u]: streams %u+%u / rx %u+%u: must be non-empty "
+                        "ranges within %u streams and %u rx queues", k, lc->tx_begin, lc->nb_tx,
+                        lc->rx_begin, lc->nb_rx, gen->nb_streams, gen->nb_rx);
+    }
+    return 0;
+}
+
+/* ---- Building packets ---- */
+
+static __rte_always_inline void write_fields(struct pydpdk_gen_stream *s, uint8_t *p)
+{
+    uint32_t k;
+
+    for (k = 0; k < s->nb_fields; k++) {
+        struct pydpdk_gen_field *f = &s->fields[k];
+        uint8_t *at = p + f->offset;
+        u128 v;
+
+        if (likely(f->width <= 8)) {
+            uint64_t x = field_next64(f);
+
+            if (f->mask != 0)
+                x = ((uint64_t)load_be(at, f->width) & ~f->mask) | (x & f->mask);
+            switch (f->width) {
+            case 1: *at = (uint8_t)x; break;
+            case 2: store16(at, rte_cpu_to_be_16((uint16_t)x)); break;
+            case 4: store32(at, rte_cpu_to_be_32((uint32_t)x)); break;
+            default: store_be(at, x, f->width); break;
+            }
+            continue;
+        }
+        v = field_next(f);
+        if (f->mask != 0) {
+            u128 old = load_be(at, f->width);
+
+            v = (old & ~(u128)f->mask) | (v & f->mask);
+        }
+        store_be(at, v, f->width);
+    }
+}
+
+static __rte_always_inline uint32_t build_one(struct pydpdk_gen_stream *s, struct rte_mbuf *m,
+                                              uint64_t tsc, uint32_t tsc_sum)
+{
+    const struct pydpdk_gen_variant *var = &s->variants[s->size_seq[s->seq_idx]];
+    const uint32_t len = var->len;
+    const uint32_t base = s->l3_off & 1u;
+    uint32_t l4_sum = 0;
+    uint8_t *p;
+
+    if (++s->seq_idx == s->nb_size_seq)
+        s->seq_idx = 0;
+    /* A raw mbuf: a pool's free mbufs already have next == NULL and nb_segs == 1 (rte_mbuf
+     * invariants), so only first-cache-line fields are set, as testpmd's txonly does. */
+    m->data_off = (uint16_t)RTE_MIN((uint16_t)RTE_PKTMBUF_HEADROOM, m->buf_len);
+    m->ol_flags &= RTE_MBUF_F_EXTERNAL;
+    m->packet_type = 0;
+    m->vlan_tci = 0;
+    m->vlan_tci_outer = 0;
+    m->port = s->port;
+    m->data_len = (uint16_t)len;
+    m->pkt_len = len;
+    p = rte_pktmbuf_mtod(m, uint8_t *);
+    rte_memcpy(p, s->frames + var->frame_off, len);
+    if (s->nb_fields)
+        write_fields(s, p);
+    if (s->tag) {
+        uint8_t *t = p + var->tag_off;
+        uint64_t seq = s->seq++;
+
+        store32(t, PYDPDK_GEN_TAG_MAGIC);
+        store16(t + 4, s->id);
+        store16(t + 6, (uint16_t)(seq >> 32));
+        store32(t + 8, (uint32_t)seq);
+        store64(t + 12, tsc);
+        if (s->l4_csum) {
+            if (likely(var->tag_from == var->tag_off && !((var->tag_off - base) & 1u))) {
+                /* the tag's words, as stored (little-endian), from the values just written */
+                uint32_t lo = (uint32_t)seq;
+
+                l4_sum += s->tag_const + tsc_sum + (uint16_t)(seq >> 32) + (lo & 0xffff) + (lo >> 16);
+            } else if (var->tag_from < len) {
+                l4_sum += sum_words(p, var->tag_from, len, base, len);
+            }
+        }
+    }
+    {
+        uint32_t ip_sum = 0;
+
+        if (s->ip_csum && s->nb_ip_ranges) {
+            ip_sum = sum_ranges(p, (const uint16_t (*)[2])s->ip_ranges, s->nb_ip_ranges, base, len);
+            store16(p + s->l3_off + 10, (uint16_t)~fold(var->ip_base + ip_sum));
+        }
+        if (s->l4_csum && s->nb_l4_ranges)
+            l4_sum += (s->same_ranges && s->ip_csum) ? ip_sum :
+                      sum_ranges(p, (const uint16_t (*)[2])s->l4_ranges, s->nb_l4_ranges, base, len);
+    }
+    if (s->l4_csum) {
+        uint16_t ck = (uint16_t)~fold(var->l4_base + l4_sum);
+
+        if (s->l4_proto == IPPROTO_UDP) {
+            store16(p + s->l4_off + 6, ck ? ck : 0xffff);
+        } else {
+            store16(p + s->l4_off + 16, ck);
+        }
+    }
+    return len;
+}
+
+/* Build up to n packets into pkts; lens[i] gets packet i's length. Returns how many. */
+static __rte_always_inline uint16_t build_burst(struct pydpdk_gen_stream *s,
+                                                struct rte_mbuf **pkts, uint16_t n, uint64_t tsc,
+                                                uint32_t *lens)
+{
+    uint16_t i;
+
+    if (unlikely(rte_mempool_get_bulk(s->pool, (void **)pkts, n) != 0)) {
+        s->alloc_failures++;
+        for (i = 0; i < n; i++)
+            if (rte_mempool_get(s->pool, (void **)&pkts[i]) != 0)
+                break;
+        n = i;
+    }
+    {
+        const uint32_t tsc_sum = (uint32_t)(tsc & 0xffff) + (uint32_t)((tsc >> 16) & 0xffff) +
+                                 (uint32_t)((tsc >> 32) & 0xffff) + (uint32_t)(tsc >> 48);
+
+        for (i = 0; i < n; i++)
+            lens[i] = build_one(s, pkts[i], tsc, tsc_sum);
+    }
+    s->gen_packets += n;
+    return n;
+}
+
+int pydpdk_gen_build(struct pydpdk_gen *gen, uint32_t si, struct rte_mbuf **pkts, uint16_t n,
+                     uint64_t tsc)
+{
+    uint32_t lens[PYDPDK_GEN_MAX_BURST];
+
+    if (gen->running)
+        return fail(gen, EBUSY, "the generator is running");
+    if (si >= gen->nb_streams)
+        return fail(gen, EINVAL, "stream %u: only %u streams", si, gen->nb_streams);
+    if (n > PYDPDK_GEN_MAX_BURST)
+        n = PYDPDK_GEN_MAX_BURST;
+    return build_burst(&gen->streams[si], pkts, n, tsc, lens);
+}
+
+/* ---- Transmit and pacing ---- */
+
+/* Count the first `sent` of n packets whose lengths are len[] (read before the tx burst: once
+sent, an mbuf is no longer ours to read). */
+static __rte_always_inline void account_tx(struct pydpdk_gen_stream *s, const uint32_t *len,
+                                           uint16_t sent)
+{
+    uint64_t bytes = 0;
+    uint16_t i;
+
+    for (i = 0; i < sent; i++)
+        bytes += len[i];
+    s->tx_packets += sent;
+    s->tx_bytes += bytes;
+}
+
+/* Offer the packets kept from a refused burst again. Returns how many are still kept. */
+static __rte_always_inline uint16_t send_pending(struct pydpdk_gen_stream *s)
+{
+    struct rte_mbuf **p = s->pending + s->pend_head;
+    uint32_t len[PYDPDK_GEN_MAX_BURST];
+    uint16_t sent, i;
+
+    for (i = 0; i < s->nb_pending; i++)
+        len[i] = p[i]->pkt_len;
+    sent = rte_eth_tx_burst(s->port, s->queue, p, s->nb_pending);
+    if (sent) {
+        account_tx(s, len, sent);
+        s->last_tx_tsc = rte_rdtsc();
+        s->pend_head += sent;
+        s->nb_pending -= sent;
+    }
+    if (s->nb_pending == 0)
+        s->pend_head = 0;
+    return s->nb_pending;
+}
+
+static __rte_always_inline void stream_finish(struct pydpdk_gen_stream *s, uint64_t now)
+{
+    s->end_tsc = now;
+    __atomic_store_n(&s->state, PYDPDK_GEN_DONE, __ATOMIC_RELEASE);
+}
+
+/* One visit of an active stream at time now. Returns the packets it built. */
+static __rte_always_inline uint16_t stream_tx(struct pydpdk_gen_stream *s, uint64_t now)
+{
+    struct rte_mbuf **pkts = s->pending;
+    uint32_t len[PYDPDK_GEN_MAX_BURST];
+    uint64_t limit = s->tx_burst, due;
+    uint16_t n, sent;
+
+    if (s->nb_pending && send_pending(s))
+        return 0;
+    if (now < s->next_tsc)
+        return 0;
+    if (s->limit) {
+        if (s->gen_packets >= s->limit) {
+            stream_finish(s, now);
+            return 0;
+        }
+        limit = RTE_MIN(limit, s->limit - s->gen_packets);
+    }
+    if (s->burst_pkts)
+        limit = RTE_MIN(limit, (uint64_t)(s->burst_pkts - s->burst_sent));
+    if (s->rate_mpps) {
+        uint64_t done = s->gen_packets - s->base_sent;
+
+        if (s->poisson) {
+            double t = (double)(now - s->base_tsc);
+
+            for (due = 0; due < limit && s->poisson_next <= t; due++)
+                s->poisson_next -= s->mean_cycles * log(1.0 - (double)rte_rand() * 0x1p-64);
+        } else {
+            /* packets 0..k are due by base_tsc + k / rate */
+            uint64_t by = (uint64_t)((u128)(now - s->base_tsc) * s->rate_mpps / s->hz_milli) + 1;
+
+            due = by > done ? by - done : 0;
+        }
+        limit = RTE_MIN(limit, due);
+    }
+    if (limit == 0)
+        return 0;
+    n = build_burst(s, pkts, (uint16_t)limit, now, len);
+    if (n == 0)
+        return 0;
+    sent = rte_eth_tx_burst(s->port, s->queue, pkts, n);
+    account_tx(s, len, sent);
+    if (sent)
+        s->last_tx_tsc = now;
+    if (sent < n) {
+        s->pend_head = sent;
+        s->nb_pending = n - sent;
+    }
+    if (s->rate_mpps) {
+        if (s->poisson)
+            s->next_tsc = s->base_tsc + (uint64_t)s->poisson_next;
+        else   /* when packet number (done + n) is due */
+            s->next_tsc = s->base_tsc + (uint64_t)(((u128)(s->gen_packets - s->base_sent) *
+                                                    s->hz_milli + s->rate_mpps - 1) / s->rate_mpps);
+    }
+    if (s->burst_pkts) {
+        s->burst_sent += n;
+        if (s->burst_sent == s->burst_pkts) {
+            s->burst_sent = 0;
+            s->bursts_done++;
+            if (s->nb_bursts && s->bursts_done == s->nb_bursts) {
+                s->limit = s->gen_packets; /* finishes once the last ones are sent */
+            } else {
+                s->base_tsc = now + s->ibg_cycles;
+                s->base_sent = s->gen_packets;
+                s->next_tsc = s->base_tsc;
+                s->poisson_next = 0;
+            }
+        }
+    }
+    return n;
+}
+
+static __rte_always_inline void stream_visit(struct pydpdk_gen *gen, struct pydpdk_gen_stream *s,
+                                             uint64_t now)
+{
+    if (likely(s->state == PYDPDK_GEN_ACTIVE)) {
+        if (s->limit && s->gen_packets >= s->limit && s->nb_pending == 0) {
+            stream_finish(s, now);
+            return;
+        }
+        stream_tx(s, now);
+        return;
+    }
+    if (s->state == PYDPDK_GEN_WAITING) {
+        uint64_t at;
+
+        if (s->start_after < 0) {
+            at = gen->launch_tsc + s->isg_cycles;
+        } else {
+            const struct pydpdk_gen_stream *o = &gen->streams[s->start_after];
+
+            if (__atomic_load_n(&o->state, __ATOMIC_ACQUIRE) != PYDPDK_GEN_DONE)
+                return;
+            at = o->end_tsc + s->isg_cycles;
+        }
+        if (now < at)
+            return;
+        s->start_tsc = s->base_tsc = s->next_tsc = now;
+        s->base_sent = 0;
+        s->poisson_next = 0;
+        __atomic_store_n(&s->state, PYDPDK_GEN_ACTIVE, __ATOMIC_RELEASE);
+    }
+}
+
+/* ---- Receive and measure ---- */
+
+uint32_t pydpdk_gen_hist_index(uint64_t v)
+{
+    uint32_t msb, idx;
+
+    if (v < (1u << PYDPDK_GEN_HIST_SUB_BITS))
+        return (uint32_t)v;
+    msb = 63u - (uint32_t)__builtin_clzll(v);
+    if (msb >= PYDPDK_GEN_HIST_MAX_EXP)
+        return PYDPDK_GEN_HIST_BUCKETS - 1;
+    idx = ((msb - PYDPDK_GEN_HIST_SUB_BITS + 1) << PYDPDK_GEN_HIST_SUB_BITS) +
+          (uint32_t)((v >> (msb - PYDPDK_GEN_HIST_SUB_BITS)) & ((1u << PYDPDK_GEN_HIST_SUB_BITS) - 1));
+    return idx;
+}
+
+uint64_t pydpdk_gen_hist_lower(uint32_t idx)
+{
+    uint32_t e = idx >> PYDPDK_GEN_HIST_SUB_BITS, sub = idx & ((1u << PYDPDK_GEN_HIST_SUB_BITS) - 1);
+
+    if (e == 0)
+        return sub;
+    return ((uint64_t)(sub | (1u << PYDPDK_GEN_HIST_SUB_BITS))) << (e - 1);
+}
+
+static __rte_always_inline void seq_check(struct pydpdk_gen_rxstat *st, uint64_t seq)
+{
+    const uint64_t W = PYDPDK_GEN_SEQ_WINDOW;
+
+    if (unlikely(st->packets == 0)) {
+        st->seq_max = seq;
+        st->window[(seq % W) / 64] |= 1ull << (seq % 64);
+        return;
+    }
+    if (likely(seq > st->seq_max)) {
+        uint64_t s;
+
+        if (seq - st->seq_max >= W) {
+            memset(st->window, 0, sizeof(st->window));
+        } else {
+            for (s = st->seq_max + 1; s < seq; s++)
+                st->window[(s % W) / 64] &= ~(1ull << (s % 64));
+        }
+        st->window[(seq % W) / 64] |= 1ull << (seq % 64);
+        st->seq_max = seq;
+        return;
+    }
+    if (st->seq_max - seq >= W) {
+        st->out_of_order++;
+        st->late++;
+        return;
+    }
+    if (st->window[(seq % W) / 64] & (1ull << (seq % 64))) {
+        st->duplicated++;
+    } else {
+        st->window[(seq % W) / 64] |= 1ull << (seq % 64);
+        st->out_of_order++;
+    }
+}
+
+/* Measure one packet; returns 1 if it carries no tag of ours. */
+static __rte_always_inline uint32_t rx_one(struct pydpdk_gen_rx *r, struct rte_mbuf *m, uint64_t now)
+{
+    uint8_t buf[PYDPDK_GEN_TAG_LEN];
+    const uint8_t *t;
+    const uint32_t len = m->pkt_len;
+    struct pydpdk_gen_rxstat *st;
+    uint64_t seq, tsc, lat;
+    uint32_t id;
+    int64_t transit;
+
+    if (unlikely(len < PYDPDK_GEN_TAG_LEN))
+        return 1;
+    t = rte_pktmbuf_read(m, len - PYDPDK_GEN_TAG_LEN, PYDPDK_GEN_TAG_LEN, buf);
+    if (unlikely(t == NULL || load32(t) != PYDPDK_GEN_TAG_MAGIC))
+        return 1;
+    id = load16(t + 4);
+    if (unlikely(id >= r->nb_streams))
+        return 1;
+    seq = ((uint64_t)load16(t + 6) << 32) | load32(t + 8);
+    tsc = load64(t + 12);
+    st = &r->stats[id];
+    seq_check(st, seq);
+    st->packets++;
+    st->bytes += len;
+    if (unlikely(st->first_tsc == 0))
+        st->first_tsc = now;
+    st->last_tsc = now;
+    lat = now > tsc ? now - tsc : 0;
+    if (lat < st->lat_min)
+        st->lat_min = lat;
+    if (lat > st->lat_max)
+        st->lat_max = lat;
+    st->lat_sum += lat;
+    transit = (int64_t)lat;
+    if (st->lat_count) {
+        int64_t d = transit - st->last_transit;
+        uint64_t ad = (uint64_t)(d < 0 ? -d : d);
+
+        st->jitter16 += ad - ((st->jitter16 + 8) >> 4);
+    }
+    st->last_transit = transit;
+    st->lat_count++;
+    r->hist[(uint64_t)id * PYDPDK_GEN_HIST_BUCKETS + pydpdk_gen_hist_index(lat)]++;
+    return 0;
+}
+
+/* Where a packet's tag starts, if it is in the first segment (for prefetching). */
+static __rte_always_inline const void *tag_addr(const struct rte_mbuf *m)
+{
+    uint32_t off = m->pkt_len >= PYDPDK_GEN_TAG_LEN ? m->pkt_len - PYDPDK_GEN_TAG_LEN : 0;
+
+    return rte_pktmbuf_mtod_offset(m, const uint8_t *, off < m->data_len ? off : 0);
+}
+
+static __rte_always_inline uint16_t rx_poll(struct pydpdk_gen_rx *r)
+{
+    struct rte_mbuf *pkts[PYDPDK_GEN_MAX_BURST];
+    uint16_t n = rte_eth_rx_burst(r->port, r->queue, pkts, r->burst), i;
+    uint64_t now, bytes = 0;
+    uint32_t untagged = 0;
+
+    if (n == 0)
+        return 0;
+    now = rte_rdtsc();
+    for (i = 0; i < n && i < 4; i++)
+        rte_prefetch0(tag_addr(pkts[i]));
+    for (i = 0; i < n; i++) {
+        if (i + 4 < n)
+            rte_prefetch0(tag_addr(pkts[i + 4]));
+        bytes += pkts[i]->pkt_len;
+        untagged += rx_one(r, pkts[i], now);
+    }
+    r->rx_packets += n;
+    r->rx_bytes += bytes;
+    r->rx_untagged += untagged;
+    rte_pktmbuf_free_bulk(pkts, n);
+    return n;
+}
+
+/* ---- Lcores and control ---- */
+
+static int lcore_main(void *arg)
+{
+    struct pydpdk_gen_lcore *lc = arg;
+    struct pydpdk_gen *gen = lc->gen;
+    struct pydpdk_gen_stream *st = gen->streams + lc->tx_begin;
+    struct pydpdk_gen_rx *rx = gen->rxs + lc->rx_begin;
+    const uint32_t ntx = lc->nb_tx, nrx = lc->nb_rx;
+    uint64_t iterations = 0;
+    uint32_t i;
+
+    while (!__atomic_load_n(&gen->stop, __ATOMIC_RELAXED)) {
+        uint64_t now = rte_rdtsc();
+
+        for (i = 0; i < ntx; i++)
+            stream_visit(gen, &st[i], now);
+        for (i = 0; i < nrx; i++)
+            rx_poll(&rx[i]);
+        lc->iterations = ++iterations;
+    }
+    {
+        uint64_t now = rte_rdtsc();
+
+        for (i = 0; i < ntx; i++)
+            if (st[i].state == PYDPDK_GEN_ACTIVE)
+                st[i].end_tsc = now;
+    }
+    return 0;
+}
+
+int pydpdk_gen_launch(struct pydpdk_gen *gen, const unsigned int *lcore_ids, unsigned int nb_lcores)
+{
+    unsigned int i, j;
+    int rc;
+
+    if (gen->running)
+        return fail(gen, EBUSY, "the generator is running");
+    gen->error[0] = '\0';
+    if (nb_lcores == 0 || nb_lcores > RTE_MAX_LCORE || lcore_ids == NULL)
+        return fail(gen, EINVAL, "nb_lcores=%u: must be 1..%d", nb_lcores, RTE_MAX_LCORE);
+    gen->nb_lcores = nb_lcores;
+    rc = pydpdk_gen_prepare(gen);
+    if (rc < 0)
+        return rc;
+    for (i = 0; i < nb_lcores; i++) {
+        unsigned int id = lcore_ids[i];
+
+        if (id >= RTE_MAX_LCORE || !rte_lcore_is_enabled(id) || id == rte_get_main_lcore())
+            return fail(gen, EINVAL, "lcore %u is not an enabled worker lcore", id);
+        if (rte_eal_get_lcore_state(id) != WAIT)
+            return fail(gen, EBUSY, "lcore %u is busy", id);
+        for (j = 0; j < i; j++)
+            if (lcore_ids[j] == id)
+                return fail(gen, EINVAL, "lcore %u is listed twice", id);
+    }
+    rc = pydpdk_gen_reset(gen);
+    if (rc < 0)
+        return rc;
+    __atomic_store_n(&gen->stop, 0, __ATOMIC_RELEASE);
+    gen->launch_tsc = rte_rdtsc();
+    for (i = 0; i < nb_lcores; i++) {
+        struct pydpdk_gen_lcore *lc = &gen->lcores[i];
+
+        lc->lcore_id = lcore_ids[i];
+        lc->gen = gen;
+        lc->iterations = 0;
+        rc = rte_eal_remote_launch(lcore_main, lc, lc->lcore_id);
+        if (rc < 0) {
+            __atomic_store_n(&gen->stop, 1, __ATOMIC_RELEASE);
+            for (j = 0; j < i; j++)
+                rte_eal_wait_lcore(gen->lcores[j].lcore_id);
+            return fail(gen, -rc, "cannot launch on lcore %u", lc->lcore_id);
+        }
+    }
+    gen->running = 1;
+    return 0;
+}
+
+int pydpdk_gen_stop(struct pydpdk_gen *gen)
+{
+    unsigned int i;
+
+    if (!gen->running)
+        return 0;
+    __atomic_store_n(&gen->stop, 1, __ATOMIC_RELEASE);
+    for (i = 0; i < gen->nb_lcores; i++)
+        rte_eal_wait_lcore(gen->lcores[i].lcore_id);
+    gen->running = 0;
+    for (i = 0; i < gen->nb_streams; i++) {
+        struct pydpdk_gen_stream *s = &gen->streams[i];
+
+        if (s->nb_pending) {
+            rte_pktmbuf_free_bulk(s->pending + s->pend_head, s->nb_pending);
+            s->unsent += s->nb_pending;
+            s->nb_pending = s->pend_head = 0;
+        }
+    }
+    return 0;
+}
+
+int pydpdk_gen_all_done(const struct pydpdk_gen *gen)
+{
+    uint32_t i;
+
+    for (i = 0; i < gen->nb_streams; i++)
+        if (__atomic_load_n(&gen->streams[i].state, __ATOMIC_ACQUIRE) != PYDPDK_GEN_DONE)
+            return 0;
+    return 1;
+}
+
+int64_t pydpdk_gen_drain(struct pydpdk_gen *gen, uint32_t quiet_ms, uint32_t max_ms)
+{
+    const uint64_t hz = rte_get_tsc_hz();
+    const uint64_t start = rte_rdtsc();
+    uint64_t last = start, now;
+    int64_t total = 0;
+    uint32_t i, n;
+
+    if (gen->running)
+        return fail(gen, EBUSY, "the generator is running");
+    for (;;) {
+        n = 0;
+        for (i = 0; i < gen->nb_rx; i++)
+            n += rx_poll(&gen->rxs[i]);
+        now = rte_rdtsc();
+        total += n;
+        if (n)
+            last = now;
+        if (now - last >= hz / 1000 * quiet_ms || now - start >= hz / 1000 * max_ms)
+            break;
+        if (n == 0)
+            rte_delay_us_block(50);
+    }
+    return total;
+}

@@ -1,0 +1,117 @@
+"""The generator against real peers: dpdk-testpmd in another process forwarding over memif (zero
+loss below its capacity; above it, the loss we report is tx - rx and equals what testpmd says it
+dropped), and the Linux stack routing between two veths in a netns (latency percentiles positive
+and ordered)."""
+import os
+import re
+import tempfile
+
+import pytest
+
+from pydpdk import vdev
+from pydpdk.gen import Generator, Stream, Field
+from vdev_net import Netns, Veth, needs_netadmin
+from vdev_peer import Testpmd, needs_testpmd, warm_up
+
+
+def _testpmd_totals(tp: Testpmd) -> dict[str, int]:
+    tp.cmd("stop", r"Done\.")
+    out = tp.output()
+    acc = out[out.rfind("Accumulated forward statistics"):]
+    return {k: int(re.search(rf"{k}:\s*(\d+)", acc).group(1))
+            for k in ("RX-packets", "TX-packets", "TX-dropped")}
+
+
+@pytest.fixture
+def memif_testpmd(eal, pool):
+    """Our memif server port, and dpdk-testpmd (io, loop) as its client in another process,
+    forwarding on CPU 0 while our lcore runs on CPU 1; 16k-slot rings absorb our lcore being
+    descheduled for a few ms on a shared machine (testpmd io drops what it cannot send back)."""
+    d = tempfile.mkdtemp(prefix="pdgen-")
+    sock = os.path.join(d, "memif.sock")
+    [port] = vdev.attach(vdev.Memif("net_memif_gen0", role="server", id=3, socket=sock, rsize=14))
+    try:
+        port.setup(pool, nb_rxd=1024, nb_txd=1024)
+        with Testpmd([vdev.Memif("net_memif0", role="client", id=3, socket=sock, rsize=14)],
+                     ["--port-topology=loop", "--forward-mode=io"], eal=["--main-lcore", "1"]) as tp:
+            # testpmd forwards on lcore 0 (CPU 0), away from our lcore 1
+            tp.ready()
+            tp.cmd("start", r"io packet forwarding")
+            assert port.wait_link_up(timeout=10).up
+            probes = warm_up(port, pool)
+            yield port, tp, probes
+    finally:
+        vdev.detach(port)
+        if os.path.exists(sock):
+            os.unlink(sock)
+        os.rmdir(d)
+
+
+@needs_testpmd()
+def test_testpmd_io_over_memif_zero_loss_below_capacity(memif_testpmd):
+    port, tp, probes = memif_testpmd
+    s = Stream(size=(64, 512, 64), rate="100kpps", count=50_000,
+               fields=[Field("udp.sport", min=1000, max=1999), Field("ip.dst", op="random", min="10.0.0.1",
+                                                                   max="10.0.0.250")])
+    with Generator([s], port=port) as gen:
+        gen.start()
+        assert gen.wait(60)
+        r = gen.stats().streams[0]
+    t = _testpmd_totals(tp)
+    assert r.tx_packets == r.rx_packets == 50_000
+    assert (r.lost, r.out_of_order, r.duplicated, r.missing) == (0, 0, 0, 0)
+    assert t["RX-packets"] == t["TX-packets"] == 50_000 + probes and t["TX-dropped"] == 0
+    lat = r.latency
+    assert 0 < lat.min <= lat.p50 <= lat.p90 <= lat.p99 <= lat.p999 <= lat.max
+
+
+@needs_testpmd()
+def test_testpmd_over_capacity_loss_is_tx_minus_rx_and_what_testpmd_dropped(memif_testpmd):
+    """Full speed out, one packet per poll back: the return ring fills, testpmd (io, no retry)
+    drops what it cannot send, and we see exactly those as lost."""
+    port, tp, probes = memif_testpmd
+    s = Stream(rate=None, count=300_000)
+    with Generator([s], port=port, tx_burst=64, rx_burst=1) as gen:
+        gen.start()
+        assert gen.wait(120)
+        r = gen.stats().streams[0]
+    t = _testpmd_totals(tp)
+    assert r.tx_packets == 300_000 and r.unsent == 0
+    assert r.lost == r.tx_packets - r.rx_packets > 0
+    assert t["RX-packets"] == r.tx_packets + probes            # testpmd received all we sent
+    assert t["TX-dropped"] == r.lost                           # and dropped exactly what we lost
+    assert r.duplicated == 0 and r.missing <= r.lost
+
+
+@needs_netadmin()
+def test_linux_stack_routing_between_two_veths(eal, pool):
+    """af_packet port A -> veth -> a netns that routes (ip_forward) -> veth -> af_packet port B:
+    the kernel rewrites MACs, TTL and the IP checksum; the tag at the end of the frame survives."""
+    from scapy.all import IP, UDP, Ether
+    with Netns() as r, Veth(r, "10.198.1.1/24", "02:00:00:00:98:01") as va, \
+            Veth(r, "10.198.2.1/24", "02:00:00:00:98:02") as vb:
+        r.run("sysctl", "-qw", "net.ipv4.ip_forward=1")
+        r.run("ip", "neigh", "replace", "10.198.2.2", "lladdr", "02:00:00:00:98:22", "dev", vb.inner,
+              "nud", "permanent")
+        [pa] = vdev.attach(vdev.AfPacket("net_af_packet_gena", iface=va.outer))
+        [pb] = vdev.attach(vdev.AfPacket("net_af_packet_genb", iface=vb.outer))
+        try:
+            pa.setup(pool, promiscuous=True)
+            pb.setup(pool, promiscuous=True)
+            t = Ether(src="02:00:00:00:98:11", dst=va.inner_mac) / IP(src="10.198.1.2", dst="10.198.2.2") / \
+                UDP(sport=4000, dport=5000)
+            s = Stream(t, size=128, rate="20kpps", count=10_000, fields=[Field("udp.sport", min=4000, max=4099)])
+            with Generator([s], port=pa, rx=[pb]) as gen:
+                gen.start()
+                assert gen.wait(60)
+                res = gen.stats()
+        finally:
+            vdev.detach(pa)
+            vdev.detach(pb)
+    st = res.streams[0]
+    assert st.tx_packets == 10_000
+    assert st.lost == st.tx_packets - st.rx_packets and st.lost <= 500     # the kernel may drop a few
+    assert st.rx_packets > 0 and st.duplicated == 0
+    lat = st.latency
+    assert 0 < lat.min <= lat.p50 <= lat.p90 <= lat.p99 <= lat.p999 <= lat.max
+    assert lat.mean > 0 and lat.jitter >= 0
