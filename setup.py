@@ -31,13 +31,15 @@ setup(
         "Programming Language :: C",
         "Programming Language :: Python :: 3",
         "Programming Language :: Python :: 3 :: Only",
+        *(f"Programming Language :: Python :: 3.{m}" for m in range(9, 15)),   # CI: 3.9-3.14
         "Programming Language :: Python :: Implementation :: CPython",
         "Topic :: System :: Networking",
         "Topic :: System :: Hardware :: Hardware Drivers",
     ],
-    python_requires=">=3.9",
+    python_requires=">=3.9",   # CI: 3.9 and 3.13 (pyenv), 3.11 (Debian 12), 3.13 (13), 3.14 (sid)
     packages=find_packages(include=["pydpdk", "pydpdk.*"]),
-    package_data={"pydpdk": ["_cffi_src/c/*.c", "_cffi_src/c/*.h", "testing/guest/*", "examples/*.yaml"]},
+    package_data={"pydpdk": ["_cffi_src/c/*.c", "_cffi_src/c/*.h", "testing/guest/*", "examples/*.yaml",
+                            "py.typed", "_dpdk_cffi.pyi"]},
     setup_requires=["cffi>=1.15"],
     install_requires=["cffi>=1.15", "pyyaml>=6"],
     # optional dependencies, by what uses them (README "Dependencies"):
@@ -51,6 +53,7 @@ setup(
         "test": ["pytest>=7", "hypothesis", "scapy>=2.5", "nbclient", "ipykernel"],
     },
     cffi_modules=["build_ffi.py:ffibuilder"],
-    entry_points={"console_scripts": ["pydpdk = pydpdk.cli:main"]},
+    entry_points={"console_scripts": ["pydpdk = pydpdk.cli:main"],
+                  "pytest11": ["pydpdk = pydpdk.testing.pytest_plugin"]},
     zip_safe=False,
 )

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
 
-APT_PACKAGES="dpdk dpdk-dev libdpdk-dev libpcap-dev pkg-config gcc make iproute2 iputils-ping procps python3-venv"
+APT_PACKAGES="dpdk dpdk-dev libdpdk-dev libpcap-dev pkg-config gcc make iproute2 iputils-ping procps python3-venv tshark tcpdump"
 missing=$(dpkg-query -W -f='${Package} ${Status}\n' $APT_PACKAGES 2>/dev/null | grep -vc "install ok installed" || true)
 if ! dpkg-query -W $APT_PACKAGES >/dev/null 2>&1 || [ "$missing" != 0 ]; then
   apt-get update -qq
@@ -18,6 +18,8 @@ PY=${PYTHON:-python3}
 $PY -m pip install -q --disable-pip-version-check cffi pyyaml pytest setuptools wheel scapy numpy hypothesis
 # nbclient + ipykernel: tests/test_notebooks.py executes samples/notebooks/*.ipynb in real kernels
 $PY -m pip install -q --disable-pip-version-check nbclient ipykernel
+# mypy + types-PyYAML: tests/test_typing.py type-checks pydpdk/ (config: pyproject.toml [tool.mypy])
+$PY -m pip install -q --disable-pip-version-check mypy types-PyYAML
 # build: tests/test_packaging.py makes the sdist and wheel (python -m build) and installs each
 # into a fresh venv (python3 -m venv: Debian's python3-venv when python3 is Debian's own)
 $PY -m pip install -q --disable-pip-version-check build

@@ -108,8 +108,15 @@ class Resource:
         self._check_open()
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: Any) -> None:
         self.close()
+
+
+def live(kind: type | None = None) -> list["Resource"]:
+    """The open resources (of class kind, when given), oldest first: what a leak check or a
+    cleanup report looks at."""
+    out = [r for r in list(_live.values()) if not r._closed and (kind is None or isinstance(r, kind))]
+    return sorted(out, key=lambda r: r._seq)
 
 
 def close_all(why: str = "closed") -> None:

@@ -19,7 +19,7 @@ import re
 import shutil
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Protocol, Sequence, cast
 
 from . import _resource
 from ._native import RUNTIME_DPDK, ffi, lib, cstr
@@ -37,9 +37,22 @@ _argv_keepalive: list[Any] = []  # EAL may keep pointers into argv: never free i
 _PROCESS_CPUS = sorted(os.sched_getaffinity(0))  # before EAL pins the main thread to its lcore
 
 
-class _VdevSupport:
-    """What the EAL needs from pydpdk.vdev, filled in by that package when it is imported
+class VdevSupport(Protocol):
+    """What the EAL needs from pydpdk.vdev, registered by that package when it is imported
     (vdev sits above eal: eal never imports it)."""
+
+    def normalize(self, vdev: Any) -> str:
+        """The devargs string of a vdev given as a string or a spec object."""
+
+    def attach_missing(self, devargs: Sequence[str]) -> None:
+        """Hotplug each of these vdevs that is not attached yet."""
+
+    def shares_memory_by_fd(self, devargs: str) -> bool:
+        """True for a vdev that needs --single-file-segments with hugepages (virtio-user)."""
+
+
+class _VdevSupport:
+    """The stand-in until pydpdk.vdev registers itself: strings only, no hotplug."""
 
     @staticmethod
     def normalize(vdev: Any) -> str:
@@ -56,10 +69,10 @@ class _VdevSupport:
         return False
 
 
-_vdev_support: Any = _VdevSupport
+_vdev_support: VdevSupport = _VdevSupport
 
 
-def register_vdev_support(support: Any) -> None:
+def register_vdev_support(support: VdevSupport) -> None:
     """Called by pydpdk.vdev: devargs normalising/checking and hotplug of EalConfig.vdevs."""
     global _vdev_support
     _vdev_support = support
@@ -129,16 +142,18 @@ class EalConfig:
     def _validate(self) -> None:
         ctx = "EAL argument"
         allowed_cpus = _PROCESS_CPUS
-        if self.lcores is not None:
+        lcores = cast("str | None", self.lcores)  # __post_init__ made lists into strings
+        socket_mem = cast("str | None", self.socket_mem)
+        if lcores is not None:
             try:
-                cores = _cpu_list(self.lcores) if re.fullmatch(r"[0-9,\-@()]+", self.lcores) else None
+                cores = _cpu_list(lcores) if re.fullmatch(r"[0-9,\-@()]+", lcores) else None
             except ValueError:
                 cores = None
             if not cores:
-                raise invalid("lcores", self.lcores, "a core list such as '0-1' or '0,2-3'", ctx)
-            bad = [c for c in cores if "@" not in self.lcores and c not in allowed_cpus]
+                raise invalid("lcores", lcores, "a core list such as '0-1' or '0,2-3'", ctx)
+            bad = [c for c in cores if "@" not in lcores and c not in allowed_cpus]
             if bad:
-                raise invalid("lcores", self.lcores,
+                raise invalid("lcores", lcores,
                               f"cores this process may run on: {_ranges(allowed_cpus)}", ctx)
         if self.coremask is not None:
             if not re.fullmatch(r"(0x)?[0-9a-fA-F]+", self.coremask):
@@ -147,15 +162,15 @@ class EalConfig:
                 raise invalid("coremask", self.coremask, "give lcores or coremask, not both", ctx)
         if self.main_lcore is not None:
             int_in("main_lcore", self.main_lcore, 0, 1023, ctx)
-            cores = _cpu_list(self.lcores) if self.lcores else allowed_cpus
+            cores = _cpu_list(lcores) if lcores else allowed_cpus
             if self.main_lcore not in cores:
                 raise invalid("main_lcore", self.main_lcore, f"one of the lcores {_ranges(cores)}", ctx)
         if self.memory_channels is not None:
             int_in("memory_channels", self.memory_channels, 1, 32, ctx)
         if self.file_prefix is not None and (not self.file_prefix or "/" in self.file_prefix):
             raise invalid("file_prefix", self.file_prefix, "a non-empty name without '/'", ctx)
-        if self.socket_mem is not None and not re.fullmatch(r"[0-9]+(,[0-9]+)*", self.socket_mem):
-            raise invalid("socket_mem", self.socket_mem, "megabytes per socket, e.g. '512' or '512,0'", ctx)
+        if socket_mem is not None and not re.fullmatch(r"[0-9]+(,[0-9]+)*", socket_mem):
+            raise invalid("socket_mem", socket_mem, "megabytes per socket, e.g. '512' or '512,0'", ctx)
         if self.memory_mb is not None:
             int_in("memory_mb", self.memory_mb, 1, 1 << 30, ctx)
         if self.iova_mode not in (None, "pa", "va"):
@@ -175,7 +190,7 @@ class EalConfig:
         for path in self.plugins:
             if not os.path.exists(path):
                 raise invalid("plugins", path, "an existing PMD .so file or directory", ctx)
-        for addr in self.allow + self.block:
+        for addr in (*self.allow, *self.block):
             if not re.fullmatch(r"([0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7](,.*)?", addr):
                 raise invalid("allow" if addr in self.allow else "block", addr,
                               "a PCI address such as '0000:00:04.0' (devargs may follow a comma)", ctx)
@@ -183,6 +198,7 @@ class EalConfig:
     # -- rendering ----------------------------------------------------------------------
     @property
     def effective_file_prefix(self) -> str:
+        """The --file-prefix EAL gets: file_prefix, or ``pydpdk-<pid>`` when none is given."""
         return self.file_prefix or f"pydpdk-{os.getpid()}"
 
     @property
@@ -195,9 +211,9 @@ class EalConfig:
         """The argv given to rte_eal_init (vdevs excluded: they are hotplugged)."""
         a: list[str] = ["pydpdk"]
         if self.lcores is not None:
-            a += ["-l", self.lcores]
+            a += ["-l", str(self.lcores)]  # a string since __post_init__
         if self.coremask is not None:
-            a += ["-c", self.coremask]
+            a += _coremask_argv(self.coremask)
         if self.main_lcore is not None:
             a += ["--main-lcore", str(self.main_lcore)]
         if self.memory_channels is not None:
@@ -301,6 +317,7 @@ class EalConfig:
         return self.replace(no_huge=True, memory_mb=self.memory_mb or memory_mb, single_file_segments=False)
 
     def replace(self, **changes: Any) -> "EalConfig":
+        """A copy with some fields changed (dataclasses.replace; the copy is validated again)."""
         return dataclasses.replace(self, **changes)
 
 
@@ -310,6 +327,7 @@ def _ranges(nums: Sequence[int]) -> str:
 
 @dataclass(frozen=True)
 class Lcore:
+    """One enabled lcore: its id, NUMA socket, CPU, whether it is the main lcore, and its state."""
     id: int
     socket: int
     cpu: int
@@ -319,6 +337,7 @@ class Lcore:
 
 @dataclass(frozen=True)
 class HugepageStatus:
+    """Hugepages of one size: pages reserved (total), free, and the hugetlbfs mounts for that size."""
     size_kb: int
     total: int
     free: int
@@ -457,8 +476,9 @@ class Eal:
                         "in a new process")
                 _live._attach_vdevs(config.vdevs)
                 return _live
+            _check_eal_options(config)
             _check_hugepages(config)
-            argv_c = [ffi.new("char[]", a.encode()) for a in config.eal_argv()]
+            argv_c = [ffi.new("char[]", a.encode()) for a in config.eal_argv() + _boot_vdevs(config)]
             arr = ffi.new("char *[]", argv_c)
             _argv_keepalive.append((argv_c, arr))
             rc = lib.rte_eal_init(len(argv_c), arr)
@@ -468,16 +488,19 @@ class Eal:
                     raise EalError(err, _secondary_failure(err, config), "rte_eal_init")
                 raise EalError(err, _init_failure(err, config), "rte_eal_init")
             _live = cls(config, rc)
+            # primaries answer dpdk-dumpcap / dpdk-pdump (needs the multi-process channel)
+            _live.pdump = lib.rte_eal_process_type() == lib.RTE_PROC_PRIMARY and lib.rte_pdump_init() == 0
             atexit.register(_atexit_cleanup)
         _live._attach_vdevs(config.vdevs)
         return _live
 
-    def _attach_vdevs(self, vdevs: Sequence[str]) -> None:
+    def _attach_vdevs(self, vdevs: Sequence[str]) -> None:  # those _boot_vdevs() left out
         _vdev_support.attach_missing(vdevs)
 
     # -- state ------------------------------------------------------------------------
     @property
     def alive(self) -> bool:
+        """True until this EAL is cleaned up (then every object that used it refuses use)."""
         return _live is self
 
     def _check(self) -> None:
@@ -486,31 +509,37 @@ class Eal:
 
     @property
     def version(self) -> str:
+        """The DPDK version string (rte_version(), e.g. ``'DPDK 22.11.4'``)."""
         return cstr(lib.rte_version())
 
     @property
     def process_type(self) -> str:
+        """``'primary'`` or ``'secondary'`` (rte_eal_process_type)."""
         self._check()
         return {lib.RTE_PROC_PRIMARY: "primary", lib.RTE_PROC_SECONDARY: "secondary"}.get(
             lib.rte_eal_process_type(), "auto")
 
     @property
     def iova_mode(self) -> str:
+        """``'pa'``, ``'va'`` or ``'dc'`` (don't care): the IOVA mode EAL chose (rte_eal_iova_mode)."""
         self._check()
         return {lib.RTE_IOVA_PA: "pa", lib.RTE_IOVA_VA: "va"}.get(lib.rte_eal_iova_mode(), "dc")
 
     @property
     def has_hugepages(self) -> bool:
+        """True when EAL runs on hugepages, False with --no-huge (rte_eal_has_hugepages)."""
         self._check()
         return bool(lib.rte_eal_has_hugepages())
 
     @property
     def runtime_dir(self) -> str:
+        """This process's DPDK runtime directory (rte_eal_get_runtime_dir): sockets and config files."""
         self._check()
         return cstr(lib.rte_eal_get_runtime_dir())
 
     @property
     def tsc_hz(self) -> int:
+        """The TSC frequency in Hz (rte_get_tsc_hz): cycles per second of rte_rdtsc."""
         return lib.rte_get_tsc_hz()
 
     def lcores(self) -> list[Lcore]:
@@ -528,10 +557,12 @@ class Eal:
 
     @property
     def main_lcore(self) -> int:
+        """The id of the main lcore (rte_get_main_lcore): the one running this Python thread."""
         self._check()
         return lib.rte_get_main_lcore()
 
     def worker_lcores(self) -> list[int]:
+        """The ids of the enabled worker lcores (every lcore but the main one), in order."""
         return [lc.id for lc in self.lcores() if not lc.is_main]
 
     def cleanup(self) -> None:
@@ -549,6 +580,42 @@ class Eal:
     def __repr__(self) -> str:
         state = "live" if self.alive else "cleaned up"
         return f"<Eal {state} {' '.join(self.config.argv())!r}>"
+
+
+def _coremask_argv(mask: str) -> list[str]:
+    """'-c MASK', or on DPDK 25.11+ (where '-c' is deprecated and warns) the same cores as '-l'."""
+    from .dpdk_features import FEATURES
+    if not FEATURES.eal_coremask_deprecated:
+        return ["-c", mask]
+    bits = int(mask, 16)
+    return ["-l", ",".join(str(i) for i in range(bits.bit_length()) if bits >> i & 1)]
+
+
+def _check_eal_options(config: EalConfig) -> None:
+    """DPDK 25.11's rte_eal_init exit()s the whole process on an unknown option (rte_argparse):
+    refuse it here, as EINVAL, so the process stays usable as on earlier releases."""
+    from .dpdk_features import FEATURES, unknown_eal_option
+    if not FEATURES.eal_exits_on_bad_argument:
+        return
+    bad = unknown_eal_option(config.eal_argv()[1:])
+    if bad is not None:
+        args = " ".join(config.eal_argv()[1:])
+        raise EalError(22, f"rte_eal_init refused the arguments ({args}): {bad!r} is not an EAL "
+                       f"option of DPDK {FEATURES.version} (whose EAL would exit the process on it, so "
+                       "pydpdk checks first); the process is still usable, call Eal.init again with "
+                       "corrected arguments", "rte_eal_init")
+
+
+def _boot_vdevs(config: EalConfig) -> list[str]:
+    """--vdev arguments for rte_eal_init: only the devargs too long for hotplug (rte_dev_probe
+    refuses more than HOTPLUG_DEVARGS_MAX bytes on DPDK 24.11.8+/25.11; --vdev has no limit). The
+    others are hotplugged after init, where a bad one raises a clear error."""
+    from .dpdk_features import HOTPLUG_DEVARGS_MAX
+    out: list[str] = []
+    for v in config.vdevs:
+        if len(v.encode()) > HOTPLUG_DEVARGS_MAX:
+            out += ["--vdev", v]
+    return out
 
 
 def _init_failure(err: int, cfg: EalConfig) -> str:
@@ -620,6 +687,8 @@ def cleanup() -> None:
             prefix = None
         rundir = _live.runtime_dir if prefix else None
         _resource.close_all("closed (the EAL was cleaned up)")
+        if getattr(_live, "pdump", False):
+            lib.rte_pdump_uninit()
         if _keep_until_exit:         # DPDK would crash tearing these down: let the process exit do it
             import logging
             logging.getLogger("pydpdk.eal").warning("rte_eal_cleanup skipped: %s", "; ".join(_keep_until_exit))

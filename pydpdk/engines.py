@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol, Sequence, runtime_checkable
 
+from .ethdev import Port
+
 __all__ = ["Engine", "PortTraffic", "PortTotals"]
 
 
@@ -39,7 +41,7 @@ class Engine(Protocol):
     """A native engine over ports, started and stopped from Python."""
 
     @property
-    def ports(self) -> Sequence[Any]:
+    def ports(self) -> Sequence[Port]:
         """The ports the engine moves packets through."""
 
     @property

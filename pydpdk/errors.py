@@ -14,7 +14,7 @@ from typing import Any
 
 __all__ = [
     "PydpdkError", "DpdkError", "EalError", "EalNotInitializedError", "EalConfigMismatchError",
-    "NoHugepagesError", "DeviceError", "DriverNotFoundError", "PortError", "MempoolError",
+    "NoHugepagesError", "DeviceError", "DriverNotFoundError", "PortError", "NotSupportedError", "MempoolError",
     "RingError", "InvalidArgumentError", "ResourceClosedError", "ResourceBusyError", "MbufReleasedError",
     "check", "check_ptr", "invalid", "int_in", "flag",
 ]
@@ -26,6 +26,8 @@ class PydpdkError(Exception):
 
 class DpdkError(PydpdkError, OSError):
     """A DPDK call failed. ``errno`` is the (positive) error number; ``func`` the call."""
+
+    errno: int  # always set (OSError's may be None)
 
     def __init__(self, errno: int, message: str, func: str | None = None):
         OSError.__init__(self, errno, message)
@@ -64,6 +66,14 @@ class PortError(DpdkError):
     """An ethdev operation on a port failed."""
 
 
+class NotSupportedError(PortError):
+    """The port's driver (named in the message, and in ``.driver``) does not implement the call."""
+
+    def __init__(self, errno: int, message: str, func: str | None = None, driver: str = ""):
+        super().__init__(errno, message, func)
+        self.driver = driver
+
+
 class MempoolError(DpdkError):
     """Creating or using a mempool failed."""
 
@@ -94,6 +104,7 @@ class MbufReleasedError(ResourceClosedError):
 
 
 def invalid(param: str, value: Any, allowed: str, context: str | None = None) -> InvalidArgumentError:
+    """The error for a bad argument, naming the parameter, the value and what is allowed: ``raise invalid(...)``."""
     return InvalidArgumentError(param, value, allowed, context)
 
 

@@ -25,7 +25,7 @@ from ._native import ffi, lib, cstr
 from ._resource import Resource
 from .errors import DpdkError, check, flag, int_in, invalid
 from .engines import PortTotals, PortTraffic
-from .ethdev import Port, parse_mac
+from .ethdev import Port, PortStats, parse_mac
 from .mbuf import as_buffer
 from .mempool import Mempool
 
@@ -48,6 +48,7 @@ _READ_ORDER = sorted(_COUNTERS, key=lambda c: c.startswith(("rx_", "gen_")))
 
 @dataclass(frozen=True)
 class StreamStats:
+    """Counters of one forwarding stream: one RX queue to one TX queue, polled by one lcore."""
     rx_port: int
     rx_queue: int
     tx_port: int
@@ -94,6 +95,7 @@ class PortForwardStats(PortTraffic):
 
 @dataclass(frozen=True)
 class ForwardStats:
+    """A Forwarder's statistics: per port, per stream, and the lcores' loop iterations."""
     forward_mode: str
     elapsed_s: float
     ports: list[PortForwardStats]
@@ -102,18 +104,22 @@ class ForwardStats:
 
     @property
     def rx_packets(self) -> int:
+        """Packets received on all ports."""
         return sum(p.rx_packets for p in self.ports)
 
     @property
     def tx_packets(self) -> int:
+        """Packets sent on all ports."""
         return sum(p.tx_packets for p in self.ports)
 
     @property
     def rx_pps(self) -> float:
+        """Received packets per second, all ports together."""
         return sum(p.rx_pps for p in self.ports)
 
     @property
     def tx_pps(self) -> float:
+        """Sent packets per second, all ports together."""
         return sum(p.tx_pps for p in self.ports)
 
     @property
@@ -123,6 +129,7 @@ class ForwardStats:
 
     @property
     def tx_bps(self) -> float:
+        """bit/s sent, all ports (from the bytes in ``bytes_from`` of each port)."""
         return sum(p.tx_bps for p in self.ports)
 
     def rates(self) -> str:
@@ -138,6 +145,7 @@ class ForwardStats:
                 "ports": [asdict(p) for p in self.ports], "streams": [asdict(s) for s in self.streams]}
 
     def to_json(self) -> str:
+        """:meth:`as_dict` as a JSON string (what ``pydpdk fwd --json`` prints)."""
         return json.dumps(self.as_dict())
 
     def testpmd_text(self) -> str:
@@ -306,7 +314,7 @@ class Forwarder(Resource):
             self._use(p)            # the ports refuse to stop or close while this runs
         self._t0 = self._t_last = 0.0
         self._last: dict[int, tuple[int, int, int, int]] = {}
-        self._base_port_stats: dict[int, Any] = {}
+        self._base_port_stats: dict[int, PortStats] = {}
         self._elapsed = 0.0
         self._register()
         # telemetry (/pydpdk/fwd/stats,ID) reads the counters in C until this forwarder goes
@@ -375,6 +383,7 @@ class Forwarder(Resource):
 
     @property
     def mode(self) -> str:
+        """The forwarding mode (one of ``forward.MODES``: io, mac, macswap, rxonly...); settable while stopped."""
         return _MODE_NAMES[self._fwd.cfg.mode]
 
     @mode.setter
@@ -386,18 +395,22 @@ class Forwarder(Resource):
 
     @property
     def burst(self) -> int:
+        """Packets per rx/tx burst on every stream."""
         return self._fwd.cfg.burst
 
     @property
     def running(self) -> bool:
+        """True while the worker lcores run the forwarding loop."""
         return bool(self._fwd.running)
 
     @property
     def lcores(self) -> list[int]:
+        """The worker lcore ids that run the streams."""
         return list(self._lcores)
 
     @property
     def streams(self) -> list[tuple[int, int, int, int]]:
+        """The streams as (rx_port, rx_queue, tx_port, tx_queue), in stream order."""
         return [(s.rx_port, s.rx_queue, s.tx_port, s.tx_queue)
                 for s in (self._streams[i] for i in range(self._fwd.nb_streams))]
 
@@ -519,7 +532,7 @@ class Forwarder(Resource):
         """Per-port cumulative counters from the engines' stream counters (the Engine interface:
         a Sampler reads these without touching the rates stats() reports)."""
         self._check_open()
-        acc = {p.id: [p.id, p.name, 0, 0, 0, 0, 0] for p in self.ports}
+        acc: dict[int, list[Any]] = {p.id: [p.id, p.name, 0, 0, 0, 0, 0] for p in self.ports}
         for i in range(self._fwd.nb_streams):
             s = self._streams[i]
             rx, tx = acc[s.rx_port], acc[s.tx_port]

@@ -20,7 +20,7 @@ scapy and dpkt are optional: they are imported only when asked for (``decode="sc
 from __future__ import annotations
 
 import time
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Literal, Sequence, overload
 
 from .errors import invalid
 from .mbuf import as_packet_list, port_pool, send_packets
@@ -30,6 +30,12 @@ __all__ = ["send", "sendp", "receive", "sniff", "sniff_iter", "exchange", "port_
 
 
 _MAX_SECONDS = 365 * 86400.0
+
+
+@overload
+def _seconds(param: str, value: Any, ctx: str, *, none: Literal[False] = False) -> float: ...
+@overload
+def _seconds(param: str, value: Any, ctx: str, *, none: bool) -> float | None: ...
 
 
 def _seconds(param: str, value: Any, ctx: str, *, none: bool = False) -> float | None:

@@ -45,6 +45,10 @@ class Mbuf:
     """One packet in an mbuf (a chain of segments when ``nb_segs > 1``)."""
 
     __slots__ = ("_ptr", "_burst", "_gen", "_views", "__weakref__")
+    _ptr: Any                      # struct rte_mbuf * (None once freed or handed over)
+    _burst: "MbufBurst | None"     # the burst this is a view into, if any
+    _gen: int                      # that burst's generation when the view was made
+    _views: "list[Any] | None"     # (Window, memoryview) pairs handed out of its data
 
     def __init__(self) -> None:
         raise TypeError("mbufs come from Mempool.alloc()/mbuf(), rx_burst() or a burst")
@@ -186,6 +190,7 @@ class Mbuf:
         ffi.memmove(dst, ffi.from_buffer(buf), len(buf))
 
     def prepend(self, data: Any) -> None:
+        """Insert bytes before the data of the first segment (must fit its headroom)."""
         p = self._p()
         buf = as_buffer(data, "data")
         dst = lib.rte_pktmbuf_prepend(p, len(buf))
@@ -220,19 +225,25 @@ class Mbuf:
         tail._ptr = None
 
     def linearize(self) -> None:
+        """Gather a multi-segment packet into its first segment (rte_pktmbuf_linearize);
+        MempoolError when it does not fit."""
         if lib.rte_pktmbuf_linearize(self._p()) != 0:
             raise MempoolError(errno.ENOMEM, "the packet does not fit the first segment's room", "rte_pktmbuf_linearize")
 
     # -- metadata -----------------------------------------------------------------------------
     pkt_len = property(lambda self: self._p().pkt_len, doc="Total length, all segments.")
     data_len = property(lambda self: self._p().data_len, doc="Length of the first segment.")
-    nb_segs = property(lambda self: self._p().nb_segs)
-    headroom = property(lambda self: lib.rte_pktmbuf_headroom(self._p()))
-    tailroom = property(lambda self: lib.rte_pktmbuf_tailroom(self._p()))
-    is_contiguous = property(lambda self: bool(lib.rte_pktmbuf_is_contiguous(self._p())))
+    nb_segs = property(lambda self: self._p().nb_segs, doc="Number of segments in the chain (1: one buffer).")
+    headroom = property(lambda self: lib.rte_pktmbuf_headroom(self._p()),
+                        doc="Free bytes before the data in the first segment (rte_pktmbuf_headroom).")
+    tailroom = property(lambda self: lib.rte_pktmbuf_tailroom(self._p()),
+                        doc="Free bytes after the data in the last segment (rte_pktmbuf_tailroom).")
+    is_contiguous = property(lambda self: bool(lib.rte_pktmbuf_is_contiguous(self._p())),
+                             doc="True when the whole packet is in one segment (rte_pktmbuf_is_contiguous).")
 
     @property
     def port(self) -> int:
+        """The input port id (mbuf->port): set by RX, read by engines and TX-side logic."""
         return self._p().port
 
     @port.setter
@@ -241,6 +252,7 @@ class Mbuf:
 
     @property
     def ol_flags(self) -> int:
+        """The offload flags (mbuf->ol_flags, RTE_MBUF_F_*): what RX found, what TX should do."""
         return self._p().ol_flags
 
     @ol_flags.setter
@@ -249,6 +261,7 @@ class Mbuf:
 
     @property
     def packet_type(self) -> int:
+        """The packet type (mbuf->packet_type, RTE_PTYPE_* bits) the PMD recognised."""
         return self._p().packet_type
 
     @packet_type.setter
@@ -257,12 +270,14 @@ class Mbuf:
 
     @property
     def packet_type_name(self) -> str:
+        """The packet type as DPDK names it (rte_get_ptype_name), e.g. ``'L2_ETHER L3_IPV4 L4_UDP'``."""
         buf = ffi.new("char[]", 256)
         lib.rte_get_ptype_name(self._p().packet_type, buf, 256)
         return ffi.string(buf).decode()
 
     @property
     def rss_hash(self) -> int:
+        """The RSS hash the NIC computed (mbuf->hash.rss; meaningful with RTE_MBUF_F_RX_RSS_HASH)."""
         return lib.pydpdk_mbuf_rss_hash(self._p())
 
     @rss_hash.setter
@@ -271,6 +286,7 @@ class Mbuf:
 
     @property
     def vlan_tci(self) -> int:
+        """The VLAN tag control information (mbuf->vlan_tci) of a stripped or to-be-inserted tag."""
         return self._p().vlan_tci
 
     @vlan_tci.setter
@@ -346,6 +362,7 @@ class MbufBurst:
 
     @property
     def capacity(self) -> int:
+        """How many mbufs this burst can hold."""
         return self._cap
 
     @property
@@ -436,6 +453,7 @@ class MbufBurst:
         return out
 
     def lengths(self) -> list[int]:
+        """pkt_len of each mbuf in the burst, in order."""
         return [self._arr[i].pkt_len for i in range(self._n)]
 
     @property

@@ -82,31 +82,37 @@ class Mempool(Resource):
 
     @property
     def size(self) -> int:
+        """Number of mbufs in the pool (rte_mempool->size)."""
         self._check_open()
         return self._ptr.size
 
     @property
     def cache_size(self) -> int:
+        """Per-lcore cache size in mbufs (0: no cache)."""
         self._check_open()
         return self._ptr.cache_size
 
     @property
     def data_room(self) -> int:
+        """Bytes of buffer per mbuf, headroom included (rte_pktmbuf_data_room_size)."""
         self._check_open()
         return lib.rte_pktmbuf_data_room_size(self._ptr)
 
     @property
     def priv_size(self) -> int:
+        """Bytes of application private area per mbuf (rte_pktmbuf_priv_size)."""
         self._check_open()
         return lib.rte_pktmbuf_priv_size(self._ptr)
 
     @property
     def socket(self) -> int:
+        """The NUMA socket the pool's memory is on (SOCKET_ID_ANY is -1)."""
         self._check_open()
         return self._ptr.socket_id
 
     @property
     def ops(self) -> str:
+        """The mempool driver ("ring_mp_mc", "stack"...) that holds the free mbufs."""
         self._check_open()
         return cstr(lib.pydpdk_mempool_ops_name(self._ptr))
 
@@ -117,7 +123,13 @@ class Mempool(Resource):
         return lib.rte_mempool_avail_count(self._ptr)
 
     @property
+    def owned(self) -> bool:
+        """True for a pool this process created (and frees on close), False for one it looked up."""
+        return self._owned
+
+    @property
     def in_use(self) -> int:
+        """Mbufs allocated from the pool now (rte_mempool_in_use_count; lcore caches count as free)."""
         self._check_open()
         return lib.rte_mempool_in_use_count(self._ptr)
 

@@ -18,6 +18,7 @@ import time
 from typing import Any, Callable, Iterable, Sequence
 
 from .eal import Eal
+from .engines import Engine
 from .ethdev import Port, PortStats, ports
 from .forward import Forwarder, ForwardStats
 from .gen import Generator, GenResult
@@ -86,7 +87,7 @@ def _link_html(link: Any) -> str:
 
 
 # -- objects ---------------------------------------------------------------------------------
-def eal_html(eal: Any) -> str:
+def eal_html(eal: Eal) -> str:
     """The EAL: arguments, memory, lcores and ports."""
     if not eal.alive:
         return _box("EAL (cleaned up)", f"<p>{_e(' '.join(eal.config.argv()))}</p>")
@@ -103,7 +104,7 @@ def eal_html(eal: Any) -> str:
     return _box("EAL", _kv(info), "<b>lcores</b>", lcores, f"<b>ports ({len(plist)})</b>", prow)
 
 
-def port_html(port: Any) -> str:
+def port_html(port: Port) -> str:
     """A port: identity, link, configuration, stats, per-queue stats and xstats."""
     if port.closed:
         return _box(f"Port {port.id} ({port.name})", f"<p>{_e(port.closed_reason)}</p>")
@@ -122,7 +123,7 @@ def port_html(port: Any) -> str:
                 _details("xstats", xstats_html(port.xstats())))
 
 
-def port_stats_html(stats: Any) -> str:
+def port_stats_html(stats: PortStats) -> str:
     """A PortStats: totals, then one row per queue."""
     tot = _table(["", "packets", "bytes", "errors", "missed", "no mbuf"],
                  [("RX", stats.ipackets, stats.ibytes, stats.ierrors, stats.imissed, stats.rx_nombuf),
@@ -139,7 +140,7 @@ def xstats_html(xstats: dict[str, int], nonzero: bool = False) -> str:
     return _table(["xstat", "value"], rows)
 
 
-def mempool_html(pool: Any) -> str:
+def mempool_html(pool: Mempool) -> str:
     """A mempool: size, use (with a bar), element layout."""
     if pool.closed:
         return _box(f"Mempool {pool.name!r}", "<p>closed</p>")
@@ -154,10 +155,10 @@ def mempool_html(pool: Any) -> str:
     return _box(f"Mempool {pool.name!r}", bar, _kv(rows))
 
 
-def forward_stats_html(st: Any) -> str:
+def forward_stats_html(st: ForwardStats) -> str:
     """A ForwardStats: per port packets, drops and rates; totals; streams folded."""
-    rows = [(p.port, p.name, p.rx_packets, p.rx_dropped, p.tx_packets, p.tx_dropped, p.rx_pps, p.tx_pps)
-            for p in st.ports]
+    rows: list[tuple[Any, ...]] = [(p.port, p.name, p.rx_packets, p.rx_dropped, p.tx_packets, p.tx_dropped,
+                                    p.rx_pps, p.tx_pps) for p in st.ports]
     rows.append(("all", "", st.rx_packets, sum(p.rx_dropped for p in st.ports), st.tx_packets,
                  sum(p.tx_dropped for p in st.ports), st.rx_pps, st.tx_pps))
     ports = _table(["port", "name", "RX-packets", "RX-dropped", "TX-packets", "TX-dropped", "RX pps",
@@ -168,7 +169,7 @@ def forward_stats_html(st: Any) -> str:
     return _box(f"{st.forward_mode} forwarding, {st.elapsed_s:.2f} s", ports, _details("streams", streams))
 
 
-def forwarder_html(fwd: Any) -> str:
+def forwarder_html(fwd: Forwarder) -> str:
     """A Forwarder: mode, state, lcores and its live statistics (rates since the last read)."""
     if fwd.closed:
         return _box("Forwarder", "<p>closed</p>")
@@ -178,7 +179,7 @@ def forwarder_html(fwd: Any) -> str:
     return _box(f"Forwarder ({state})", head, forward_stats_html(fwd.stats()))
 
 
-def gen_result_html(r: Any) -> str:
+def gen_result_html(r: GenResult) -> str:
     """A generator's GenResult: per stream packets, loss, order, rate and latency (us)."""
     us = lambda s, k: f"{getattr(s.latency, k) / 1e3:.2f}" if s.latency else "-"  # noqa: E731
     rows = [(s.id, s.name, s.state, s.tx_packets, s.rx_packets, s.lost, s.out_of_order, s.duplicated,
@@ -189,7 +190,7 @@ def gen_result_html(r: Any) -> str:
     return _box(f"generator, {r.elapsed_s:.2f} s ({kind}; clock tsc)", tab)
 
 
-def generator_html(gen: Any) -> str:
+def generator_html(gen: Generator) -> str:
     """A Generator: state, lcores, and its live per-stream results."""
     if gen.closed:
         return _box("Generator", "<p>closed</p>")
@@ -199,7 +200,7 @@ def generator_html(gen: Any) -> str:
     return _box(f"Generator ({state})", head, gen_result_html(gen.stats()))
 
 
-def sampler_html(sampler: Any) -> str:
+def sampler_html(sampler: Sampler) -> str:
     """A Sampler: its latest rates per port and an SVG of RX/TX packet rates over time."""
     last: dict[int, Any] = {}
     for s in sampler.samples:
@@ -229,7 +230,7 @@ def sparkline_svg(values: Sequence[float], width: int = 160, height: int = 30, c
             f"<polyline fill='none' stroke='{color}' stroke-width='1.5' points='{pts}'/></svg>")
 
 
-def rates_svg(sampler: Any, fields: Sequence[str] = ("rx_pps", "tx_pps"), width: int = 480,
+def rates_svg(sampler: Sampler, fields: Sequence[str] = ("rx_pps", "tx_pps"), width: int = 480,
               height: int = 160) -> str:
     """An SVG chart of summed rates over time (axes labelled with the maximum and duration)."""
     series = [(f, sampler.series(f)) for f in fields]
@@ -259,6 +260,7 @@ def _si(v: float) -> str:
 
 
 def have_matplotlib() -> bool:
+    """True when matplotlib can be imported (plot_rates draws with it, or falls back to SVG)."""
     try:
         import matplotlib  # noqa: F401
         return True
@@ -266,7 +268,7 @@ def have_matplotlib() -> bool:
         return False
 
 
-def plot_rates(sampler: Any, fields: Sequence[str] = ("rx_pps", "tx_pps"), ax: Any = None) -> Any:
+def plot_rates(sampler: Sampler, fields: Sequence[str] = ("rx_pps", "tx_pps"), ax: Any = None) -> Any:
     """Rates over time: a matplotlib Axes when matplotlib is installed, otherwise an HTML
     object holding an SVG chart and a note saying matplotlib would give a full plot."""
     if have_matplotlib() and ax is not False:
@@ -287,7 +289,7 @@ def plot_rates(sampler: Any, fields: Sequence[str] = ("rx_pps", "tx_pps"), ax: A
 
 
 # -- live view ---------------------------------------------------------------------------------
-def _live_html(sampler: Any, elapsed: float, total: float | None) -> str:
+def _live_html(sampler: Sampler, elapsed: float, total: float | None) -> str:
     last: dict[int, Any] = {}
     hist: dict[int, list[float]] = {}
     for s in sampler.samples:
@@ -303,7 +305,7 @@ def _live_html(sampler: Any, elapsed: float, total: float | None) -> str:
     return _box(f"live rates ({when})", f"<table>{head}{rows}</table>")
 
 
-def _live_text(sampler: Any, elapsed: float) -> str:
+def _live_text(sampler: Sampler, elapsed: float) -> str:
     last: dict[int, Any] = {}
     for s in sampler.samples:
         last[s.port] = s
@@ -311,7 +313,8 @@ def _live_text(sampler: Any, elapsed: float) -> str:
                                           for s in last.values())
 
 
-def live_rates(source: Any, seconds: float, interval: float = 0.5, *, sampler: Any = None) -> Any:
+def live_rates(source: Engine | Port | Iterable[Port], seconds: float, interval: float = 0.5, *,
+               sampler: Sampler | None = None) -> Sampler:
     """Show rates of a Forwarder (or ports) for ``seconds``, updated in place every interval
     (IPython display when available, one text line per interval otherwise). Returns the
     Sampler that recorded them (stopped), for plots and exports."""

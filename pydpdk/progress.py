@@ -13,7 +13,10 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from typing import Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
+
+if TYPE_CHECKING:
+    from .forward import Forwarder, ForwardStats
 
 __all__ = ["Progress", "ticks", "watch", "in_notebook"]
 
@@ -56,9 +59,11 @@ class Progress:
 
     @property
     def elapsed(self) -> float:
+        """Seconds since the bar was made."""
         return time.monotonic() - self._t0
 
     def update(self, n: float = 1) -> None:
+        """Add n to the amount done."""
         self.set(self.done + n)
 
     def set(self, done: float) -> None:
@@ -96,6 +101,7 @@ class Progress:
             self._file.flush()
 
     def close(self) -> None:
+        """Draw the final state and end the bar (idempotent)."""
         if self._closed:
             return
         if self.mode == "tqdm":
@@ -149,10 +155,10 @@ def ticks(duration: float, interval: float = 0.5, *, stop: threading.Event | Non
         stop.wait(min(interval, max(duration - (time.monotonic() - t0), 0)))
 
 
-def watch(fwd: Any, *, duration: float | None = None, packets: int | None = None,
+def watch(fwd: Forwarder, *, duration: float | None = None, packets: int | None = None,
           interval: float = 0.2, stop: threading.Event | None = None,
           progress: Progress | bool | None = None,
-          on_tick: Callable[[Any], Any] | None = None) -> Any:
+          on_tick: Callable[[float], Any] | None = None) -> ForwardStats:
     """Wait while a started Forwarder runs until ``duration`` seconds have passed, or
     ``packets`` packets were received (a pcap replay), or ``stop`` is set; then stop it and
     return the final ForwardStats. The forwarder's counters are read once per interval.
@@ -164,16 +170,18 @@ def watch(fwd: Any, *, duration: float | None = None, packets: int | None = None
         raise invalid("packets", packets, "a positive number of received packets", "watch")
     stop = stop or threading.Event()
     own = not isinstance(progress, Progress)
-    if own:
+    if isinstance(progress, Progress):
+        bar = progress
+    else:
         total, unit = (packets, "pkt") if packets is not None else (duration, "s")
-        progress = Progress(total, desc=f"{fwd.mode} forwarding", unit=unit,
-                            enable=None if progress is None else bool(progress))
+        bar = Progress(total, desc=f"{fwd.mode} forwarding", unit=unit,
+                       enable=None if progress is None else bool(progress))
     t0 = time.monotonic()
     try:
         while not stop.is_set():
             elapsed = time.monotonic() - t0
             rx = fwd.stats().rx_packets if packets is not None else 0
-            progress.set(rx if packets is not None else round(min(elapsed, duration or elapsed), 3))
+            bar.set(rx if packets is not None else round(min(elapsed, duration or elapsed), 3))
             if on_tick is not None:
                 on_tick(elapsed)
             if packets is not None and rx >= packets:
@@ -185,4 +193,4 @@ def watch(fwd: Any, *, duration: float | None = None, packets: int | None = None
         return fwd.stop()
     finally:
         if own:
-            progress.close()
+            bar.close()

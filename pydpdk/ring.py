@@ -64,32 +64,38 @@ class Ring(Resource):
 
     @classmethod
     def lookup(cls, name: str) -> "Ring":
+        """The existing ring of that name (rte_ring_lookup), not owned: closing it does not free the ring."""
         _eal.require()
         return cls(check_ptr(lib.rte_ring_lookup(name.encode()), f"rte_ring_lookup({name!r})", RingError),
                    name, owned=False)
 
     @property
     def ptr(self) -> Any:
+        """The raw ``struct rte_ring *`` (hazmat)."""
         self._check_open()
         return self._ptr
 
     @property
     def size(self) -> int:
+        """The ring's size in slots (rte_ring_get_size; a power of two unless exact_size)."""
         self._check_open()
         return lib.rte_ring_get_size(self._ptr)
 
     @property
     def capacity(self) -> int:
+        """How many objects the ring can hold (rte_ring_get_capacity)."""
         self._check_open()
         return lib.rte_ring_get_capacity(self._ptr)
 
     @property
     def count(self) -> int:
+        """Objects in the ring now (rte_ring_count)."""
         self._check_open()
         return lib.rte_ring_count(self._ptr)
 
     @property
     def free_count(self) -> int:
+        """Free slots now (rte_ring_free_count)."""
         self._check_open()
         return lib.rte_ring_free_count(self._ptr)
 
@@ -98,6 +104,7 @@ class Ring(Resource):
 
     @property
     def flags(self) -> dict[str, bool]:
+        """The creation flags: single-producer enqueue, single-consumer dequeue, exact size."""
         self._check_open()
         f = self._ptr.flags
         return {"sp_enq": bool(f & lib.RING_F_SP_ENQ), "sc_deq": bool(f & lib.RING_F_SC_DEQ),

@@ -81,6 +81,7 @@ class PortSettings:
     rx_offloads: Sequence[str] = ()
     tx_offloads: Sequence[str] = ()
     promiscuous: bool = True                      # --no-promisc: False
+    flows: Sequence[str] = ()                     # rte_flow rules in testpmd syntax, made once started
 
     def validate(self, prefix: str = "port.") -> None:
         """Raise InvalidArgumentError naming the first bad field (``prefix`` + field)."""
@@ -97,6 +98,8 @@ class PortSettings:
         _names(prefix, "rx_offloads", self.rx_offloads, RX_OFFLOADS)
         _names(prefix, "tx_offloads", self.tx_offloads, TX_OFFLOADS)
         _bool(prefix, "promiscuous", self.promiscuous)
+        if isinstance(self.flows, str) or not all(isinstance(f, str) for f in self.flows):
+            raise invalid(prefix + "flows", self.flows, "a list of rte_flow rules in testpmd syntax", "Session")
 
     def replace(self, **changes: Any) -> "PortSettings":
         """A copy with some fields changed (unknown names raise InvalidArgumentError)."""
@@ -126,6 +129,7 @@ class MempoolPolicy:
     name: str = "pydpdk_fwd_pool"
 
     def validate(self, prefix: str = "pool.") -> None:
+        """Raise InvalidArgumentError naming the first bad field (``prefix`` + field)."""
         _int(prefix, "total", self.total, 1, 1 << 30, none=True, what="mbufs")
         _int(prefix, "data_room", self.data_room, 128, 65535, what="bytes per mbuf, headroom included")
         _int(prefix, "cache", self.cache, 0, 512, what="mbufs per lcore")
@@ -178,6 +182,7 @@ class EngineSettings:
     stage: Any = None                             # --stage: a pydpdk.stage.Stage or "FILE.py:FUNCTION"
 
     def validate(self, prefix: str = "engine.") -> None:
+        """Raise InvalidArgumentError naming the first bad field (``prefix`` + field)."""
         if self.mode not in MODES:
             raise invalid(prefix + "mode", self.mode, f"one of {', '.join(MODES)}", "Session")
         _int(prefix, "burst", self.burst, 1, MAX_BURST, what="packets")
@@ -349,6 +354,7 @@ class Run:
         self.ring_ports: list[Port] = []
         self.engine: Forwarder | None = None
         self.settings: dict[int, PortSettings] = {}
+        self.flow_rules: list[Any] = []
         self._made_vdevs: list[str] = []
         self._closed = False
 
@@ -359,6 +365,7 @@ class Run:
 
     @property
     def closed(self) -> bool:
+        """True once close() ran (the ports, pool and engine are gone)."""
         return self._closed
 
     # -- building ----------------------------------------------------------------------------
@@ -475,13 +482,19 @@ class Run:
             p.tx_queue_setup(q, c.txd, rs_thresh=c.tx_rs_thresh, free_thresh=c.tx_free_thresh)
 
     def start_port(self, p: Port) -> None:
-        """Start a configured port and set its promiscuous mode (a refusal is not an error)."""
+        """Start a configured port, set its promiscuous mode (a refusal is not an error) and make
+        its rte_flow rules (owned by the port: destroyed before it closes)."""
         p.start()
-        if self.settings[p.id].promiscuous:
+        c = self.settings[p.id]
+        if c.promiscuous:
             try:
                 p.promiscuous = True
             except PortError:
                 pass
+        if c.flows:
+            from .flow import execute, rule_command
+            for text in c.flows:
+                self.flow_rules.append(execute(rule_command(text, p.id)))
 
     def make_engine(self, **changes: Any) -> Forwarder:
         """A Forwarder over the ports with the Session's engine settings (and these changes,
@@ -525,6 +538,7 @@ class Run:
         self.ports.remove(p)
 
     def close_engine(self) -> None:
+        """Stop and close the engine (the ports and pool stay), e.g. to build another."""
         if self.engine is not None:
             if not self.engine.closed and self.engine.running:
                 self.engine.stop()

@@ -17,7 +17,7 @@ import json
 import threading
 import time
 from dataclasses import asdict, astuple, dataclass, fields
-from typing import Any, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from ._resource import Resource
 from .engines import Engine, PortTraffic
@@ -82,7 +82,7 @@ class RateSample(PortTraffic, _PortAt):
     tx_bps: float
 
 
-def _ports(ports: Any) -> list[Any]:
+def _ports(ports: Port | Iterable[Port]) -> list[Port]:
     if isinstance(ports, Port):
         return [ports]
     ports = list(ports)
@@ -91,7 +91,7 @@ def _ports(ports: Any) -> list[Any]:
     return ports
 
 
-def port_records(ports: Any) -> list[PortRecord]:
+def port_records(ports: Port | Iterable[Port]) -> list[PortRecord]:
     """One record per port (one rte_eth_stats_get each)."""
     now = time.time()
     out = []
@@ -101,7 +101,7 @@ def port_records(ports: Any) -> list[PortRecord]:
     return out
 
 
-def queue_records(ports: Any) -> list[QueueRecord]:
+def queue_records(ports: Port | Iterable[Port]) -> list[QueueRecord]:
     """One record per configured queue of each port (up to RTE_ETHDEV_QUEUE_STAT_CNTRS)."""
     now = time.time()
     out = []
@@ -113,7 +113,7 @@ def queue_records(ports: Any) -> list[QueueRecord]:
     return out
 
 
-def xstat_records(ports: Any) -> list[XstatRecord]:
+def xstat_records(ports: Port | Iterable[Port]) -> list[XstatRecord]:
     """One record per extended statistic of each port."""
     now = time.time()
     return [XstatRecord(now, p.id, p.name, k, v) for p in _ports(ports) for k, v in p.xstats().items()]
@@ -166,14 +166,18 @@ class Sampler(Resource):
 
     _rank = -1      # EAL cleanup stops samplers before it closes what they read
 
-    def __init__(self, source: Any, interval: float = 0.5, *, max_samples: int = 100_000,
-                 on_sample: Any = None):
+    def __init__(self, source: Engine | Port | Iterable[Port], interval: float = 0.5, *,
+                 max_samples: int = 100_000, on_sample: Callable[[list[RateSample]], Any] | None = None):
         if not isinstance(interval, (int, float)) or isinstance(interval, bool) or not 0.01 <= interval <= 3600:
             raise invalid("interval", interval, "0.01 to 3600 seconds", "Sampler")
         if not isinstance(max_samples, int) or max_samples < 1:
             raise invalid("max_samples", max_samples, "a positive number of samples per port", "Sampler")
-        self._fwd = source if isinstance(source, Engine) else None
-        self._ports = None if self._fwd is not None else _ports(source)
+        self._fwd: Engine | None = None
+        self._ports: list[Port] | None = None
+        if isinstance(source, Engine):
+            self._fwd = source
+        else:
+            self._ports = _ports(source)
         if self._fwd is not None and self._fwd.closed:
             raise ResourceClosedError(f"{source!r} is closed: a Sampler needs a live engine")
         self.interval = float(interval)
@@ -189,12 +193,12 @@ class Sampler(Resource):
         self._register()
 
     # -- reading counters ---------------------------------------------------------------
-    def _read(self) -> list[tuple[int, str, int, int, int, int, int]]:
+    def _read(self) -> list[tuple[Any, ...]]:
         """(port, name, rx_packets, tx_packets, rx_bytes, tx_bytes, dropped) per port."""
         if self._fwd is not None:      # the engine's counters (Engine.port_totals), not its rates
             return [astuple(t) for t in self._fwd.port_totals()]
-        out = []
-        for p in self._ports:
+        out: list[tuple[Any, ...]] = []
+        for p in self._ports or ():    # set whenever there is no engine
             s = p.stats()
             out.append((p.id, p.name, s.ipackets, s.opackets, s.ibytes, s.obytes, s.imissed + s.oerrors))
         return out
@@ -260,6 +264,7 @@ class Sampler(Resource):
 
     @property
     def running(self) -> bool:
+        """True while the sampling thread runs."""
         return self._thread is not None and self._thread.is_alive()
 
     def _release(self) -> None:
@@ -293,12 +298,15 @@ class Sampler(Resource):
         return sorted(out.items())
 
     def to_csv(self, path: str | None = None) -> str:
+        """The samples so far as CSV text (:func:`to_csv`); also written to path if given."""
         return to_csv(self.samples, path)
 
     def to_json(self, path: str | None = None) -> str:
+        """The samples so far as a JSON list (:func:`to_json`); also written to path if given."""
         return to_json(self.samples, path)
 
     def to_pandas(self) -> Any:
+        """The samples so far as a pandas DataFrame (:func:`to_pandas`)."""
         return to_pandas(self.samples)
 
     def _describe(self) -> str:

@@ -198,6 +198,7 @@ class Client:
 
     # -- life cycle --------------------------------------------------------------------------
     def close(self) -> None:
+        """Close the telemetry socket (idempotent)."""
         if self._sock is not None:
             self._sock.close()
             self._sock = None

@@ -15,7 +15,9 @@ from pydpdk import config
 from pydpdk.config import ConfigError
 from pydpdk.pcap import read_frames, write_pcap
 
-from conftest import ROOT, make_frame, unpin
+from conftest import ROOT
+from pydpdk.testing.frames import make_frame
+from pydpdk.testing.procs import unpin
 
 EXAMPLES = config.examples()
 VDEV_EXAMPLES = ["ring_ports", "rings_switched", "rings_looped", "pcap_file_to_file", "pcap_iface",
@@ -128,8 +130,11 @@ def test_values_translate_to_eal_and_fwd_options(monkeypatch):
           mbuf_size: 4096
         packets: ${PYDPDK_T_PKTS:-5}
         """), "t.yaml")
-    assert s.eal.argv()[:8] == ["-c", "0x3", "-n", "4", "-a", "0000:00:04.0", "--file-prefix",
-                                s.eal.effective_file_prefix]
+    from pydpdk.dpdk_features import FEATURES
+    cores = ["-l", "0,1"] if FEATURES.eal_coremask_deprecated else ["-c", "0x3"]   # -c: deprecated in 25.11
+    assert s.eal.coremask == "0x3"
+    assert s.eal.argv()[:8] == cores + ["-n", "4", "-a", "0000:00:04.0", "--file-prefix",
+                                        s.eal.effective_file_prefix]
     assert "--socket-mem" in s.eal.argv() and s.eal.vdevs == ("net_ring0", "net_null0,size=128")
     se = s.session                       # YAML builds the Session directly (no argparse)
     e = se.engine
@@ -253,7 +258,7 @@ def test_pcap_iface_capture_example_writes_what_arrives(veths, tmp_path):
             sent.append(b"\xff" * 6 + b"\x02\x00\x00\x00\x00\x0a" + b"\x88\xb5" +
                         b"capture%03d" % len(sent) + bytes(40))
             sender.send(sent[-1])
-            time.sleep(0.02)
+            time.sleep(0.02)                                  # pacing: one frame per 20 ms
         out, err = proc.communicate(timeout=60)
     finally:
         sender.close()

@@ -1,10 +1,11 @@
 """The pcap PMD on real files: a file-to-file round trip through a port, byte-exact and in order."""
 import pydpdk
 from pydpdk.pcap import write_pcap, read_frames
-from conftest import make_frame
+from pydpdk.testing.frames import make_frame
 
 
-def test_pcap_file_to_file(eal, pool, tmp_path):
+def test_pcap_file_to_file(eal, pool, short_dir):
+    tmp_path = short_dir
     frames = [make_frame(i, 60 + (i * 7) % 1400) for i in range(300)]
     rx, tx = tmp_path / "in.pcap", tmp_path / "out.pcap"
     write_pcap(str(rx), frames)

@@ -11,10 +11,13 @@ import pytest
 from pydpdk import vdev
 from pydpdk.forward import Forwarder
 from pydpdk.pcap import read_frames, write_pcap
-from conftest import ROOT, make_frame, unpin
-from vdev_net import Netns, RawCapture, Veth, raw_send
-from vdev_net import needs_netadmin
-from vdev_peer import needs_testpmd
+from conftest import ROOT
+from pydpdk.testing.frames import make_frame
+from pydpdk.testing.procs import unpin
+from pydpdk.testing.netns import Netns, RawCapture, Veth, raw_send
+from pydpdk.testing.netns import needs_netadmin
+from pydpdk.testing.testpmd import needs_testpmd
+from pydpdk.testing.wait import wait_for
 
 
 def frames_88b5(n, size=80, tag=0):
@@ -25,20 +28,25 @@ def frames_88b5(n, size=80, tag=0):
 
 
 def forward_until(fwd, total, timeout=10.0):
+    """Forward until total packets came in and each went out (or was dropped); the final stats."""
     fwd.start(flush_rx=False)
-    deadline = time.monotonic() + timeout
-    while fwd.stats().rx_packets < total and time.monotonic() < deadline:
-        time.sleep(0.02)
-    time.sleep(0.05)
+
+    def all_through(st):
+        return st.rx_packets >= total and st.tx_packets + sum(s.fwd_dropped for s in st.streams) >= st.rx_packets
+    wait_for(lambda: all_through(fwd.stats()), timeout, f"{total} packets received and sent on")
     return fwd.stop()
 
 
-def test_several_streams_and_devices_file_to_file(eal, pool, tmp_path):
+def test_several_streams_and_devices_file_to_file(eal, pool, tmp_path, monkeypatch):
     ins = {k: [make_frame(i + 1000 * j, 60 + (i * 13 + j) % 1450) for i in range(200 + 50 * j)]
            for j, k in enumerate(["a0", "a1", "c0"])}
+    # Four files in one hotplugged devargs: absolute temp paths would pass DPDK's 127-byte
+    # hotplug limit, so they are relative to the test's directory, as in the guide's
+    # 'rx_pcap=file_rx.pcap' (the PMD resolves them when the port starts).
+    monkeypatch.chdir(tmp_path)
     for k, fr in ins.items():
-        write_pcap(str(tmp_path / f"{k}.pcap"), fr)
-    p = lambda k: str(tmp_path / f"{k}.pcap")  # noqa: E731
+        write_pcap(f"{k}.pcap", fr)
+    p = lambda k: f"{k}.pcap"  # noqa: E731
     d0 = vdev.Pcap("net_pcap_m0", rx_pcap=[p("a0"), p("a1")], tx_pcap=[p("b0"), p("b1")])
     d1 = vdev.Pcap("net_pcap_m1", rx_pcap=p("c0"), tx_pcap=p("d0"))
     assert vdev.parse(str(d0)) == d0 and str(d0).count("rx_pcap=") == 2
@@ -60,7 +68,8 @@ def test_several_streams_and_devices_file_to_file(eal, pool, tmp_path):
     assert read_frames(p("d0")) == ins["c0"]
 
 
-def test_jumbo_frames_in_chained_mbufs(eal, pool, tmp_path):
+def test_jumbo_frames_in_chained_mbufs(eal, pool, short_dir):
+    tmp_path = short_dir
     frames = [make_frame(i, size) for i, size in enumerate([9000, 64, 9000, 4000, 1514, 9000])]
     write_pcap(str(tmp_path / "in.pcap"), frames)
     spec = vdev.Pcap("net_pcap_j0", rx_pcap=str(tmp_path / "in.pcap"), tx_pcap=str(tmp_path / "out.pcap"))
@@ -113,7 +122,8 @@ def veth_ns():
 
 
 @needs_netadmin()
-def test_rx_iface_to_file_and_file_to_tx_iface(eal, pool, tmp_path, veth_ns):
+def test_rx_iface_to_file_and_file_to_tx_iface(eal, pool, short_dir, veth_ns):
+    tmp_path = short_dir
     ns, v = veth_ns
     # guide: "Read packets from a network interface and write them to a pcap file"
     spec = vdev.Pcap("net_pcap_i0", rx_iface=v.outer, tx_pcap=str(tmp_path / "out.pcap"))
@@ -199,7 +209,7 @@ def test_interactive_set_flush_rx(tmp_path, program):
     """Guide §7.1.1: testpmd flushes RX before forwarding, so rx_pcap packets are lost unless
     `set flush_rx off`. DPDK 22.11's testpmd flushes until the queue is empty (1 s cap, where the
     guide's 2.0 read 512): the whole file goes, with dpdk-testpmd and with pydpdk alike."""
-    from vdev_peer import Testpmd
+    from pydpdk.testing.testpmd import Testpmd
     frames = [make_frame(i, 60 + i % 300) for i in range(1500)]
     rx = str(tmp_path / "in.pcap")
     write_pcap(rx, frames)
@@ -210,11 +220,12 @@ def test_interactive_set_flush_rx(tmp_path, program):
         with Testpmd([vdev.Pcap(rx_pcap=rx, tx_pcap=tx)], ["--port-topology=loop"], program=cmd) as tp:
             tp.cmd(f"set flush_rx {flush}")
             tp.cmd("start")
-            expect = len(frames) if flush == "off" else 0
-            deadline = time.monotonic() + 15
-            while tp.tx_packets() < expect and time.monotonic() < deadline:
-                time.sleep(0.1)
+            # the whole file read (by the flush or by forwarding); without the flush, all sent on
+            expect_tx = len(frames) if flush == "off" else 0
+            st = wait_for(lambda: (c := tp.port_stats())["rx"] >= len(frames) and c["tx"] >= expect_tx and c,
+                          15, f"{program} to read all {len(frames)} frames (flush_rx {flush})", interval=0.1)
             tp.cmd("stop")
+            assert st["rx"] == len(frames)
         out[flush] = read_frames(tx)
     assert out["off"] == frames
     assert out["on"] == []                              # everything flushed before forwarding

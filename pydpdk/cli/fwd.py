@@ -14,9 +14,11 @@ import signal
 import sys
 import threading
 import time
-from typing import Any, TextIO, Sequence
+from typing import Any, Callable, Iterable, TextIO, Sequence, cast
 
 from ..eal import EalConfig
+from ..ethdev import Port
+from ..mempool import Mempool
 from ..forward import Forwarder, ForwardStats
 from ..session import EngineSettings, MempoolPolicy, PortSettings, Run, Session
 from .portstats import Throughput, port_stats_text
@@ -270,23 +272,28 @@ class Console:
 
     @property
     def session(self) -> Session:
+        """The Session the run was built from."""
         return self.run.session
 
     @property
     def fwd(self) -> Forwarder:
+        """The run's Forwarder."""
         assert self.run.engine is not None
         return self.run.engine
 
     @property
-    def ports(self) -> list:
+    def ports(self) -> list[Port]:
+        """The run's ports, in id order."""
         return self.run.ports
 
     @property
-    def pool(self):
-        return self.run.pool
+    def pool(self) -> Mempool:
+        """The run's mempool."""
+        return cast(Mempool, self.run.pool)   # a built Run has its pool
 
     @property
     def flush_rx(self) -> bool:
+        """Whether start drains the RX queues first (testpmd's ``set flush_rx on|off``)."""
         return self.engine_settings.flush_rx
 
     @flush_rx.setter
@@ -295,17 +302,20 @@ class Console:
 
     @property
     def engine_settings(self) -> EngineSettings:
+        """The session's engine settings (mode, burst, cores...), as the shell changes them."""
         assert self.session.engine is not None
         return self.session.engine
 
     def print(self, text: str = "") -> None:
+        """Write a line to the console's output, flushed."""
         print(text, file=self.out, flush=True)
 
     def banner(self) -> None:
+        """testpmd's "packet forwarding" banner: mode, ports, cores, streams per lcore."""
         f = self.fwd
         self.print(f"{f.mode} packet forwarding - ports={len(self.ports)} - cores={len(f.lcores)} - "
                    f"streams={len(f.streams)} - NUMA support enabled, MP allocation mode: native")
-        per_lcore: dict[int, list] = {}
+        per_lcore: dict[int, list[Any]] = {}
         st = f.stats()
         for s in st.streams:
             per_lcore.setdefault(s.lcore, []).append(s)
@@ -333,6 +343,7 @@ class Console:
                    f"cache {pool.cache_size}")
 
     def start(self, tx_first: bool | int = False) -> None:
+        """``start [tx_first]``: print the banner and start forwarding (says so if already started)."""
         if self.fwd.running:
             self.print("Packet forwarding already started")
             return
@@ -340,7 +351,9 @@ class Console:
         self.base = None                  # the engine's counters start from 0
         self.run.start(tx_first=tx_first)
 
-    def stop(self):
+    def stop(self) -> ForwardStats | None:
+        """``stop``: stop forwarding and print testpmd's statistics; returns the final ForwardStats
+        (None when forwarding was not started)."""
         if not self.fwd.running:
             self.print("Packet forwarding not started")
             return None
@@ -362,7 +375,7 @@ class Console:
         if base is None:
             return st
 
-        def minus(now, then):
+        def minus(now: Any, then: Any) -> Any:
             return dataclasses.replace(now, **{f.name: getattr(now, f.name) - getattr(then, f.name)
                                                for f in dataclasses.fields(now)
                                                if f.name.endswith(("packets", "bytes", "dropped", "failures",
@@ -375,14 +388,16 @@ class Console:
             streams=[minus(x, streams[k]) if (k := (x.rx_port, x.rx_queue, x.tx_port, x.tx_queue)) in streams
                      else x for x in st.streams])
 
-    def stopped(self, final) -> None:
+    def stopped(self, final: ForwardStats) -> None:
+        """Print what testpmd prints after stop: the forward statistics block, then "Done."."""
         self.print("Telling cores to stop...")
         self.print("Waiting for lcores to finish...")
         self.print()
         self.print(final.testpmd_text())
         self.print("Done.")
 
-    def port_stats_text(self, ports=None) -> str:
+    def port_stats_text(self, ports: Sequence[Port] | None = None) -> str:
+        """testpmd's "NIC statistics" blocks for these ports (all by default), since the last clear."""
         return port_stats_text(self.ports if ports is None else ports, since=self.since)
 
     # -- the shell's port and engine commands (testpmd's wording) ------------------------------
@@ -398,14 +413,17 @@ class Console:
             self.run.make_engine()
         return True
 
-    def port_stop(self, ports) -> None:
+    def port_stop(self, ports: Iterable[Port]) -> None:
+        """``port stop``: stop these ports (their RX queues' mbufs back to the pool)."""
         self.print("Stopping ports...")
         for p in ports:
             self.run.stop_port(p)         # what waits in its RX queues goes back to the pool
         self.print("Checking link statuses...")
         self.print("Done")
 
-    def port_start(self, ports) -> None:
+    def port_start(self, ports: Iterable[Port]) -> None:
+        """``port start``: start these ports, configuring again those whose settings changed
+        (the engine is then made again at ``start``)."""
         changed = False
         for p in ports:
             if p.started:
@@ -422,7 +440,8 @@ class Console:
         self.print("Checking link statuses...")
         self.print("Done")
 
-    def port_close(self, ports) -> None:
+    def port_close(self, ports: Iterable[Port]) -> None:
+        """``port close``: close these ports (refused for a started one, as testpmd does)."""
         self.print("Closing ports...")
         for p in list(ports):
             if p.started:
@@ -440,12 +459,14 @@ class Console:
             self.run.settings[p.id] = new
             self.dirty.add(p.id)
 
-    def set_engine(self, **changes) -> None:
+    def set_engine(self, **changes: Any) -> None:
         """A new engine with these settings changed (mode, burst, txpkts, eth_peers)."""
         self.run.make_engine(**changes)
 
 
 def main(argv: Sequence[str]) -> int:
+    """``pydpdk fwd EAL-ARGS -- APP-ARGS``: build the session, forward, print testpmd's statistics;
+    returns the exit status."""
     if any(a in ("-h", "--help") for a in argv):
         print(help_text())
         return 0
@@ -462,7 +483,8 @@ def main(argv: Sequence[str]) -> int:
     return execute(session, opts, prog=prog)
 
 
-def execute(session: Session, opts: argparse.Namespace, prog: str = "pydpdk fwd", explain=str) -> int:
+def execute(session: Session, opts: argparse.Namespace, prog: str = "pydpdk fwd",
+            explain: Callable[[Any], str] = str) -> int:
     """Build the Session, forward (or run the shell), print testpmd's final statistics (or
     JSON), close; ``opts`` carries the run options (interactive, auto_start, duration, packets,
     stats_period, progress, json). ``explain(exc)`` words a set-up error (``pydpdk run`` adds
@@ -603,7 +625,7 @@ class SignalGuard:
                 pass
 
 
-def _run(console: Console, opts: argparse.Namespace, guard: SignalGuard):
+def _run(console: Console, opts: argparse.Namespace, guard: SignalGuard) -> ForwardStats:
     stop = guard.stop
     run = console.run
     try:
@@ -637,6 +659,7 @@ def _run(console: Console, opts: argparse.Namespace, guard: SignalGuard):
 
 
 def ports_main(argv: Sequence[str]) -> int:
+    """``pydpdk ports [EAL-ARGS]``: list the ports an EAL sees (driver, MAC, link); returns the exit status."""
     import pydpdk
     eal_argv = list(argv) or ["--no-pci", "-l", "0"]
     cfg = EalConfig.from_argv(eal_argv).or_ordinary_memory(256)

@@ -21,6 +21,7 @@ DEFAULT_EAL = ["-l", "0-1", "--no-pci", "--vdev", "net_ring0"]   # what the embe
 
 
 def app_parser() -> argparse.ArgumentParser:
+    """``pydpdk gen``'s application options (after ``--``): streams, rates, duration, RFC 2544."""
     ap = argparse.ArgumentParser(prog="pydpdk gen [EAL options] --",
                                  description="Send streams, measure loss, order and latency.")
     ap.add_argument("--tx-port", type=int, default=0, help="port id the stream is sent on (0)")
@@ -104,7 +105,7 @@ def _field(spec: str) -> Any:
     return Field(where, op, min=lo or None, max=hi or None, step=step)
 
 
-def _build(eal_argv: list[str], opts: argparse.Namespace):
+def _build(eal_argv: list[str], opts: argparse.Namespace) -> tuple[Any, list[Any], list[Any], Any, Any]:
     import pydpdk
     from ..eal import EalConfig
     from ..errors import invalid
@@ -156,6 +157,8 @@ def _build(eal_argv: list[str], opts: argparse.Namespace):
 
 
 def main(argv: Sequence[str]) -> int:
+    """``pydpdk gen EAL-ARGS -- OPTIONS``: generate traffic and print loss, order and latency;
+    returns the exit status."""
     eal_argv, app_argv = _split(argv)
     opts = app_parser().parse_args(app_argv)
     import pydpdk
@@ -215,14 +218,14 @@ def _run(gen: Any, opts: argparse.Namespace, out: Any) -> Any:
             signal.signal(s, h)
 
 
-def _rfc2544(tx: Any, rx: list, stream: Any, opts: argparse.Namespace, out: Any) -> int:
+def _rfc2544(tx: Any, rx: list[Any], stream: Any, opts: argparse.Namespace, out: Any) -> int:
     from ..gen.rfc2544 import throughput
 
     def step(t: Any) -> None:
         print(f"trial {len(steps)}: {t.rate_pps:.0f} pps: tx {t.tx_packets} rx {t.rx_packets} lost {t.lost} "
               f"({t.loss_ratio:.2e}) {'pass' if t.passed else 'FAIL'}", file=out, flush=True)
         steps.append(t)
-    steps: list = []
+    steps: list[Any] = []
     res = throughput(tx, stream, rx=rx, loss_ratio=opts.loss_ratio, trial_s=opts.trial,
                      resolution=opts.resolution, max_trials=opts.max_trials, on_trial=step,
                      tx_burst=opts.burst_size, rx_burst=opts.burst_size)

@@ -16,6 +16,7 @@ from typing import Sequence
 
 
 def parser() -> argparse.ArgumentParser:
+    """``pydpdk procinfo``'s options (the primary's --file-prefix, --json...)."""
     ap = argparse.ArgumentParser(prog="pydpdk procinfo",
                                  description="Attach to a running DPDK primary as a secondary process "
                                              "and print its ports' statistics.")
@@ -32,6 +33,8 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str]) -> int:
+    """``pydpdk procinfo``: attach as a secondary and print the primary's port statistics;
+    returns the exit status."""
     opts = parser().parse_args(list(argv))
     import pydpdk
     from .. import multiprocess

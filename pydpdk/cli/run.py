@@ -5,10 +5,11 @@ import argparse
 import sys
 from typing import Sequence
 
-from ..config import ConfigError, examples, load
+from ..config import ConfigError, Setup, examples, load
 
 
 def parser() -> argparse.ArgumentParser:
+    """``pydpdk run``'s options."""
     ap = argparse.ArgumentParser(prog="pydpdk run", description="Run (or --check) a YAML set-up.")
     ap.add_argument("setup", nargs="*", help="set-up file(s); --check takes several")
     ap.add_argument("--check", action="store_true", help="validate only (offline: input files, "
@@ -59,7 +60,7 @@ def main(argv: Sequence[str]) -> int:
     return execute(setup.session, opts, prog="pydpdk run", explain=setup.explain)
 
 
-def generate(setup, args: argparse.Namespace) -> int:
+def generate(setup: Setup, args: argparse.Namespace) -> int:
     """A set-up with a generator: section: its EAL and ports from the Session, then the streams
     sent from tx_port and measured on rx_ports, for the set-up's duration (or until the finite
     streams are done, or Ctrl-C); the results as text or one JSON object."""

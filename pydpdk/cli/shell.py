@@ -9,13 +9,15 @@ from __future__ import annotations
 import cmd
 import re
 import sys
+from typing import IO
 
 from ..errors import PydpdkError
+from ..ethdev import DevInfo, Port
 
 _MAC = re.compile(r"([0-9a-fA-F]{2}[:-]){5}[0-9a-fA-F]{2}")
 
 
-def _rss_flags(info) -> str:
+def _rss_flags(info: DevInfo) -> str:
     return " ".join(info.rss_hash_capa) if info.rss_hash_capa else ""
 
 
@@ -25,7 +27,7 @@ class Shell(cmd.Cmd):
 
     prompt = "testpmd> "
 
-    def __init__(self, console, stdin=None, stdout=None):
+    def __init__(self, console, stdin: IO[str] | None = None, stdout: IO[str] | None = None):  # cli.fwd.Console
         super().__init__(stdin=stdin, stdout=stdout)
         self.s = console
         self.use_rawinput = sys.stdin.isatty() if stdin is None else False
@@ -46,7 +48,7 @@ class Shell(cmd.Cmd):
             self.s.print(str(exc))
             return False
 
-    def _ports(self, which: str):
+    def _ports(self, which: str) -> list[Port] | None:
         """The console's ports named by 'all' or an id; None (after saying so) if none match."""
         if which == "all":
             return list(self.s.ports)
@@ -107,7 +109,7 @@ class Shell(cmd.Cmd):
                 for k, v in p.xstats().items():
                     self.s.print(f"{k}: {v}")
 
-    def port_info_text(self, p) -> str:
+    def port_info_text(self, p: Port) -> str:
         """testpmd's ``show port info N`` block."""
         info, link = p.info(), p.link()
         out = [f"\n********************* Infos for port {p.id}  *********************",

@@ -13,6 +13,8 @@ from typing import Sequence
 
 
 def main(argv: Sequence[str]) -> int:
+    """``pydpdk telemetry CMD...``: send telemetry commands to a running DPDK process and print
+    the JSON answers; returns the exit status."""
     ap = argparse.ArgumentParser(prog="pydpdk telemetry",
                                  description="Send telemetry commands to a running DPDK process "
                                              "and print the JSON answers (one per line).")

@@ -15,9 +15,13 @@ from __future__ import annotations
 
 import glob
 import os
+from typing import TYPE_CHECKING
 
 from .model import SCHEMA, Setup, load, loads
 from .schema import ConfigError
+
+if TYPE_CHECKING:
+    from ..forward import ForwardStats
 
 __all__ = ["ConfigError", "Setup", "SCHEMA", "load", "loads", "run", "examples"]
 
@@ -29,7 +33,7 @@ def examples() -> list[str]:
     return sorted(glob.glob(os.path.join(EXAMPLES_DIR, "*.yaml")))
 
 
-def run(setup: Setup, *, duration: float | None = None, packets: int | None = None):
+def run(setup: Setup, *, duration: float | None = None, packets: int | None = None) -> ForwardStats:
     """Run a loaded set-up in this process (its EAL becomes this process's EAL, and stays: the
     caller cleans it up): build its Session, forward for its duration (or until its packet
     count, or these overrides), close; returns the final :class:`pydpdk.forward.ForwardStats`.

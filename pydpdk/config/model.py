@@ -63,6 +63,16 @@ _QUEUE_OPTS = {
 }
 _RSS = OneOf(Bool(), List(Enum(sorted(RSS_HASH_FUNCTIONS)), single=True))
 
+
+def _flow_problem(text: str) -> str | None:
+    from ..flow import rule_command
+    try:
+        rule_command(text, 0)
+    except InvalidArgumentError as exc:
+        return exc.allowed
+    return None
+
+
 PORT = Map({
     "port": Int(0, 1023), "name": Str(desc="a port name such as net_ring0 or 0000:00:04.0"),
     **_QUEUE_OPTS,
@@ -70,6 +80,7 @@ PORT = Map({
     "mtu": Int(68, 65535),
     "rx_offloads": List(Enum(sorted(RX_OFFLOADS)), single=True),
     "tx_offloads": List(Enum(sorted(TX_OFFLOADS)), single=True),
+    "flows": List(Str(desc="an rte_flow rule in testpmd syntax", check=_flow_problem), single=True),
 }, desc="port settings")
 
 FORWARDING = Map({
@@ -137,7 +148,7 @@ SCHEMA = Map({
 _PORT_KEYS = {"rxq": "rxq", "txq": "txq", "rxd": "rxd", "txd": "txd", "rxfreet": "rx_free_thresh",
               "txfreet": "tx_free_thresh", "txrst": "tx_rs_thresh", "promisc": "promiscuous",
               "mtu": "mtu", "rx_offloads": "rx_offloads", "tx_offloads": "tx_offloads",
-              "max_pkt_len": "max_pkt_len"}
+              "max_pkt_len": "max_pkt_len", "flows": "flows"}
 _POOL_KEYS = {"mbuf_size": "data_room", "total_num_mbufs": "total", "mbcache": "cache"}
 _ENGINE_KEYS = {"mode": "mode", "burst": "burst", "nb_cores": "nb_cores", "topology": "topology",
                 "tx_first": "tx_first", "flush_rx": "flush_rx", "eth_peers": "eth_peers",
@@ -168,7 +179,7 @@ class Setup:
     root: Node
     session: Session
     env_checked: bool
-    vdevs: tuple = ()           # devargs (also in session.eal.vdevs when env_checked)
+    vdevs: tuple[str, ...] = ()  # devargs (also in session.eal.vdevs when env_checked)
     duration: float | None = None
     packets: int | None = None
     stats_period: float = 0.0
@@ -180,6 +191,7 @@ class Setup:
         return self.session.eal
 
     def line_of(self, *path: Any) -> int:
+        """The YAML line a key path (``"ports", 0, "rxq"``) was written on (its nearest parent's if absent)."""
         node = self.root
         for p in path:
             try:
@@ -208,6 +220,7 @@ class Setup:
         return f"{self.file}:{where[1]}: {where[0]}: {exc}"
 
     def summary(self) -> str:
+        """The ``--check`` line: the EAL arguments, the devices, the forwarding mode and for how long."""
         what = f"for {self.duration} s" if self.duration is not None else "until Ctrl-C"
         if self.packets:
             what = f"until {self.packets} packets" + (f" or {self.duration} s" if self.duration is not None else "")
@@ -266,7 +279,7 @@ def _build(file: str, root: Node, check_env: bool) -> Setup:
                                       file, rp[side].line)
     # forwarding options: the engine, the pool, every port's defaults
     fwd = dict(root.get("forwarding") or {})
-    engine = EngineSettings(**{_ENGINE_KEYS[k]: v for k, v in fwd.items() if k in _ENGINE_KEYS})
+    engine: EngineSettings | None = EngineSettings(**{_ENGINE_KEYS[k]: v for k, v in fwd.items() if k in _ENGINE_KEYS})
     pool = MempoolPolicy(**{_POOL_KEYS[k]: v for k, v in fwd.items() if k in _POOL_KEYS})
     defaults = {_PORT_KEYS[k]: v for k, v in fwd.items() if k in _PORT_KEYS}
 
@@ -320,9 +333,9 @@ class GeneratorSetup:
     """A set-up's generator: section: the streams (built and checked), which port sends, which
     ports receive and measure (default: the sending port), the burst sizes."""
 
-    streams: list
+    streams: list[Any]
     tx_port: int = 0
-    rx_ports: list | None = None
+    rx_ports: list[Any] | None = None
     tx_burst: int = 32
     rx_burst: int = 32
 
@@ -386,5 +399,6 @@ def loads(text: str, file: str = "<setup>", *, check_env: bool = True) -> Setup:
 
 
 def load(path: str, *, check_env: bool = True) -> Setup:
+    """Read and validate a YAML set-up file (see :func:`loads`)."""
     with open(path) as f:
         return loads(f.read(), path, check_env=check_env)

@@ -38,11 +38,13 @@ class Node:
         return self.children[name]
 
     def get(self, name: Any, default: Any = None) -> Any:
+        """The value of child ``name`` (a mapping key), or default when it is absent."""
         if isinstance(self.children, Mapping) and name in self.children:
             return self.children[name].value
         return default
 
     def has(self, name: Any) -> bool:
+        """True when this mapping has a child ``name``."""
         return isinstance(self.children, Mapping) and name in self.children
 
 
@@ -76,13 +78,14 @@ class _Ctx:
     def text(self, node: yaml.Node, key: str) -> str:
         """A scalar as the text written: YAML 1.1 would read 0000:00:04.0 as a base-60 number
         and 0x3 as 3; string fields take what the user typed."""
-        v = self.scalar(node, key)
-        if not isinstance(v, str) and node.style is None and node.value != "":
+        v = self.scalar(node, key)   # raises unless node is a ScalarNode
+        if not isinstance(v, str) and isinstance(node, yaml.ScalarNode) and node.style is None \
+                and node.value != "":
             v = self._expand(node, key, node.value) if self.expand_env else node.value
         return v
 
     def _expand(self, node: yaml.Node, key: str, text: str) -> str:
-        def sub(m: re.Match) -> str:
+        def sub(m: re.Match[str]) -> str:
             name, default = m.group(1), m.group(3)
             if name in os.environ:
                 return os.environ[name]
@@ -94,18 +97,23 @@ class _Ctx:
 
 
 class Type:
+    """Base of the schema's value types: each converts a YAML node and says what it allows."""
+
     desc = "a value"
 
     def convert(self, ctx: _Ctx, node: yaml.Node, key: str) -> Node:
+        """The node as a checked :class:`Node` (value, line, children); ConfigError naming the key,
+        the value, what is allowed, and the file and line otherwise."""
         raise NotImplementedError
 
 
 class Str(Type):
+    """A string, optionally matching a pattern or passing a check function."""
     def __init__(self, pattern: str | None = None, desc: str = "a string",
                  check: Callable[[str], str | None] | None = None):
         self.pattern, self.desc, self.check = pattern, desc, check
 
-    def convert(self, ctx, node, key):
+    def convert(self, ctx: _Ctx, node: yaml.Node, key: str) -> Node:
         v = ctx.text(node, key)
         if not isinstance(v, str) or (self.pattern and not re.fullmatch(self.pattern, v)):
             raise ctx.error(node, key, v, self.desc)
@@ -118,7 +126,7 @@ class Str(Type):
 class Text(Str):
     """A string, also written unquoted as a number (``lcores: 1``, ``socket_mem: 512``)."""
 
-    def convert(self, ctx, node, key):
+    def convert(self, ctx: _Ctx, node: yaml.Node, key: str) -> Node:
         v = ctx.text(node, key)
         if not isinstance(v, str) or (self.pattern and not re.fullmatch(self.pattern, v)):
             raise ctx.error(node, key, v, self.desc)
@@ -126,12 +134,13 @@ class Text(Str):
 
 
 class Int(Type):
+    """An integer (YAML int, not bool), optionally within lo..hi."""
     def __init__(self, lo: int | None = None, hi: int | None = None, desc: str | None = None):
         self.lo, self.hi = lo, hi
         rng = (f" from {lo} to {hi}" if hi is not None else f" >= {lo}") if lo is not None else ""
         self.desc = desc or f"an integer{rng}"
 
-    def convert(self, ctx, node, key):
+    def convert(self, ctx: _Ctx, node: yaml.Node, key: str) -> Node:
         v = ctx.scalar(node, key)
         if not isinstance(v, int) or isinstance(v, bool) or \
                 (self.lo is not None and v < self.lo) or (self.hi is not None and v > self.hi):
@@ -140,11 +149,12 @@ class Int(Type):
 
 
 class Float(Type):
+    """A number (int or float, not bool), at least lo and optionally at most hi."""
     def __init__(self, lo: float = 0.0, hi: float | None = None, desc: str | None = None):
         self.lo, self.hi = lo, hi
         self.desc = desc or (f"a number from {lo} to {hi}" if hi is not None else f"a number >= {lo}")
 
-    def convert(self, ctx, node, key):
+    def convert(self, ctx: _Ctx, node: yaml.Node, key: str) -> Node:
         v = ctx.scalar(node, key)
         if not isinstance(v, (int, float)) or isinstance(v, bool) or v < self.lo or \
                 (self.hi is not None and v > self.hi):
@@ -153,9 +163,10 @@ class Float(Type):
 
 
 class Bool(Type):
+    """true or false."""
     desc = "true or false"
 
-    def convert(self, ctx, node, key):
+    def convert(self, ctx: _Ctx, node: yaml.Node, key: str) -> Node:
         v = ctx.scalar(node, key)
         if not isinstance(v, bool):
             raise ctx.error(node, key, v, self.desc)
@@ -163,11 +174,12 @@ class Bool(Type):
 
 
 class Enum(Type):
+    """One of a fixed set of strings."""
     def __init__(self, choices: Sequence[str]):
         self.choices = list(choices)
         self.desc = "one of " + ", ".join(self.choices)
 
-    def convert(self, ctx, node, key):
+    def convert(self, ctx: _Ctx, node: yaml.Node, key: str) -> Node:
         v = ctx.scalar(node, key)
         if v not in self.choices:
             raise ctx.error(node, key, v, self.desc)
@@ -181,7 +193,7 @@ class List(Type):
         self.item, self.single, self.min_len = item, single, min_len
         self.desc = f"a list of {item.desc}" + (" (or one)" if single else "")
 
-    def convert(self, ctx, node, key):
+    def convert(self, ctx: _Ctx, node: yaml.Node, key: str) -> Node:
         if not isinstance(node, yaml.SequenceNode):
             if self.single:
                 n = self.item.convert(ctx, node, key)
@@ -200,7 +212,7 @@ class Map(Type):
                  check: Callable[[Node, Any], None] | None = None):
         self.fields, self.required, self.desc, self.check = dict(fields), tuple(required), desc, check
 
-    def convert(self, ctx, node, key):
+    def convert(self, ctx: _Ctx, node: yaml.Node, key: str) -> Node:
         if not isinstance(node, yaml.MappingNode):
             raise ctx.error(node, key or "(top level)", _kind(ctx, node, key),
                             f"{self.desc} with keys among: {', '.join(self.fields)}")
@@ -232,7 +244,7 @@ class Dict(Type):
         self.key_type, self.value_type = key_type, value_type
         self.desc = f"a mapping of {key_type.desc} to {value_type.desc}"
 
-    def convert(self, ctx, node, key):
+    def convert(self, ctx: _Ctx, node: yaml.Node, key: str) -> Node:
         if not isinstance(node, yaml.MappingNode):
             raise ctx.error(node, key, _kind(ctx, node, key), self.desc)
         kids = {}
@@ -249,7 +261,7 @@ class OneOf(Type):
         self.types = types
         self.desc = " or ".join(t.desc for t in types)
 
-    def convert(self, ctx, node, key):
+    def convert(self, ctx: _Ctx, node: yaml.Node, key: str) -> Node:
         fits = [t for t in self.types
                 if isinstance(node, yaml.MappingNode) == isinstance(t, (Map, Dict))
                 and (isinstance(node, yaml.SequenceNode) == isinstance(t, List) or

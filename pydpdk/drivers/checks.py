@@ -8,7 +8,7 @@ every constraint is testable for drivers whose hardware is not present (ixgbe, i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Any, Iterable
 
 from .findings import ERROR, INFO, WARNING, Explanation, Finding
 
@@ -48,6 +48,7 @@ class DevFacts:
 
 @dataclass(frozen=True)
 class PortConf:
+    """A port's configuration as the checks see it (rte_eth_conf: queues, offloads, RSS, MTU, fdir, PTP)."""
     nb_rxq: int = 1
     nb_txq: int = 1
     rx_offloads: frozenset[str] = frozenset()
@@ -61,6 +62,7 @@ class PortConf:
 
 @dataclass(frozen=True)
 class RxqConf:
+    """One RX queue's set-up as the checks see it (rte_eth_rxconf, descriptors, the pool's data room)."""
     queue: int = 0
     nb_desc: int = 512
     free_thresh: int = 32
@@ -70,6 +72,7 @@ class RxqConf:
 
 @dataclass(frozen=True)
 class TxqConf:
+    """One TX queue's set-up as the checks see it (rte_eth_txconf and descriptors)."""
     queue: int = 0
     nb_desc: int = 512
     rs_thresh: int = 32                  # effective value (0 in a conf means the driver default 32)
@@ -86,12 +89,13 @@ def _is_pow2(n: int) -> bool:
     return n > 0 and n & (n - 1) == 0
 
 
-def _F(code: str, sev: str, subject: str, reason: str, section: str = "", **kw) -> Finding:
+def _F(code: str, sev: str, subject: str, reason: str, section: str = "", **kw: Any) -> Finding:
     return Finding(code, sev, subject, reason, section, **kw)
 
 
 # -- port-level (rte_eth_dev_configure) ---------------------------------------------------------
 def check_port(dev: DevFacts, port: PortConf) -> list[Finding]:
+    """Findings about a port configuration (rte_eth_dev_configure) on this device."""
     d, out = dev.driver, []
     rxo = port.rx_offloads
     if d in IXGBE:
@@ -170,7 +174,8 @@ def check_port(dev: DevFacts, port: PortConf) -> list[Finding]:
 
 
 def _vf_queue_limits(dev: DevFacts, port: PortConf) -> list[Finding]:
-    d, out = dev.driver, []
+    d = dev.driver
+    out: list[Finding] = []
     limit, why, section, sev = None, "", "3.1.1", ERROR
     if d == "net_ixgbe_vf":
         n = dev.pf_num_vfs
@@ -197,6 +202,7 @@ def _vf_queue_limits(dev: DevFacts, port: PortConf) -> list[Finding]:
 
 # -- RX queue ------------------------------------------------------------------------------------
 def check_rxq(dev: DevFacts, port: PortConf, rxq: RxqConf) -> list[Finding]:
+    """Findings about one RX queue (rte_eth_rx_queue_setup): vector-path thresholds, descriptors, mbuf room."""
     d, out = dev.driver, []
     q = f"RX queue {rxq.queue}"
     frame = frame_len(port)
@@ -276,6 +282,7 @@ def _virtio_ring(dev: DevFacts, q: str, n: int) -> list[Finding]:
 
 # -- TX queue ------------------------------------------------------------------------------------
 def check_txq(dev: DevFacts, port: PortConf, txq: TxqConf) -> list[Finding]:
+    """Findings about one TX queue (rte_eth_tx_queue_setup): rs/free thresholds, offloads, descriptors."""
     d, out = dev.driver, []
     q = f"TX queue {txq.queue}"
     if d in IXGBE:

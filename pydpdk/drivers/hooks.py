@@ -11,11 +11,12 @@ import os
 import re
 import warnings
 import weakref
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 from ..errors import invalid
-from ..ethdev import RX_OFFLOADS, TX_OFFLOADS, hooks as _port_hooks
-from ..ethdev.hooks import ConfigureEvent, RxQueueEvent, TxQueueEvent
+from ..ethdev import RX_OFFLOADS, TX_OFFLOADS, Port, hooks as _port_hooks
+from ..ethdev.base import PortBase
+from ..ethdev.hooks import ConfigureEvent, PortEvent, RxQueueEvent, TxQueueEvent
 from .checks import DevFacts, PortConf, RxqConf, TxqConf, check_port, check_rxq, check_txq, explain
 from .findings import ERROR, WARNING, Explanation, Finding
 
@@ -38,10 +39,10 @@ class _State:
         self.burst: int | None = None
 
 
-_states: "weakref.WeakKeyDictionary[Any, _State]" = weakref.WeakKeyDictionary()
+_states: "weakref.WeakKeyDictionary[Port, _State]" = weakref.WeakKeyDictionary()
 
 
-def _state(port: Any) -> _State:
+def _state(port: Port) -> _State:
     st = _states.get(port)
     if st is None:
         st = _states[port] = _State()
@@ -52,7 +53,7 @@ def _names(mask: int, table: dict[str, int]) -> frozenset[str]:
     return frozenset(n for n, bit in table.items() if mask & bit)
 
 
-def dev_facts(port: Any) -> DevFacts:
+def dev_facts(port: Port) -> DevFacts:
     """DevFacts of a live port: rte_eth_dev_info plus, for PCI devices, sysfs (VF or not, PF's VFs)."""
     info = port.info()
     dev_name = port.device_name
@@ -87,7 +88,7 @@ def _apply(findings: list[Finding], ctx: str) -> None:
             warnings.warn(f"{ctx}: {f.text().strip()}", DriverWarning, stacklevel=6)  # the caller of Port.x
 
 
-def on_configure(port: Any, ev: ConfigureEvent) -> None:
+def on_configure(port: Port, ev: ConfigureEvent) -> None:
     """Before rte_eth_dev_configure: check, warn, remember."""
     conf = PortConf(nb_rxq=ev.nb_rxq, nb_txq=ev.nb_txq, rx_offloads=_names(ev.rx_offloads, RX_OFFLOADS),
                     tx_offloads=_names(ev.tx_offloads, TX_OFFLOADS), rss=ev.rss, rss_key=ev.rss_key, mtu=ev.mtu)
@@ -96,7 +97,7 @@ def on_configure(port: Any, ev: ConfigureEvent) -> None:
     st.conf, st.rxq, st.txq = conf, {}, {}
 
 
-def on_rx_queue_setup(port: Any, ev: RxQueueEvent) -> None:
+def on_rx_queue_setup(port: Port, ev: RxQueueEvent) -> None:
     """Before rte_eth_rx_queue_setup."""
     st = _state(port)
     rxq = RxqConf(queue=ev.queue, nb_desc=ev.nb_desc, free_thresh=ev.free_thresh,
@@ -105,7 +106,7 @@ def on_rx_queue_setup(port: Any, ev: RxQueueEvent) -> None:
     st.rxq[ev.queue] = rxq
 
 
-def on_tx_queue_setup(port: Any, ev: TxQueueEvent) -> None:
+def on_tx_queue_setup(port: Port, ev: TxQueueEvent) -> None:
     """Before rte_eth_tx_queue_setup (0 thresholds mean the driver's default, 32)."""
     st = _state(port)
     txq = TxqConf(queue=ev.queue, nb_desc=ev.nb_desc, rs_thresh=ev.rs_thresh or 32,
@@ -114,24 +115,25 @@ def on_tx_queue_setup(port: Any, ev: TxQueueEvent) -> None:
     st.txq[ev.queue] = txq
 
 
-_HANDLERS: dict[type, Callable[[Any, Any], None]] = {
+_HANDLERS: dict[type, Callable[[Port, Any], None]] = {
     ConfigureEvent: on_configure, RxQueueEvent: on_rx_queue_setup, TxQueueEvent: on_tx_queue_setup}
 
 
-def on_port_event(port: Any, event: Any) -> None:
+def on_port_event(port: PortBase, event: PortEvent) -> None:
     """The subscriber pydpdk.ethdev.hooks calls before each configure / queue set-up."""
     handler = _HANDLERS.get(type(event))
     if handler is not None:
-        handler(port, event)
+        handler(cast(Port, port), event)  # only Port objects (made of PortBase) notify
 
 
-def set_burst(port: Any, burst: int) -> None:
+def set_burst(port: Port, burst: int) -> None:
     """Tell explain() the RX burst size an application uses (forwarders do)."""
     _state(port).burst = burst
 
 
-def explain_port(port: Any, burst: int | None = None) -> Explanation:
+def explain_port(port: PortBase, burst: int | None = None) -> Explanation:
     """What the port's driver does with its recorded configuration (see Port.explain)."""
+    port = cast(Port, port)  # the explainer ethdev.hooks calls is given Port objects
     st = _state(port)
     facts = dev_facts(port)
     return explain(facts, st.conf, list(st.rxq.values()), list(st.txq.values()),

@@ -41,6 +41,7 @@ print(dump(), flush=True)
 
 @dataclass(frozen=True)
 class PluginReport:
+    """What loading one PMD plugin (.so, EAL's -d) did: opened or not, the log types and drivers it brought."""
     plugin: str                        # path
     opened: bool                       # the EAL dlopen()ed it without error
     error: str | None                  # the EAL's (or dlopen's) message when it did not
@@ -51,6 +52,7 @@ class PluginReport:
 
     @property
     def registered(self) -> bool:
+        """True when the plugin opened and its constructors registered log types (its drivers exist)."""
         return self.opened and bool(self.log_types)
 
 

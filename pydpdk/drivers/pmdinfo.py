@@ -26,6 +26,7 @@ _UNDECLARED = {"net_mlx4": ("port", "mr_ext_memseg_en")}
 
 @dataclass(frozen=True)
 class PmdInfo:
+    """One driver record embedded in a plugin (PMD_INFO_STRING, as dpdk-pmdinfo reads it)."""
     name: str
     plugin: str
     params: str = ""
@@ -38,6 +39,7 @@ class PmdInfo:
         return tuple(dict.fromkeys(_KEY.findall(self.params)))
 
     def drives(self, vendor: int, device: int) -> bool:
+        """True when the driver's PCI id table lists this vendor:device (0xFFFF: any device)."""
         return any(v == vendor and d in (device, 0xFFFF) for v, d, _, _ in self.pci_ids)
 
 

@@ -1,12 +1,13 @@
 """The state every part of a Port shares, the port registry and small look-ups."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import eal as _eal
 from .._native import ffi, lib
 from .._resource import Resource
 from ..errors import PortError, check, invalid
+from ..mempool import Mempool
 from .records import QueueConf
 
 __all__ = ["PortBase", "registry", "port_name", "port_list", "key_size"]
@@ -28,9 +29,10 @@ class PortBase(Resource):
     _txq_ready: set[int]
     _rxq_desc: dict[int, int]
     _queue_conf: dict[tuple[str, int], QueueConf]
-    _pools: dict[int, Any]          # RX queue -> the Mempool it draws from
+    _pools: dict[int, Mempool]      # RX queue -> the Mempool it draws from
     _started: bool
     _rss_key: Any
+    _rx_interrupts: bool
     _secondary: bool                # this process is a secondary: the port is the primary's
     _server_virtio: bool            # a virtio-user port in vhost-user server mode (see keep_open)
     _link_seen_up: bool
@@ -50,6 +52,7 @@ class PortBase(Resource):
         self._pools = {}
         self._started = False
         self._rss_key = None
+        self._rx_interrupts = False
         self._secondary = _eal.is_secondary()
         self._server_virtio = _is_server_virtio(port_id)
         self._link_seen_up = False
@@ -112,6 +115,14 @@ class PortBase(Resource):
             allowed = f"0 to {n - 1} ({n} {kind.upper()} queues configured)" if n else \
                 "none: configure() the port first"
             raise invalid("queue", q, allowed, ctx)
+
+    if TYPE_CHECKING:  # members one mixin uses from another (identity.py, configure.py)
+        @property
+        def socket(self) -> int: ...
+        @property
+        def driver(self) -> str: ...
+        def _check_not_forwarding(self, what: str) -> None: ...
+        def _forget(self) -> None: ...
 
 
 def _is_server_virtio(port_id: int) -> bool:

@@ -1,11 +1,11 @@
 """A port's configuration: rte_eth_dev_configure, RX/TX queue set-up, start, stop, reset, close."""
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any, Iterable, TypeVar
 
 from .. import eal as _eal
-from .._native import ffi, lib
-from ..errors import PortError, ResourceBusyError, check, int_in, invalid
+from .._native import cstr, ffi, lib
+from ..errors import NotSupportedError, PortError, ResourceBusyError, check, int_in, invalid
 from ..mempool import Mempool
 from . import hooks
 from .base import PortBase, key_size, registry
@@ -13,6 +13,8 @@ from .records import DescLimits, QueueConf
 from .tables import RSS_HASH_FUNCTIONS, RX_OFFLOADS, TX_OFFLOADS, flag_names, mask_of
 
 __all__ = ["ConfigureMixin"]
+
+_P = TypeVar("_P", bound="ConfigureMixin")  # the Port setup() returns
 
 
 class ConfigureMixin(PortBase):
@@ -36,9 +38,10 @@ class ConfigureMixin(PortBase):
     def configure(self, nb_rxq: int = 1, nb_txq: int = 1, *, rss: Iterable[str] | int | None = None,
                   rss_key: bytes | None = None, rx_offloads: Iterable[str] | int = (),
                   tx_offloads: Iterable[str] | int = (), mtu: int | None = None,
-                  link_speeds: int = 0) -> None:
+                  link_speeds: int = 0, rx_interrupts: bool = False) -> None:
         """rte_eth_dev_configure. ``rss`` names hash functions (``["ip", "udp"]``) and turns
-        RSS on; offloads are DPDK's names (``"vlan_strip"``, ``"ipv4_cksum"``, ``"scatter"``)."""
+        RSS on; offloads are DPDK's names (``"vlan_strip"``, ``"ipv4_cksum"``, ``"scatter"``);
+        ``rx_interrupts`` sets intr_conf.rxq (waits without polling: pydpdk.ethdev_intr)."""
         ctx = f"Port.configure({self._describe()})"
         info = self._dev_info_raw()
         if self._started:
@@ -57,6 +60,7 @@ class ConfigureMixin(PortBase):
         conf.rxmode.offloads = rx_mask
         conf.txmode.offloads = tx_mask
         conf.link_speeds = link_speeds
+        lib.pydpdk_conf_set_rxq_intr(conf, int(bool(rx_interrupts)))
         if mtu is not None:
             if not isinstance(mtu, int) or not info.min_mtu <= mtu <= info.max_mtu:
                 raise invalid("mtu", mtu, f"{info.min_mtu} to {info.max_mtu} for this driver", ctx)
@@ -74,9 +78,15 @@ class ConfigureMixin(PortBase):
             lib.pydpdk_conf_set_rss(conf, key, len(rss_key or b""), hf)
         hooks.notify(self, hooks.ConfigureEvent(nb_rxq, nb_txq, rx_mask, tx_mask, rss is not None,
                                                 rss_key is not None, mtu))
-        check(lib.rte_eth_dev_configure(self._id, nb_rxq, nb_txq, conf),
-              f"rte_eth_dev_configure(port {self._id}, {nb_rxq}, {nb_txq})", PortError)
+        rc = lib.rte_eth_dev_configure(self._id, nb_rxq, nb_txq, conf)
+        if rc == -95 and rx_interrupts:         # -ENOTSUP: the driver refuses intr_conf.rxq here
+            drv = cstr(info.driver_name)
+            raise NotSupportedError(95, f"rte_eth_dev_configure(port {self._id}) with rx_interrupts: the {drv} "
+                                    "driver refuses RX queue interrupts on this device (virtio: needs vfio-pci "
+                                    "MSI-X)", "rte_eth_dev_configure", driver=drv)
+        check(rc, f"rte_eth_dev_configure(port {self._id}, {nb_rxq}, {nb_txq})", PortError)
         self._nb_rxq, self._nb_txq = nb_rxq, nb_txq
+        self._rx_interrupts = bool(rx_interrupts)
         self._reset_queues(nb_rxq, nb_txq, "reconfigured")
         self._rxq_ready.clear()
         self._txq_ready.clear()
@@ -194,9 +204,9 @@ class ConfigureMixin(PortBase):
             ready = sorted(q for (k, q) in self._queue_conf if k == kind)
             raise invalid("queue", queue, f"a {kind} queue set up on this port: {ready}", ctx) from None
 
-    def setup(self, pool: Mempool, nb_rxq: int = 1, nb_txq: int = 1, *, nb_rxd: int | None = None,
+    def setup(self: _P, pool: Mempool, nb_rxq: int = 1, nb_txq: int = 1, *, nb_rxd: int | None = None,
               nb_txd: int | None = None, start: bool = True, promiscuous: bool | None = None,
-              **configure: Any) -> "Port":
+              **configure: Any) -> _P:
         """configure + every queue + start, in one call (testpmd's defaults otherwise)."""
         self.configure(nb_rxq, nb_txq, **configure)
         for q in range(nb_rxq):
@@ -249,6 +259,7 @@ class ConfigureMixin(PortBase):
 
     def _release(self) -> None:
         self._check_not_forwarding("closing the port")
+        hooks.notify_release(self)
         if _eal.is_secondary():      # the primary's port: forget it here, never stop or close it
             self._started = False
         elif self._keep_open:        # closing it would crash DPDK (see PortBase._note_link)
@@ -266,6 +277,7 @@ class ConfigureMixin(PortBase):
 
     def _forget(self) -> None:
         """The device is going away (detach): stop it, then refuse use without closing it."""
+        hooks.notify_release(self)
         if self._started and lib.rte_eth_dev_is_valid_port(self._id):
             self._started = False
             check(lib.rte_eth_dev_stop(self._id), f"rte_eth_dev_stop(port {self._id})", PortError)

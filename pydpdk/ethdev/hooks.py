@@ -7,10 +7,12 @@ would fail on) or warn, and remember the configuration for ``Port.explain()``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterator, Optional, Protocol, Union
+
+from .base import PortBase
 
 __all__ = ["ConfigureEvent", "RxQueueEvent", "TxQueueEvent", "subscribe", "unsubscribe", "notify",
-           "set_explainer", "explainer"]
+           "set_explainer", "explainer", "subscribe_release", "notify_release"]
 
 
 @dataclass(frozen=True)
@@ -48,9 +50,44 @@ class TxQueueEvent:
     offloads: int
 
 
-Subscriber = Callable[[Any, Any], None]        # (port, event) -> None; may raise
+PortEvent = Union[ConfigureEvent, RxQueueEvent, TxQueueEvent]
+
+
+class PortExplanation(Protocol):
+    """What ``Port.explain()`` returns: a sequence of findings with a text rendering
+    (:class:`pydpdk.drivers.findings.Explanation`, registered by pydpdk.drivers, is one)."""
+
+    header: str
+
+    def __iter__(self) -> Iterator[Any]:
+        """The findings (:class:`pydpdk.drivers.findings.Finding`), in order."""
+
+    def __len__(self) -> int:
+        """How many findings."""
+
+    def text(self) -> str:
+        """The header, the fast paths on/off, and one line per finding."""
+
+    def codes(self) -> set[str]:
+        """The codes of every finding."""
+
+    def fast_paths(self) -> dict[str, bool]:
+        """Fast path -> on/off."""
+
+    def errors(self) -> list[Any]:
+        """The findings of severity error."""
+
+    def warnings(self) -> list[Any]:
+        """The findings of severity warning."""
+
+    def as_dict(self) -> dict[str, Any]:
+        """header, fast_paths and findings as plain data."""
+
+
+Subscriber = Callable[[PortBase, PortEvent], None]   # (port, event) -> None; may raise
+Explainer = Callable[[PortBase, Optional[int]], PortExplanation]   # (port, burst) -> explanation
 _subscribers: list[Subscriber] = []
-_explainer: Optional[Callable[[Any, Optional[int]], Any]] = None
+_explainer: Optional[Explainer] = None
 
 
 def subscribe(fn: Subscriber) -> Subscriber:
@@ -66,18 +103,35 @@ def unsubscribe(fn: Subscriber) -> None:
         _subscribers.remove(fn)
 
 
-def notify(port: Any, event: Any) -> None:
+def notify(port: PortBase, event: PortEvent) -> None:
     """Called by Port: every subscriber, in subscription order."""
     for fn in list(_subscribers):
         fn(port, event)
 
 
-def set_explainer(fn: Callable[[Any, Optional[int]], Any]) -> None:
+def set_explainer(fn: Explainer) -> None:
     """The function behind Port.explain(burst) (pydpdk.drivers sets it)."""
     global _explainer
     _explainer = fn
 
 
-def explainer() -> Optional[Callable[[Any, Optional[int]], Any]]:
+def explainer() -> Optional[Explainer]:
     """The registered explain function, or None."""
     return _explainer
+
+
+_release_subscribers: list[Callable[[Any], None]] = []
+
+
+def subscribe_release(fn: Callable[[Any], None]) -> Callable[[Any], None]:
+    """Call fn(port) first thing when a port closes or its device is detached, while the port
+    still works: what lives on a port (flow rules, RX/TX callbacks, interrupt sets) goes first."""
+    if fn not in _release_subscribers:
+        _release_subscribers.append(fn)
+    return fn
+
+
+def notify_release(port: Any) -> None:
+    """Called by Port.close() and on detach: every release subscriber, in subscription order."""
+    for fn in list(_release_subscribers):
+        fn(port)

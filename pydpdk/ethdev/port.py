@@ -1,7 +1,7 @@
 """The Port object: one per port id, put together from the rooms of this package."""
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Sequence, cast
 
 from .. import eal as _eal
 from .._native import ffi, lib
@@ -37,8 +37,8 @@ def forget_port(port_id: int) -> None:
     refuse use without closing it (refused while an engine runs on it)."""
     port = registry.get(port_id)
     if port is not None and not port.closed:
-        port._check_not_forwarding("detaching its device")  # type: ignore[attr-defined]
-        port._forget()  # type: ignore[attr-defined]
+        port._check_not_forwarding("detaching its device")
+        port._forget()
 
 
 class Port(IdentityMixin, ConfigureMixin, LinkMixin, CountersMixin, RssMixin, BurstMixin):
@@ -61,7 +61,7 @@ class Port(IdentityMixin, ConfigureMixin, LinkMixin, CountersMixin, RssMixin, Bu
             raise invalid("port_id", port_id, f"an existing port id ({port_list()})")
         existing = registry.get(port_id)
         if existing is not None and not existing.closed:
-            return existing  # type: ignore[return-value]
+            return cast("Port", existing)  # the registry holds Port objects only
         self = super().__new__(cls)
         self._init_state(port_id)
         registry[port_id] = self
@@ -97,7 +97,7 @@ class Port(IdentityMixin, ConfigureMixin, LinkMixin, CountersMixin, RssMixin, Bu
             port._use(r)
         return port
 
-    def explain(self, burst: int | None = None) -> Any:
+    def explain(self, burst: int | None = None) -> hooks.PortExplanation:
         """What the driver will do with this port's configuration (fast paths on/off, and why).
         ``burst`` is the RX burst size to judge; by default that of an engine using the port."""
         fn = hooks.explainer()

@@ -12,7 +12,7 @@ transmit queues round-robin to the others. Streams sharing a (port, queue) share
 from __future__ import annotations
 
 import time
-from typing import Any, Sequence
+from typing import Any, Sequence, cast
 
 from .. import eal as _eal
 from .._native import cstr, ffi, lib
@@ -233,14 +233,17 @@ class Generator(Resource):
     # -- state --------------------------------------------------------------------------------
     @property
     def running(self) -> bool:
+        """True while the generator's lcores run."""
         return bool(self._gen.running)
 
     @property
     def lcores(self) -> list[int]:
+        """The worker lcore ids that send and receive."""
         return list(self._lcores)
 
     @property
     def burst(self) -> int:
+        """Packets per TX burst."""
         return self._rxs[0].burst if self._gen.nb_rx else self._cs[0].tx_burst
 
     def pps(self, i: int) -> float | None:
@@ -370,7 +373,7 @@ class Generator(Resource):
             latency = None
             if lat_n:
                 ns = 1e9 / hz
-                lo, hi = lat_min, lat_max
+                lo, hi = cast(int, lat_min), lat_max    # set once lat_n > 0
                 latency = Latency(
                     min=lo * ns, mean=lat_sum / lat_n * ns, max=hi * ns,
                     p50=percentile(hist, 0.50, lo, hi) * ns, p90=percentile(hist, 0.90, lo, hi) * ns,
@@ -418,7 +421,7 @@ class Generator(Resource):
     def port_totals(self) -> list[PortTotals]:
         """Per-port cumulative counters (the Engine interface the observers read)."""
         self._check_open()
-        acc = {p.id: [p.id, p.name, 0, 0, 0, 0, 0] for p in self.ports}
+        acc: dict[int, list[Any]] = {p.id: [p.id, p.name, 0, 0, 0, 0, 0] for p in self.ports}
         for c in range(self._gen.nb_streams):
             s = self._cs[c]
             acc[s.port][3] += s.tx_packets

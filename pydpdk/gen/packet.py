@@ -44,7 +44,8 @@ def parse_headers(frame: bytes, param: str = "template") -> Headers:
     ctx = "Stream"
     if len(frame) < ETH_LEN:
         raise invalid(param, f"{len(frame)} bytes", "an Ethernet frame (at least 14 bytes)", ctx)
-    off, vlans = 12, []
+    off = 12
+    vlans: list[int] = []      # offsets of the VLAN tags
     etype = struct.unpack_from("!H", frame, off)[0]
     while etype in _VLAN_TYPES and len(vlans) < 2:
         if len(frame) < off + 6:

@@ -58,6 +58,7 @@ class Latency:
     histogram: dict[float, int] = field(default_factory=dict, repr=False)  # bucket low (ns) -> count
 
     def as_dict(self) -> dict[str, float]:
+        """The latency figures (ns) as a plain dict."""
         return {k: round(getattr(self, k), 1) for k in ("min", "mean", "max", "p50", "p90", "p99", "p999",
                                                         "jitter")}
 
@@ -118,14 +119,17 @@ class GenResult:
 
     @property
     def tx_packets(self) -> int:
+        """Packets sent, all streams."""
         return sum(s.tx_packets for s in self.streams)
 
     @property
     def rx_packets(self) -> int:
+        """Packets received back, all streams."""
         return sum(s.rx_packets for s in self.streams)
 
     @property
     def lost(self) -> int:
+        """Packets lost, all streams (live: in-flight packets count as lost)."""
         return sum(s.lost for s in self.streams)
 
     def as_dict(self) -> dict[str, Any]:
@@ -135,6 +139,7 @@ class GenResult:
                 "streams": [s.as_dict() for s in self.streams]}
 
     def to_json(self, **kw: Any) -> str:
+        """:meth:`as_dict` as a JSON string (``json.dumps`` keywords pass through)."""
         return json.dumps(self.as_dict(), **kw)
 
     def records(self) -> list[dict[str, Any]]:
@@ -163,6 +168,7 @@ class GenResult:
         return text
 
     def to_pandas(self) -> Any:
+        """One row per stream as a pandas DataFrame (pandas is optional)."""
         import pandas as pd          # optional dependency
         return pd.DataFrame(self.records())
 

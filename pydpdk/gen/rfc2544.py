@@ -22,6 +22,7 @@ __all__ = ["Trial", "ThroughputResult", "throughput", "latency_sweep"]
 
 @dataclass(frozen=True)
 class Trial:
+    """One RFC 2544 trial: the offered rate, packets sent and received, loss, pass/fail, latency."""
     rate_pps: float
     tx_packets: int
     rx_packets: int
@@ -32,6 +33,7 @@ class Trial:
     latency_ns: dict[str, float] | None = None
 
     def as_dict(self) -> dict[str, Any]:
+        """The trial as plain data (JSON-ready)."""
         return dataclasses.asdict(self)
 
 
@@ -46,14 +48,17 @@ class ThroughputResult:
 
     @property
     def rate_bps_l1(self) -> float:
+        """The found rate in bit/s on the wire (frame plus preamble, SFD and inter-frame gap)."""
         return self.rate_pps * (self.frame_len + L1_OVERHEAD) * 8
 
     def as_dict(self) -> dict[str, Any]:
+        """The result as plain data (JSON-ready), trials included."""
         return {"rate_pps": round(self.rate_pps, 1), "rate_bps_l1": round(self.rate_bps_l1, 1),
                 "frame_len": self.frame_len, "loss_ratio": self.loss_ratio,
                 "trials": [t.as_dict() for t in self.trials]}
 
     def text(self) -> str:
+        """A table with one line per trial: rate, tx, rx, lost, loss ratio, pass or FAIL."""
         out = [f"{'trial':>5} {'rate_pps':>14} {'tx':>12} {'rx':>12} {'lost':>10} {'loss':>10}  result"]
         for i, t in enumerate(self.trials):
             out.append(f"{i:>5} {t.rate_pps:>14.0f} {t.tx_packets:>12} {t.rx_packets:>12} {t.lost:>10} "

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Sequence, cast
 
 from ..errors import invalid
 from .packet import TAG_LEN, Headers, build_variant, default_template, parse_headers, parse_value, \
@@ -49,9 +49,9 @@ class Rate:
         if self.unit == "%":
             if link_mbps <= 0:
                 raise invalid(param, f"{self.value:g}%", "pps or bit/s: the port reports no link speed", "Stream")
-            return link_mbps * 1e6 * self.value / 100.0 / ((mean_len + L1_OVERHEAD) * 8)
+            return link_mbps * 1e6 * cast(float, self.value) / 100.0 / ((mean_len + L1_OVERHEAD) * 8)
         over = L1_OVERHEAD if self.layer == "l1" else L2_OVERHEAD
-        return self.value / ((mean_len + over) * 8)
+        return cast(float, self.value) / ((mean_len + over) * 8)   # None only with unit "max"
 
     def __str__(self) -> str:
         if self.unit == "max":

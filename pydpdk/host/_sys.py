@@ -4,6 +4,7 @@ from __future__ import annotations
 import errno as _errno
 import os
 import re
+from typing import overload
 
 from ..errors import DeviceError, invalid
 
@@ -20,6 +21,12 @@ def read(p: str, default: str | None = None) -> str | None:
             return f.read().strip()
     except OSError:
         return default
+
+
+@overload
+def read_int(p: str, default: int, base: int = 10) -> int: ...
+@overload
+def read_int(p: str, default: None = None, base: int = 10) -> int | None: ...
 
 
 def read_int(p: str, default: int | None = None, base: int = 10) -> int | None:

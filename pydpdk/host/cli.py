@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Sequence
+from typing import Any, Callable, Sequence
 
 from ..errors import PydpdkError
 from .bind import bind as _do_bind, restore as _do_restore, unbind as _do_unbind
@@ -70,7 +70,7 @@ def _devices_cmd(a: argparse.Namespace) -> int:
     return 0
 
 
-def _each(addrs: Sequence[str], fn, *args, **kw) -> int:
+def _each(addrs: Sequence[str], fn: Callable[..., Any], *args: Any, **kw: Any) -> int:
     rc = 0
     for addr in addrs:
         try:

@@ -15,6 +15,7 @@ import os
 import socket
 import struct
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..errors import invalid
 from . import _sys
@@ -27,6 +28,7 @@ NETWORK_CLASS = 0x02
 
 @dataclass(frozen=True)
 class Route:
+    """One kernel route through an interface (from /proc/net/route or ipv6_route)."""
     interface: str
     destination: str     # "192.0.2.0/24", "default", "2001:db8::/64"
     gateway: str | None
@@ -39,6 +41,7 @@ class Route:
 
 @dataclass(frozen=True)
 class PciDevice:
+    """A PCI function as sysfs describes it: ids, class, bound driver, interfaces and their routes, SR-IOV."""
     address: str
     vendor: int
     device: int
@@ -59,10 +62,12 @@ class PciDevice:
 
     @property
     def vendor_device(self) -> str:
+        """``'vvvv:dddd'``: the vendor and device ids in hex, as lspci -n shows them."""
         return f"{self.vendor:04x}:{self.device:04x}"
 
     @property
     def is_network(self) -> bool:
+        """True for a network controller (PCI class 0x02)."""
         return self.class_code >> 16 == NETWORK_CLASS
 
     @property
@@ -78,9 +83,11 @@ class PciDevice:
 
     @property
     def is_vf(self) -> bool:
+        """True for an SR-IOV virtual function (it has a physfn)."""
         return self.physfn is not None
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
+        """The device as plain data (``pydpdk host devices --json``)."""
         return {"address": self.address, "vendor_device": self.vendor_device,
                 "class": f"{self.class_code:06x}", "driver": self.driver, "interfaces": list(self.interfaces),
                 "active": self.active, "routes": [str(r) for r in self.routes], "numa_node": self.numa_node,
@@ -140,6 +147,7 @@ def interface_addresses(ifname: str, root: str = "/") -> list[str]:
 
 
 def routed_interfaces(root: str = "/") -> set[str]:
+    """The kernel interfaces that carry a route (the ones a DPDK bind would cut off)."""
     return {r.interface for r in routes(root)}
 
 

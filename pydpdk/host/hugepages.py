@@ -34,15 +34,18 @@ class HugepagePool:
 
     @property
     def size(self) -> str:
+        """The page size as text: ``'2M'``, ``'1G'``."""
         return format_size(self.size_kb)
 
     @property
     def total_bytes(self) -> int:
+        """Bytes reserved by this pool (total pages x page size)."""
         return self.total * self.size_kb * 1024
 
 
 @dataclass(frozen=True)
 class Mount:
+    """A hugetlbfs mount point and the page size it serves."""
     path: str
     size_kb: int      # page size of the mount
 
@@ -73,6 +76,7 @@ def meminfo(root: str = "/") -> dict[str, int]:
 
 
 def default_size_kb(root: str = "/") -> int:
+    """The kernel's default hugepage size in kB (Hugepagesize in /proc/meminfo; 2048 if absent)."""
     return meminfo(root).get("Hugepagesize", 2048)
 
 
@@ -95,6 +99,7 @@ def parse_size(size: object, root: str = "/", param: str = "size") -> int:
 
 
 def nodes(root: str = "/") -> list[int]:
+    """The NUMA node numbers sysfs lists (empty on a machine without NUMA information)."""
     out = []
     for d in glob.glob(_sys.path(root, "sys/devices/system/node/node[0-9]*")):
         out.append(int(os.path.basename(d)[4:]))
@@ -102,7 +107,8 @@ def nodes(root: str = "/") -> list[int]:
 
 
 def _pool(d: str, size_kb: int, node: int | None) -> HugepagePool:
-    r = lambda n: _sys.read_int(os.path.join(d, n), 0)  # noqa: E731
+    def r(n: str) -> int:
+        return _sys.read_int(os.path.join(d, n), 0)
     return HugepagePool(size_kb, node, r("nr_hugepages"), r("free_hugepages"), r("surplus_hugepages"),
                         r("resv_hugepages") if node is None else None)
 

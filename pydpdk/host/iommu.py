@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import platform
 from dataclasses import dataclass, field
+from typing import Any
 
 from . import _sys
 
@@ -18,6 +19,7 @@ __all__ = ["IommuReport", "check"]
 
 @dataclass(frozen=True)
 class IommuReport:
+    """What the kernel offers DPDK for binding devices: IOMMU groups, vfio/uio modules, findings and advice."""
     groups: int                          # entries in /sys/kernel/iommu_groups
     cmdline: dict[str, str]              # intel_iommu / amd_iommu / iommu options on the kernel command line
     vfio_loaded: bool                    # /sys/module/vfio
@@ -32,14 +34,17 @@ class IommuReport:
 
     @property
     def iommu_enabled(self) -> bool:
+        """True when the kernel has IOMMU groups (an IOMMU is on)."""
         return self.groups > 0
 
     @property
     def vfio_usable(self) -> bool:
+        """True when vfio-pci is registered and an IOMMU (or vfio's no-IOMMU mode) is on."""
         return self.vfio_pci_loaded and (self.iommu_enabled or bool(self.noiommu_mode))
 
     @property
     def usable_drivers(self) -> list[str]:
+        """The kernel drivers a DPDK device could be bound to here, now or after loading a module."""
         out = []
         if self.vfio_usable or (self.iommu_enabled and self.modules_loadable and self.modules_dir):
             out.append("vfio-pci" if self.iommu_enabled else "vfio-pci (no-IOMMU mode)")
@@ -47,7 +52,8 @@ class IommuReport:
             out.append("uio_pci_generic")
         return out
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
+        """The report as plain data (``pydpdk host iommu --json``)."""
         return {"iommu_groups": self.groups, "iommu_enabled": self.iommu_enabled, "cmdline": self.cmdline,
                 "vfio_loaded": self.vfio_loaded, "vfio_pci_loaded": self.vfio_pci_loaded,
                 "noiommu_mode": self.noiommu_mode, "dev_vfio": self.dev_vfio, "uio_loaded": self.uio_loaded,
@@ -70,6 +76,7 @@ class IommuReport:
 
 
 def check(root: str = "/") -> IommuReport:
+    """Look at sysfs, /proc/cmdline and /dev: what binding a device for DPDK needs on this machine."""
     p = lambda *a: _sys.path(root, *a)  # noqa: E731
     try:
         groups = len(os.listdir(p("sys/kernel/iommu_groups")))

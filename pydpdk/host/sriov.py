@@ -18,6 +18,7 @@ import os
 import re
 import subprocess
 from dataclasses import dataclass
+from typing import Any
 
 from ..errors import DeviceError, invalid
 from . import _sys
@@ -31,6 +32,7 @@ _MAC = re.compile(r"^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$")
 
 @dataclass(frozen=True)
 class VirtualFunction:
+    """One SR-IOV VF of a PF: index, PCI address, ids, bound driver; MAC and spoof check as the PF has them."""
     index: int
     address: str
     vendor_device: str
@@ -50,10 +52,12 @@ def _pf(address: object, root: str) -> PciDevice:
 
 
 def total_vfs(address: str, root: str = "/") -> int:
+    """How many VFs the PF can have (sriov_totalvfs)."""
     return _pf(address, root).sriov_totalvfs or 0
 
 
 def num_vfs(address: str, root: str = "/") -> int:
+    """How many VFs the PF has now (sriov_numvfs)."""
     return _pf(address, root).sriov_numvfs or 0
 
 
@@ -78,7 +82,7 @@ def set_num_vfs(address: str, count: int, *, autoprobe: bool | None = None, root
     return list_vfs(pf.address, root=root)
 
 
-def vf_link_info(interface: str) -> dict[int, dict]:
+def vf_link_info(interface: str) -> dict[int, dict[str, Any]]:
     """VF settings the PF's kernel driver reports (`ip -j link show dev IF`): {vf: {address, spoofchk...}}."""
     r = subprocess.run(["ip", "-j", "-d", "link", "show", "dev", interface], capture_output=True, text=True)
     if r.returncode != 0:

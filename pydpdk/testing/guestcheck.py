@@ -14,7 +14,7 @@ from typing import Any, Callable
 __all__ = ["run_check", "expect"]
 
 
-def run_check(checks: dict[str, dict], name: str, fn: Callable[[], Any]) -> float:
+def run_check(checks: dict[str, dict[str, Any]], name: str, fn: Callable[[], Any]) -> float:
     """Run fn now; record checks[name] = {"ok", "detail"} (fn's return value, or the exception and
     traceback), print it, and return the seconds it took."""
     t = time.monotonic()

@@ -84,6 +84,7 @@ def find_qemu(qemu: str | None = None) -> str | None:
 
 
 def qemu_version(qemu: str) -> tuple[int, int]:
+    """QEMU's (major, minor) version from ``qemu --version`` ((0, 0) when it prints none)."""
     out = subprocess.run([qemu, "--version"], capture_output=True, text=True, timeout=30).stdout
     m = re.search(r"version (\d+)\.(\d+)", out)
     return (int(m.group(1)), int(m.group(2))) if m else (0, 0)
@@ -116,8 +117,9 @@ def unavailable(models: Sequence[str] = (), qemu: str | None = None) -> str | No
     for tool in ("/usr/lib/klibc/bin/run-init", shutil.which("cpio"), shutil.which("modinfo")):
         if not tool or not os.path.exists(tool):
             return "initramfs tools missing: need klibc-utils, cpio and kmod (run .ci/niclab-install.sh)"
-    if not os.path.isdir(PMD_DIR):
-        return f"no DPDK plugin directory {PMD_DIR}"
+    from .._native import PMD_DIR   # the plugin directory of the DPDK this build links
+    if not PMD_DIR or not os.path.isdir(PMD_DIR):
+        return f"no DPDK plugin directory {PMD_DIR or '(none found by build_ffi.py)'}"
     need = max([MODELS[m].min_qemu for m in models if m in MODELS] + [0])
     have = qemu_version(binary)
     if have[0] < need:
@@ -175,6 +177,7 @@ class Step:
     env: Mapping[str, str] = field(default_factory=dict)
 
     def command(self, python: str = "python3") -> list[str]:
+        """The guest command line that runs this step (python -m, bash, or python with the script)."""
         if self.module:
             return [python, "-m", self.payload, *self.args]
         if self.payload.endswith(".sh"):
@@ -184,6 +187,7 @@ class Step:
 
 @dataclass
 class StepResult:
+    """What one step did in the guest: exit status, output, and the result.json it wrote."""
     payload: str
     rc: int | None              # None: the step never finished (guest crashed or timed out)
     output: str                 # the payload's stdout and stderr
@@ -193,6 +197,7 @@ class StepResult:
 
 @dataclass
 class LabResult:
+    """One NIC-lab run: the guest's steps, console, QEMU's exit, timings; :meth:`check` raises unless ok."""
     name: str
     workdir: str
     nics: list[str]
@@ -207,21 +212,26 @@ class LabResult:
 
     @property
     def rc(self) -> int | None:
+        """The first step's exit status (None: it never finished)."""
         return self.steps[0].rc if self.steps else None
 
     @property
     def output(self) -> str:
+        """The first step's output (stdout and stderr)."""
         return self.steps[0].output if self.steps else ""
 
     @property
     def result(self) -> Any:
+        """The first step's result.json, or None."""
         return self.steps[0].result if self.steps else None
 
     @property
     def ok(self) -> bool:
+        """True when the guest did not time out and every step exited 0."""
         return not self.timed_out and bool(self.steps) and all(s.rc == 0 for s in self.steps)
 
     def describe(self, tail: int = 3000) -> str:
+        """A report for a failure message: the run's facts, each step's output tail, the console tail."""
         parts = [f"NIC lab {self.name} ({', '.join(self.nics)}): qemu rc={self.qemu_rc} "
                  f"timed_out={self.timed_out} wall={self.wall_s:.1f}s boot={self.boot_s}s boots={self.boots} "
                  f"dir={self.workdir}"]
@@ -354,8 +364,10 @@ def run(nics: Sequence[str], payload: PayloadSpec, args: Sequence[str] = (), *, 
     why = unavailable(nics, qemu)
     if why:
         raise RuntimeError(f"NIC lab unavailable: {why}")
-    binary = find_qemu(qemu)
-    vmlinuz, kver = guest_kernel()
+    binary, kernel = find_qemu(qemu), guest_kernel()
+    if binary is None or kernel is None:      # unavailable() found both: only a race gets here
+        raise RuntimeError("NIC lab unavailable: QEMU or the guest kernel went away")
+    vmlinuz, kver = kernel
     initrd = build_initrd(kver, work)
     if isinstance(payload, Step):
         steps = [payload]

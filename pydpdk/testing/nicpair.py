@@ -27,7 +27,12 @@ import os
 import subprocess
 import time
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
+
+if TYPE_CHECKING:
+    from pydpdk.eal import Eal
+    from pydpdk.ethdev import Port
+    from pydpdk.session import Session
 
 __all__ = ["Pair", "job", "job_pairs", "out_dir", "write_result", "bind", "pci_ids", "find_pci",
            "driver_of", "create_vfs", "lab_eal", "pair_session", "check_pair", "BURST"]
@@ -82,6 +87,7 @@ def out_dir() -> str:
 
 
 def write_result(obj: Any, name: str = "result.json") -> str:
+    """Write obj as JSON to the lab's output directory (atomically: .tmp then rename); returns the path."""
     path = os.path.join(out_dir(), name)
     with open(path + ".tmp", "w") as f:
         json.dump(obj, f, indent=1, sort_keys=True)
@@ -103,6 +109,7 @@ def find_pci(ids: str) -> list[str]:
 
 
 def driver_of(pci: str) -> str | None:
+    """The kernel driver a PCI device is bound to now (None: none)."""
     from pydpdk.host import get_device
     return get_device(pci).driver
 
@@ -139,7 +146,7 @@ def create_vfs(pf: str, macs: Sequence[str], *, pf_driver: str = "igb",
 
 
 # -- DPDK ------------------------------------------------------------------------------------
-def lab_eal(allow: Sequence[str], **kw: Any):
+def lab_eal(allow: Sequence[str], **kw: Any) -> Eal:
     """An EAL on two lcores over just these PCI devices (one per process; hugepages if usable,
     else ordinary memory: :meth:`pydpdk.EalConfig.or_ordinary_memory`)."""
     import pydpdk
@@ -152,7 +159,7 @@ def lab_eal(allow: Sequence[str], **kw: Any):
 _sessions = itertools.count()
 
 
-def pair_session(pci_a: str, pci_b: str, *, nb_desc: int = 512, pool_name: str | None = None):
+def pair_session(pci_a: str, pci_b: str, *, nb_desc: int = 512, pool_name: str | None = None) -> Session:
     """The :class:`pydpdk.session.Session` of a cabled pair in the running EAL: both ports with
     nb_desc descriptors, a testpmd-sized pool of its own, no engine (the checks make their own).
     Closing it stops the ports without closing them, so the same NICs can be checked again
@@ -163,12 +170,12 @@ def pair_session(pci_a: str, pci_b: str, *, nb_desc: int = 512, pool_name: str |
                    pool=MempoolPolicy(name=pool_name or f"niclab_pool{next(_sessions)}"))
 
 
-def _hw(port) -> tuple[int, int, int]:
+def _hw(port: Port) -> tuple[int, int, int]:
     s = port.stats()
     return s.opackets, s.ipackets, s.imissed
 
 
-def _exact_one_way(tx_port, rx_port, bursts: int, timeout: float) -> dict[str, Any]:
+def _exact_one_way(tx_port: Port, rx_port: Port, bursts: int, timeout: float) -> dict[str, Any]:
     """tx_port sends bursts*32 (tx_first) while rx_port is not polled; then rxonly drains rx_port."""
     from pydpdk.forward import Forwarder
     want = bursts * BURST
@@ -197,7 +204,7 @@ def _exact_one_way(tx_port, rx_port, bursts: int, timeout: float) -> dict[str, A
             "hw_imissed": hw1[rx_port.id][2] - hw0[rx_port.id][2]}
 
 
-def _forward(a, b, seconds: float) -> dict[str, Any]:
+def _forward(a: Port, b: Port, seconds: float) -> dict[str, Any]:
     from pydpdk.forward import Forwarder
     with Forwarder([a, b], "mac", eth_peers={a.id: b.mac, b.id: a.mac}) as fwd:
         final = fwd.run(seconds, tx_first=True)
@@ -210,7 +217,7 @@ def _forward(a, b, seconds: float) -> dict[str, Any]:
                         for s in final.streams]}
 
 
-def port_info(port) -> dict[str, Any]:
+def port_info(port: Port) -> dict[str, Any]:
     info = port.info()
     return {"port": port.id, "name": port.name, "driver": port.driver, "mac": port.mac,
             "ids": pci_ids(port.name) if os.path.isdir(os.path.join(SYSFS_PCI, port.name)) else "",

@@ -6,6 +6,7 @@ import re
 from typing import Any, Optional
 
 from ..errors import invalid
+from ..ethdev import Port
 from ..ethdev.pmds import Pmd, vdev_driver_for
 from .specs import SPECS, Generic, VdevSpec, check_values, spec_class
 
@@ -66,7 +67,7 @@ def parse(devargs: "str | VdevSpec") -> VdevSpec:
     return (cls or Generic).from_pairs(name, pairs, devargs)
 
 
-def spec_of(port: Any) -> VdevSpec:
+def spec_of(port: Port) -> VdevSpec:
     """The typed spec a live port's device was created from (its name and DPDK's devargs)."""
     args = port.devargs
     return parse(f"{port.device_name},{args}" if args else port.device_name)

@@ -17,7 +17,7 @@ import os
 import re
 import stat
 from dataclasses import dataclass, field, fields
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from ..errors import DeviceError, invalid
 from ..ethdev.pmds import vdev_driver_for
@@ -107,7 +107,7 @@ class VdevSpec:
 
     def devargs(self) -> str:
         """The devargs string, as given to ``--vdev`` or hotplug."""
-        return ",".join([self.name, *(f"{k}={v}" for k, v in self.pairs())])
+        return ",".join([cast(str, self.name), *(f"{k}={v}" for k, v in self.pairs())])  # set by __post_init__
 
     def __str__(self) -> str:
         return self.devargs()
@@ -119,6 +119,7 @@ class VdevSpec:
     # -- parsing -------------------------------------------------------------------------------
     @classmethod
     def from_pairs(cls, name: str, pairs: list[tuple[str, str]], devargs: str = "") -> "VdevSpec":
+        """The spec for a device name and its (key, value) devargs pairs, values converted and checked."""
         ctx = f"vdev {devargs or name!r}"
         bykey = {cls._key(f): f for f in cls._devfields()}
         kw: dict[str, Any] = {}
@@ -153,7 +154,7 @@ class VdevSpec:
         """Check what can be checked before EAL sees the device (files, interfaces, socket
         directories, kernel features); raise InvalidArgumentError / DeviceError naming the
         problem. Returns self."""
-        cls = spec_class(self.name)
+        cls = spec_class(cast(str, self.name))  # set by __post_init__
         if cls is not None:
             check_values(cls, self.devargs(), self.pairs(), check_env=True)
         self._check()
@@ -378,6 +379,7 @@ class VirtioUser(VdevSpec):
 
     @property
     def vhost_kernel(self) -> bool:
+        """True when path names a /dev node (vhost-kernel, e.g. /dev/vhost-net) rather than a vhost-user socket."""
         return self.path is not None and self.path.startswith("/dev/")
 
     def _check(self) -> None:

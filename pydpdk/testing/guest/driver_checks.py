@@ -16,6 +16,7 @@ import os
 import sys
 import time
 import warnings
+from typing import Any
 
 from pydpdk.testing.guestcheck import expect, run_check
 
@@ -199,14 +200,15 @@ def main(argv: list[str]) -> int:
         b.wait_link_up(20)
         b.promiscuous = True
         src, dst = bytes.fromhex(a.mac.replace(":", "")), bytes.fromhex(b.mac.replace(":", ""))
-        res = {}
+        res: dict[Any, Any] = {}      # frame size -> counts, and "rx_errors"
         for size in (64, 1000, 1200, 1514):
             burst = pool.burst([frame(size, src, dst, i) for i in range(8)])
             sent = send_all(a, burst)
-            got = receive(b, sent, lambda m: (m.nb_segs, m.pkt_len))
+            segs_lens = receive(b, sent, lambda m: (m.nb_segs, m.pkt_len))
             burst.free()
-            res[size] = {"sent": sent, "received": len(got), "nb_segs": sorted({segs for segs, _ in got}),
-                         "intact": sum(n == size or n == size + 4 for _, n in got)}
+            res[size] = {"sent": sent, "received": len(segs_lens),
+                         "nb_segs": sorted({segs for segs, _ in segs_lens}),
+                         "intact": sum(n == size or n == size + 4 for _, n in segs_lens)}
         st = b.stats()
         res["rx_errors"] = {"ierrors": st.ierrors, "imissed": st.imissed, "rx_nombuf": st.rx_nombuf}
         expect(res[64]["received"] == res[64]["sent"] == 8, f"64-byte frames lost: {res[64]}")
@@ -252,7 +254,7 @@ def main(argv: list[str]) -> int:
         b.wait_link_up(20)
         b.promiscuous = True
         src, dst = bytes.fromhex(a.mac.replace(":", "")), bytes.fromhex(b.mac.replace(":", ""))
-        flags = {}
+        flags: dict[str, Any] = {}
         for good in (True, False):
             burst = pool.burst([udp_frame(src, dst, i, good) for i in range(8)])
             sent = send_all(a, burst)

@@ -90,7 +90,7 @@ def main(argv: list[str]) -> int:
             got[a] = {"driver": d.driver, "interfaces": list(d.interfaces)}
         return got
 
-    a0, a1 = (e1000 + [None, None])[:2]
+    a0, a1 = (e1000 + ["", ""])[:2]     # "": no such NIC (devices_listed says so; the checks fail)
 
     @check("refuse_routed_then_force")
     def _():
@@ -124,10 +124,10 @@ def main(argv: list[str]) -> int:
         expect(d.driver is None, f"unbind left {d.driver}")
         d = restore(a1)
         d = wait(lambda: (x := devices.get_device(a1)).interfaces and x) or devices.get_device(a1)
-        expect(d.driver == "e1000" and d.interfaces, f"restore gave {d.driver} {d.interfaces}")
+        expect(d.driver == "e1000" and bool(d.interfaces), f"restore gave {d.driver} {d.interfaces}")
         return {"address": a1, "back_to": d.driver, "interface": d.interfaces[0]}
 
-    pf = pfs[0] if pfs else None
+    pf = pfs[0] if pfs else ""
 
     @check("sriov_numvfs_1")
     def _():

@@ -8,6 +8,7 @@ import argparse
 import sys
 import time
 import traceback
+from typing import Any
 
 from pydpdk.testing import nicpair
 
@@ -43,7 +44,7 @@ def main(argv=None) -> int:
     found = [p.name for p in pydpdk.ports()]
     times["eal_s"] = time.monotonic() - t1
     print(f"EAL up in {times['eal_s']:.1f} s, ports: {found}", flush=True)
-    out = {"pairs": {}, "times": times, "ports_found": found, "pydpdk": pydpdk.__file__}
+    out: dict[str, Any] = {"pairs": {}, "times": times, "ports_found": found, "pydpdk": pydpdk.__file__}
     for pair in pairs:
         t = time.monotonic()
         try:

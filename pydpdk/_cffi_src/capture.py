@@ -1,0 +1,34 @@
+"""rte_pcapng.h, rte_pdump.h, rte_bpf.h and our capture helpers (c/capture.c): RX/TX callbacks
+that copy packets into pcapng, filtered by libpcap expressions run as DPDK BPF."""
+
+INCLUDES = """
+#include <rte_pdump.h>
+#include <rte_pcapng.h>
+#include "capture.h"
+"""
+
+TYPES = """
+struct pydpdk_capture;
+#define RTE_PDUMP_FLAG_RXTX ...
+"""
+
+FUNCTIONS = """
+int rte_pdump_init(void);
+uint32_t rte_pcapng_mbuf_size(uint32_t length);
+int rte_pdump_uninit(void);
+
+struct pydpdk_capture *pydpdk_capture_new(int fd, const char *filter, uint32_t snaplen,
+    unsigned int ring_size, unsigned int pool_size, unsigned int data_room, const char *name, char *err,
+    unsigned int errlen);
+int pydpdk_capture_attach(struct pydpdk_capture *c, uint16_t port, uint16_t nb_rxq,
+    uint16_t nb_txq, int rx, int tx);
+int pydpdk_capture_detach(struct pydpdk_capture *c);
+int64_t pydpdk_capture_drain(struct pydpdk_capture *c, unsigned int max);
+void pydpdk_capture_counts(const struct pydpdk_capture *c, uint64_t *seen, uint64_t *captured,
+    uint64_t *filtered, uint64_t *dropped, uint64_t *written);
+int pydpdk_capture_close(struct pydpdk_capture *c, uint16_t port, uint64_t start_ns,
+    uint64_t end_ns);
+int pydpdk_bpf_check(const char *filter, uint32_t snaplen, char *err, unsigned int errlen);
+"""
+
+CUSTOMIZATIONS = ""

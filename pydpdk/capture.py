@@ -1,0 +1,204 @@
+"""Packet capture into pcapng from inside the process: RX/TX callbacks in C, librte_pcapng.
+
+    from pydpdk import capture
+    with capture.capture(port, "out.pcapng", rx=True, tx=True, snaplen=128,
+                         filter="udp port 53") as cap:
+        ...                                  # an engine forwards; the callbacks copy what it sees
+    print(cap.stats)                         # seen, captured, filtered, dropped, written
+
+The callbacks (``rte_eth_add_rx_callback``/``rte_eth_add_tx_callback`` on every queue) run in
+whatever thread polls the port — a native forwarding engine included — and copy each packet
+with ``rte_pcapng_copy`` into a ring; a writer thread drains the ring into the file once per
+burst. No Python runs per packet. ``filter`` is libpcap syntax, compiled with ``pcap_compile``
+and converted to DPDK BPF (``rte_bpf_convert``); packets it rejects count as ``filtered``.
+When the ring or the copy pool is full the packet is not captured and counts as ``dropped``
+(the port's traffic is never held up). The file opens in tshark, tcpdump and Wireshark.
+
+For DPDK's own tools, pydpdk primaries call ``rte_pdump_init`` at EAL init (see
+:func:`pdump_enabled`), so ``dpdk-dumpcap``/``dpdk-pdump`` can attach to a running pydpdk
+process (docs/capture.md has the details and the 22.11 caveats).
+"""
+from __future__ import annotations
+
+import itertools
+import os
+import threading
+import time
+from dataclasses import dataclass, asdict
+from typing import Any
+
+from . import eal as _eal
+from .ethdev import hooks as _port_hooks
+from ._native import ffi, lib, cstr
+from ._resource import Resource
+from .errors import DpdkError, PortError, check, invalid
+from .ethdev import Port
+
+__all__ = ["Capture", "CaptureStats", "capture", "check_filter", "pdump_enabled"]
+
+_names = itertools.count()
+_ERRLEN = 256
+
+
+@dataclass(frozen=True)
+class CaptureStats:
+    """Packets the callbacks saw, copied (captured), rejected by the filter, could not copy
+    (dropped: ring or pool full) and the writer put in the file."""
+
+    seen: int
+    captured: int
+    filtered: int
+    dropped: int
+    written: int
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+def check_filter(expr: str, snaplen: int = 65535) -> None:
+    """Raise InvalidArgumentError unless libpcap compiles ``expr`` and DPDK's BPF loads it."""
+    err = ffi.new("char[]", _ERRLEN)
+    rc = lib.pydpdk_bpf_check(expr.encode(), snaplen, err, _ERRLEN)
+    if rc < 0:
+        raise invalid("filter", expr, f"a libpcap filter expression DPDK's BPF can run ({cstr(err)})")
+
+
+def pdump_enabled() -> bool:
+    """Whether this process answers dpdk-dumpcap/dpdk-pdump (rte_pdump_init ran in the primary)."""
+    return bool(getattr(_eal.current(), "pdump", False))
+
+
+class Capture(Resource):
+    """One capture of one port into one pcapng file; stop with ``close()`` (or ``with``)."""
+
+    _rank = 0            # before ports (1): callbacks go before the port closes
+
+    def __init__(self, port: Port, path: str | os.PathLike, *, rx: bool = True, tx: bool = True,
+                 snaplen: int = 65535, filter: str | None = None, ring_size: int = 4096,
+                 pool_size: int | None = None, drain_interval: float = 0.005) -> None:
+        ctx = "pydpdk.capture.Capture"
+        if not isinstance(port, Port):
+            raise invalid("port", port, "a pydpdk.Port", ctx)
+        port._check_open()
+        if not (rx or tx):
+            raise invalid("rx/tx", (rx, tx), "at least one direction", ctx)
+        if isinstance(snaplen, bool) or not isinstance(snaplen, int) or not 64 <= snaplen <= 262144:
+            raise invalid("snaplen", snaplen, "64 to 262144 bytes", ctx)
+        if isinstance(ring_size, bool) or not isinstance(ring_size, int) or ring_size < 64 or \
+                ring_size & (ring_size - 1):
+            raise invalid("ring_size", ring_size, "a power of two, at least 64", ctx)
+        if not (port.nb_rx_queues or port.nb_tx_queues):
+            raise invalid("port", port._describe(), "a configured port (its queues get the callbacks)", ctx)
+        if filter is not None and not isinstance(filter, str):
+            raise invalid("filter", filter, "a libpcap filter string", ctx)
+        data_room = lib.rte_pcapng_mbuf_size(min(snaplen, 16384))
+        if pool_size is None:       # the ring's worth of copies, at most ~32 MiB
+            pool_size = max(255, min(ring_size, (32 << 20) // data_room) - 1)
+        self.port, self.path = port, os.fspath(path)
+        self.rx, self.tx, self.snaplen, self.filter = bool(rx), bool(tx), snaplen, filter
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        err = ffi.new("char[]", _ERRLEN)
+        name = f"pcap{os.getpid() % 10000}_{next(_names)}"
+        ptr = lib.pydpdk_capture_new(fd, (filter or "").encode(), snaplen, ring_size, pool_size,
+                                     data_room, name.encode(), err, _ERRLEN)
+        if ptr == ffi.NULL:
+            os.close(fd)
+            if filter:
+                check_filter(filter, snaplen)       # names a bad filter precisely
+            e = lib.pydpdk_rte_errno()
+            raise DpdkError(e or 22, f"capture of {port._describe()} to {self.path} failed: {cstr(err)}",
+                            "pydpdk_capture_new")
+        rc = lib.pydpdk_capture_attach(ptr, port.id, port.nb_rx_queues, port.nb_tx_queues, int(rx), int(tx))
+        if rc < 0:
+            lib.pydpdk_capture_close(ptr, port.id, 0, 0)
+            check(rc, f"rte_eth_add_rx/tx_callback({port._describe()})", PortError,
+                  hint="DPDK built without RTE_ETHDEV_RXTX_CALLBACKS?")
+        self._ptr = ptr
+        self._start_ns = time.time_ns()
+        self._stop = threading.Event()
+        self._error: BaseException | None = None
+        self._interval = drain_interval
+        self._register()
+        _captures.setdefault(port.id, []).append(self)
+        self._writer = threading.Thread(target=self._drain_loop, name=f"pydpdk-capture-{port.id}", daemon=True)
+        self._writer.start()
+
+    def _drain_loop(self) -> None:
+        try:
+            while not self._stop.is_set():
+                n = lib.pydpdk_capture_drain(self._ptr, 4096)      # GIL released in C
+                if n < 0:
+                    raise OSError(-n, f"writing {self.path}: {os.strerror(-n)}")
+                if n == 0:
+                    self._stop.wait(self._interval)
+        except BaseException as exc:  # noqa: BLE001 - reported by close()/stats
+            self._error = exc
+
+    def _describe(self) -> str:
+        return f"capture of port {self.port.id} to {self.path}"
+
+    @property
+    def stats(self) -> CaptureStats:
+        """Counts so far (after close: the final ones)."""
+        if self._closed:
+            return self._final
+        v = [ffi.new("uint64_t *") for _ in range(5)]
+        lib.pydpdk_capture_counts(self._ptr, *v)
+        return CaptureStats(*(int(x[0]) for x in v))
+
+    def wait_written(self, n: int, timeout: float = 5.0) -> CaptureStats:
+        """Wait until at least n packets are in the file (TimeoutError after timeout s)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            st = self.stats
+            if st.written >= n:
+                return st
+            if self._error is not None or time.monotonic() >= deadline:
+                raise TimeoutError(f"{self._describe()}: {st.written} of {n} packets written after {timeout} s"
+                                   + (f" ({self._error})" if self._error else ""))
+            time.sleep(0.01)
+
+    def _release(self) -> None:
+        self._stop.set()
+        self._writer.join()
+        self._final = self.stats
+        rc = lib.pydpdk_capture_close(self._ptr, self.port.id, self._start_ns, time.time_ns())
+        self._final = self._counts_after_close(self._final)
+        self._ptr = ffi.NULL
+        lst = _captures.get(self.port.id, [])
+        if self in lst:
+            lst.remove(self)
+        if self._error is not None:
+            raise self._error
+        if rc < 0:
+            raise OSError(f"{self._describe()}: finishing the pcapng file failed")
+
+    def _counts_after_close(self, before: CaptureStats) -> CaptureStats:
+        # close() drained what was left in the ring: every captured packet is now written
+        return CaptureStats(before.seen, before.captured, before.filtered, before.dropped, before.captured)
+
+    def _force_release(self) -> None:
+        try:
+            self._release()
+        except Exception:  # noqa: BLE001 - EAL cleanup goes on
+            pass
+
+    def __repr__(self) -> str:
+        return f"<Capture port {self.port.id} -> {self.path} {'closed' if self._closed else 'live'}>"
+
+
+_captures: dict[int, list[Capture]] = {}
+
+
+def capture(port: Port, path: str | os.PathLike, **kw: Any) -> Capture:
+    """Start capturing ``port`` into ``path`` (pcapng); see :class:`Capture`."""
+    return Capture(port, path, **kw)
+
+
+def _on_port_release(port: Port) -> None:
+    for cap in list(_captures.get(port.id, [])):
+        if cap.port is port:
+            cap.close()
+
+
+_port_hooks.subscribe_release(_on_port_release)
