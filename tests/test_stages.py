@@ -143,7 +143,18 @@ def ttl_rewrite(data, length, port):
     return PEER
 
 
-def test_numba_ttl_rewrite_pcap_byte_exact(eal, pool, tmp_path):
+def test_numba_ttl_rewrite_pcap_byte_exact(eal, pool):
+    import pathlib
+    import shutil
+    import tempfile
+    tmp_path = pathlib.Path(tempfile.mkdtemp(prefix="stg-"))    # hotplug devargs: at most 127 bytes
+    try:
+        _ttl_rewrite_pcap(pool, tmp_path)
+    finally:
+        shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def _ttl_rewrite_pcap(pool, tmp_path):
     frames = [udp(1000 + i, ttl=(i % 70), n=i) for i in range(200)]
     frames = [bytes(f) for f in frames]
     write_pcap(str(tmp_path / "in.pcap"), frames)
