@@ -151,7 +151,7 @@ def test_memif_has_no_rx_interrupts_in_22_11(eal, pool):
 def test_virtio_user_interrupts_wake_on_the_peers_echo(eal, pool):
     from conftest import make_frame
     from pydpdk import interop
-    from vdev_peer import TESTPMD, Testpmd, warm_up
+    from pydpdk.testing.testpmd import TESTPMD, Testpmd, warm_up
     if not os.path.exists(TESTPMD):
         pytest.skip(f"needs {TESTPMD}")
     d = tempfile.mkdtemp(prefix="pdi-")

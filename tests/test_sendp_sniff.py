@@ -17,7 +17,7 @@ import pydpdk
 from pydpdk import vdev
 from pydpdk.pcap import Filter, read_frames, write_pcap
 from conftest import ROOT, drain, make_frame, unpin
-from vdev_net import Netns, Veth, needs_netadmin
+from pydpdk.testing.netns import Netns, Veth, needs_netadmin
 
 _n = itertools.count()
 MAC0, MAC1 = "02:00:00:00:00:01", "02:00:00:00:00:02"
