@@ -46,7 +46,7 @@ setup(
     extras_require={
         "numpy": ["numpy"],                              # MbufBurst.headers(): zero-loop header views
         "scapy": ["scapy>=2.5"],                         # decode="scapy" in sniff/receive/read_pcap
-        "jit": ["numba"],                                # reserved for numba-compiled per-burst code: nothing imports numba yet
+        "jit": ["numba>=0.57", "numpy"],                 # pydpdk.stage.Stage.numba: compiled stages
         "notebook": ["ipython", "matplotlib"],           # HTML views, live rates, plot_rates()
         # the test suite: scapy builds real packets, nbclient + ipykernel execute
         # samples/notebooks, hypothesis for property tests (tests/ is repo-only: MANIFEST.in)
