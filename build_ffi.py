@@ -142,7 +142,10 @@ def build_ffi() -> FFI:
     modules = [_load(name) for name in _load("__init__").MODULES]
 
     ffi = FFI()
-    ffi.cdef("\n".join(m.TYPES for m in modules))
+    # A family whose declarations differ by release has types_for((year, month)) (flow.py: the
+    # IPv6 address struct of 24.11); the others a fixed TYPES.
+    release = tuple(int(x) for x in version.split(".")[:2])
+    ffi.cdef("\n".join(m.types_for(release) if hasattr(m, "types_for") else m.TYPES for m in modules))
     ffi.cdef("\n".join(m.FUNCTIONS for m in modules))
     defines = [
         ("PYDPDK_PACKAGE_VERSION", f'"{_package_version()}"'),
