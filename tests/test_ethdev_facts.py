@@ -87,12 +87,12 @@ def _pcap_file(path: str, stamps: list[tuple[int, int]]) -> None:
             f.write(struct.pack("<IIII", sec, usec, len(frame), len(frame)) + frame)
 
 
-def test_pcap_rx_timestamps_come_from_the_file(eal, pool, tmp_path):
+def test_pcap_rx_timestamps_come_from_the_file(eal, pool, short_dir):
     stamps = [(1_700_000_000, 1), (1_700_000_000, 500_000), (1_700_000_123, 999_999)]
-    path = str(tmp_path / "ts.pcap")
+    path = os.path.join(short_dir, "ts.pcap")
     _pcap_file(path, stamps)
     name = f"net_pcap_ts{os.getpid() % 10000}"
-    [p] = vdev.attach(vdev.Pcap(name, rx_pcap=path, tx_pcap=str(tmp_path / "out.pcap")))
+    [p] = vdev.attach(vdev.Pcap(name, rx_pcap=path, tx_pcap=os.path.join(short_dir, "out.pcap")))
     try:
         p.setup(pool)                  # net_pcap stamps without the offload flag (it has none)
         got = []

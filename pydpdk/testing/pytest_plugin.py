@@ -126,19 +126,26 @@ def ring_pair(request: pytest.FixtureRequest, dpdk_pool: Mempool) -> Iterator[Ri
 def pcap_port(request: pytest.FixtureRequest, dpdk_pool: Mempool,
               tmp_path: Any) -> Iterator[Callable[..., PcapPort]]:
     """Factory: ``pp = pcap_port(frames)`` is a started net_pcap port (``pp.port``) whose RX
-    replays frames (bytes or scapy packets) and whose TX writes a pcap file in tmp_path;
+    replays frames (bytes or scapy packets) and whose TX writes a pcap file in a short temporary
+    directory (hotplug devargs are at most 127 bytes);
     ``pp.written()`` detaches it (net_pcap flushes on close) and returns what it sent.
     Keyword arguments go to :class:`~pydpdk.testing.peers.PcapPort` (nb_desc, infinite_rx)."""
+    import shutil
+    import tempfile
     _leak_check_outside(request)
     made: list[PcapPort] = []
+    # hotplugged devargs are at most 127 bytes (DPDK passes them in a 128-byte field): a short
+    # directory, not pytest's long tmp_path
+    short = tempfile.mkdtemp(prefix="pdpp-")
 
     def make(frames: Any, **kw: Any) -> PcapPort:
-        pp = PcapPort(dpdk_pool, frames, str(tmp_path), **kw)
+        pp = PcapPort(dpdk_pool, frames, short, **kw)
         made.append(pp)
         return pp
     yield make
     for pp in made:
         pp.close()
+    shutil.rmtree(short, ignore_errors=True)
 
 
 @pytest.fixture
