@@ -20,7 +20,7 @@ export DEBIAN_FRONTEND=noninteractive LC_ALL=C
 PACKAGES="dpdk dpdk-dev libdpdk-dev libpcap-dev pkg-config gcc libc6-dev
 python3-dev python3-cffi python3-ply python3-pytest python3-yaml python3-scapy python3-numpy
 python3-pip python3-setuptools python3-wheel python3-build python3-venv python3-hypothesis
-python3-nbclient python3-ipykernel
+python3-nbclient python3-ipykernel python3-numba
 iproute2 iputils-ping procps kmod tcpdump tshark"
 PACKAGES=$(echo $PACKAGES | tr ' ' '\n' | sort -u | tr '\n' ' ')
 STAMP=$ROOT/etc/pydpdk-chroot-packages
