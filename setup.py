@@ -52,6 +52,7 @@ setup(
         "test": ["pytest>=7", "hypothesis", "scapy>=2.5", "nbclient", "ipykernel"],
     },
     cffi_modules=["build_ffi.py:ffibuilder"],
-    entry_points={"console_scripts": ["pydpdk = pydpdk.cli:main"]},
+    entry_points={"console_scripts": ["pydpdk = pydpdk.cli:main"],
+                  "pytest11": ["pydpdk = pydpdk.testing.pytest_plugin"]},
     zip_safe=False,
 )

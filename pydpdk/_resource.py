@@ -112,6 +112,13 @@ class Resource:
         self.close()
 
 
+def live(kind: type | None = None) -> list["Resource"]:
+    """The open resources (of class kind, when given), oldest first: what a leak check or a
+    cleanup report looks at."""
+    out = [r for r in list(_live.values()) if not r._closed and (kind is None or isinstance(r, kind))]
+    return sorted(out, key=lambda r: r._seq)
+
+
 def close_all(why: str = "closed") -> None:
     """Close every live resource in rank order (then newest first)."""
     for res in sorted(_live.values(), key=lambda r: (r._rank, -r._seq)):

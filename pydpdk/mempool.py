@@ -123,6 +123,11 @@ class Mempool(Resource):
         return lib.rte_mempool_avail_count(self._ptr)
 
     @property
+    def owned(self) -> bool:
+        """True for a pool this process created (and frees on close), False for one it looked up."""
+        return self._owned
+
+    @property
     def in_use(self) -> int:
         """Mbufs allocated from the pool now (rte_mempool_in_use_count; lcore caches count as free)."""
         self._check_open()

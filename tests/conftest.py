@@ -1,48 +1,59 @@
-"""One EAL per pytest session, on real vdevs; other EAL configurations run in subprocesses.
+"""pydpdk's own suite on the pydpdk pytest plugin (pydpdk.testing.pytest_plugin), plus what is
+particular to this project: the session EAL also carries net_ring0/1 and net_null0/1 (the suite's
+`ring_pair` is those two self-looped ring ports, not the plugin's crossed pair), the fixture
+names the tests use (`eal`, `pool`), the leak check on every test, and running code in a child
+interpreter that imports this tree's pydpdk.
 
-Hugepages are used when free ones exist (``.ci/run`` reserves them), ordinary memory
-(``no_huge``) otherwise; tests in test_eal.py exercise the other path in a child process.
-After every test, each live mempool's in-use count must be back where it started.
+The plugin is registered by the `pytest11` entry point when pydpdk is installed; when it is not
+(a worktree, a plain checkout), this conftest loads it. Never both: pytest refuses a plugin
+module registered twice.
 """
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import sys
 import textwrap
 
-import pytest
+_PLUGIN = "pydpdk.testing.pytest_plugin"
+# already imported = already registered (by the entry point, or -p): loading it again would fail
+pytest_plugins = [] if _PLUGIN in sys.modules else [_PLUGIN]
 
-import pydpdk
-from pydpdk import eal as eal_mod
-from pydpdk._resource import _live
+import pytest  # noqa: E402
+
+import pydpdk  # noqa: E402
+from pydpdk.eal import hugepages_usable  # noqa: E402
+from pydpdk.testing.frames import drain, make_frame  # noqa: E402,F401 (tests written on other branches import them from here)
+from pydpdk.testing.procs import unpin  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SESSION_VDEVS = ["net_ring0", "net_ring1", "net_null0,size=64", "net_null1,size=64"]
+collect_ignore = ["external"]       # the plugin's own users' suite: run by test_pytest_plugin.py
 
 
-def have_hugepages() -> bool:
-    return any(s.free >= 64 and s.mounted_at for s in eal_mod.hugepage_status())
-
-
+@functools.lru_cache(maxsize=None)
 def session_config() -> pydpdk.EalConfig:
-    return pydpdk.EalConfig(lcores="0-1" if len(eal_mod._PROCESS_CPUS) > 1 else "0",
-                            no_pci=True, no_huge=not have_hugepages(),
-                            memory_mb=None if have_hugepages() else 512,
-                            file_prefix=f"pydpdk-test-{os.getpid()}",
-                            single_file_segments=have_hugepages(),  # virtio-user peers need it
-                            vdevs=SESSION_VDEVS, log_levels=["lib.eal:warning"])
+    """The session EAL's configuration (computed once: hugepages may be taken meanwhile)."""
+    from pydpdk.testing.pytest_plugin import default_config    # imported by pytest first (assert rewriting)
+    return default_config(file_prefix=f"pydpdk-test-{os.getpid()}", vdevs=SESSION_VDEVS)
 
 
 @pytest.fixture(scope="session")
-def eal() -> pydpdk.Eal:
-    e = pydpdk.Eal.init(session_config())
-    yield e
+def dpdk_eal_config() -> pydpdk.EalConfig:
+    return session_config()
 
 
 @pytest.fixture(scope="session")
-def pool(eal) -> pydpdk.Mempool:
-    return pydpdk.Mempool.create("test_pool", 8191, cache_size=256)
+def eal(dpdk_eal) -> pydpdk.Eal:
+    """The plugin's session EAL under the name the suite uses."""
+    return dpdk_eal
+
+
+@pytest.fixture(scope="session")
+def pool(dpdk_pool) -> pydpdk.Mempool:
+    """The plugin's session pool under the name the suite uses."""
+    return dpdk_pool
 
 
 @pytest.fixture(scope="session")
@@ -50,29 +61,16 @@ def small_pool(eal) -> pydpdk.Mempool:
     return pydpdk.Mempool.create("test_small", 255, cache_size=0, data_room=2048 + 128)
 
 
-def _pool_counts() -> dict[str, int]:
-    return {r.name: r.in_use for r in list(_live.values())
-            if isinstance(r, pydpdk.Mempool) and not r.closed and r._owned}
-
-
 @pytest.fixture(autouse=True)
-def no_mbuf_leak(request):
-    """Every mempool's in-use count returns to what it was before the test."""
-    if not eal_mod.is_initialized():
-        yield
-        return
-    before = _pool_counts()
+def _every_test_frees_its_mbufs(no_mbuf_leak):
+    """The plugin's opt-in leak check, on for every test of this suite."""
     yield
-    if not eal_mod.is_initialized():
-        return
-    after = _pool_counts()
-    leaked = {n: after[n] - before[n] for n in before if n in after and after[n] != before[n]}
-    assert not leaked, f"mbufs leaked (pool: in-use delta): {leaked}"
 
 
 @pytest.fixture
 def ring_pair(eal, pool):
-    """Ports net_ring0 and net_ring1, configured, started, and drained after the test."""
+    """This suite's pair (overrides the plugin's): the EAL's net_ring0 and net_ring1, each looped
+    back to itself (a port's TX ring is its own RX ring), configured, started, drained after."""
     p0, p1 = pydpdk.Port("net_ring0"), pydpdk.Port("net_ring1")
     for p in (p0, p1):
         if not p.started:
@@ -81,48 +79,14 @@ def ring_pair(eal, pool):
     drain(p0, p1)
 
 
-def drain(*ports: pydpdk.Port) -> int:
-    n = 0
-    for p in ports:
-        if p.closed or not p.started:
-            continue
-        for q in range(p.nb_rx_queues):
-            while True:
-                b = p.rx_burst(q, 256)
-                if not b:
-                    break
-                n += len(b)
-                b.free()
-    return n
-
-
-def unpin() -> None:
-    """preexec_fn for children: EAL pins this process's main thread to its lcore; children get
-    every CPU back (else their own EAL could not use lcore 1)."""
-    os.sched_setaffinity(0, eal_mod._PROCESS_CPUS)
+def have_hugepages() -> bool:
+    return hugepages_usable()
 
 
 def run_python(code: str, *, timeout: float = 120, env: dict | None = None) -> subprocess.CompletedProcess:
-    """Run code in a fresh interpreter (its own EAL); returns the completed process."""
+    """Run code in a fresh interpreter (its own EAL) importing this tree's pydpdk."""
     e = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
     if env:
         e.update(env)
     return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
                           text=True, timeout=timeout, env=e, cwd=ROOT, preexec_fn=unpin)
-
-
-def make_frame(i: int, size: int = 64, *, src: str = "02:00:00:00:00:01",
-               dst: str = "02:00:00:00:00:02") -> bytes:
-    """An Ethernet frame (IPv4/UDP) of size bytes carrying i in its payload."""
-    import struct
-    mac = lambda m: bytes(int(x, 16) for x in m.split(":"))  # noqa: E731
-    payload_len = max(size - 14 - 20 - 8, 4)
-    payload = struct.pack("!I", i) + bytes((i + k) & 0xFF for k in range(payload_len - 4))
-    udp = struct.pack("!HHHH", 1024 + (i & 0xFF), 4789, 8 + len(payload), 0) + payload
-    ip_wo = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), i & 0xFFFF, 0, 64, 17, 0,
-                        bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2]))
-    s = sum(struct.unpack("!10H", ip_wo))
-    s = (s & 0xFFFF) + (s >> 16)
-    s = (s & 0xFFFF) + (s >> 16)
-    ip = ip_wo[:10] + struct.pack("!H", ~s & 0xFFFF) + ip_wo[12:]
-    return mac(dst) + mac(src) + b"\x08\x00" + ip + udp

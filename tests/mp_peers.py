@@ -2,45 +2,21 @@
 forwarder (`pydpdk fwd`), each on its own --file-prefix and hugepages, always cleaned up."""
 from __future__ import annotations
 
-import glob
 import os
 import shutil
 import signal
 import subprocess
 import sys
-import time
-from typing import Callable
 
 import pytest
 
-from conftest import ROOT, have_hugepages, unpin
+from conftest import ROOT
 from pydpdk import telemetry
+from pydpdk.eal import hugepages_usable
+from pydpdk.testing.procs import cleanup_prefix, unpin
+from pydpdk.testing.wait import wait_for
 
 TESTPMD = shutil.which("dpdk-testpmd")
-
-
-def cleanup_prefix(prefix: str) -> None:
-    """Remove what a dead DPDK primary with this prefix left (hugepage files, runtime dir)."""
-    for path in glob.glob(f"/dev/hugepages/{prefix}map_*"):
-        try:
-            os.unlink(path)
-        except OSError:
-            pass
-    shutil.rmtree(telemetry.runtime_dir(prefix), ignore_errors=True)
-
-
-def wait_for(pred: Callable[[], bool], timeout: float, what: str, proc: subprocess.Popen | None = None):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = pred()
-        if value:
-            return value
-        if proc is not None and proc.poll() is not None:
-            out = proc.stdout.read() if proc.stdout else ""
-            raise AssertionError(f"peer exited ({proc.returncode}) before {what}:\n{out[-3000:]}")
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.1)
 
 
 class Peer:
@@ -62,7 +38,7 @@ class Peer:
     def __enter__(self) -> "Peer":
         if self.kind == "testpmd" and TESTPMD is None:
             pytest.skip("dpdk-testpmd is not installed (Debian package dpdk)")
-        if not have_hugepages():
+        if not hugepages_usable():
             pytest.skip("multi-process and peer tests need free, mounted 2 MiB hugepages")
         cleanup_prefix(self.prefix)
         env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
@@ -72,7 +48,7 @@ class Peer:
         try:
             sock = os.path.join(telemetry.runtime_dir(self.prefix), telemetry.SOCKET_NAME)
             wait_for(lambda: os.path.exists(sock) and self._forwarding(), 60,
-                     f"{self.kind} to forward", self.proc)
+                     f"{self.kind} to forward", proc=self.proc, interval=0.1)
         except BaseException:
             self.__exit__()
             raise

@@ -28,7 +28,7 @@ CASES = [
     ("ring name in use", lambda pool: _dup_ring(), Bad, ["name='dup'"]),
     ("mempool cache too big", lambda pool: pydpdk.Mempool.create("c", 100, cache_size=512), Bad, ["cache_size=512"]),
     ("mempool zero mbufs", lambda pool: pydpdk.Mempool.create("z", 0), Bad, ["n=0"]),
-    ("mempool name taken", lambda pool: pydpdk.Mempool.create("test_pool"), Bad, ["name='test_pool'"]),
+    ("mempool name taken", lambda pool: pydpdk.Mempool.create("dpdk_pool"), Bad, ["name='dpdk_pool'"]),
     ("invalid EAL argument (typed)", lambda pool: pydpdk.EalConfig(lcores="0-x"), Bad, ["lcores='0-x'"]),
     ("EAL lcore not on this machine", lambda pool: pydpdk.EalConfig(lcores="0-999"), Bad, ["lcores='0-999'"]),
     ("EAL iova mode", lambda pool: pydpdk.EalConfig(iova_mode="xx"), Bad, ["iova_mode='xx'", "'pa' or 'va'"]),

@@ -7,7 +7,8 @@ import sys
 
 import pytest
 
-from conftest import ROOT, unpin
+from conftest import ROOT
+from pydpdk.testing.procs import unpin
 
 RUN = os.path.join(ROOT, "bench", "run.py")
 ROWS = ["io", "mac", "macswap", "txonly", "rxonly", "pyloop", "pyloop256", "numpy", "numpy32", "pcap"]

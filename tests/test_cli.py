@@ -13,24 +13,32 @@ import uuid
 
 import pytest
 
-from conftest import ROOT, make_frame, unpin
+from conftest import ROOT
+from pydpdk.testing.frames import make_frame
+from pydpdk.testing.procs import unpin
+from pydpdk.testing.wait import WaitTimeout, wait_for
 from pydpdk.pcap import read_frames, write_pcap
 
 TESTPMD = shutil.which("dpdk-testpmd")
 ENV = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
 
 
+_PREFIXES: list[str] = []
+
+
 def prefix() -> list[str]:
-    return ["--file-prefix", f"pydpdk-cli-{uuid.uuid4().hex[:8]}"]
+    _PREFIXES.append(f"pydpdk-cli-{uuid.uuid4().hex[:8]}")
+    return ["--file-prefix", _PREFIXES[-1]]
 
 
 @pytest.fixture(scope="module", autouse=True)
 def _remove_testpmd_runtime_dirs():
-    """pydpdk removes its EAL runtime directory on cleanup; dpdk-testpmd leaves its own behind."""
+    """pydpdk removes its EAL runtime directory on cleanup; dpdk-testpmd leaves its own behind.
+    Only this run's prefixes: a parallel run's live EAL keeps its directory."""
     yield
-    import glob
-    for d in glob.glob("/var/run/dpdk/pydpdk-cli-*"):
-        shutil.rmtree(d, ignore_errors=True)
+    from pydpdk.testing.procs import cleanup_prefix
+    for p in _PREFIXES:
+        cleanup_prefix(p)
 
 
 def fwd(*args: str, stdin: str | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
@@ -45,14 +53,19 @@ def fwd_json(*args: str) -> dict:
     return json.loads(proc.stdout)     # EAL and forwarding logs go to stderr with --json
 
 
-def run_testpmd(*args: str, run_s: float = 2.0) -> str:
-    """dpdk-testpmd non-interactive: forwards until Enter; returns its output."""
-    proc = subprocess.Popen([TESTPMD, *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, preexec_fn=unpin)
+def run_testpmd(*args: str, run_s: float = 1.0) -> str:
+    """dpdk-testpmd non-interactive: once it forwards ("Press enter to exit"), it forwards for
+    run_s seconds (the measured interval of the run, not a wait), then Enter; returns its output."""
+    proc = subprocess.Popen(["stdbuf", "-oL", TESTPMD, *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, preexec_fn=unpin)      # stdbuf: line by line
+    lines = Lines(proc.stdout)
     try:
-        time.sleep(run_s)
-        out, _ = proc.communicate("\n", timeout=30)
-        return out
+        assert lines.wait_for("Press enter to exit", 60), lines.text()[-3000:]
+        time.sleep(run_s)                      # forwarding for run_s seconds
+        proc.stdin.write("\n")
+        proc.stdin.close()
+        proc.wait(timeout=30)
+        return lines.text()
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -248,12 +261,12 @@ class Lines:
             self.lines.append(line)
 
     def wait_for(self, text: str, timeout: float = 30) -> bool:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if any(text in line for line in self.lines):
-                return True
-            time.sleep(0.05)
-        return False
+        """True once a line containing text arrived, False if none did within timeout."""
+        try:
+            return wait_for(lambda: any(text in line for line in list(self.lines)), timeout,
+                            f"a line with {text!r}", interval=0.05)
+        except WaitTimeout:
+            return False
 
     def text(self) -> str:
         self._t.join(timeout=10)
@@ -266,7 +279,7 @@ def test_ctrl_c_stops_and_prints_final_stats():
     out_lines = Lines(proc.stdout)
     try:
         assert out_lines.wait_for("Press Ctrl-C"), out_lines.text() + proc.stderr.read()
-        time.sleep(0.3)
+        time.sleep(0.3)                    # the run: forwarding for 0.3 s before Ctrl-C (not a wait)
         proc.send_signal(signal.SIGINT)
         err = proc.stderr.read()
         proc.wait(timeout=30)

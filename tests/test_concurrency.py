@@ -9,7 +9,7 @@ import threading
 import pytest
 
 import pydpdk
-from conftest import drain, make_frame
+from pydpdk.testing.frames import drain, make_frame
 
 
 def test_python_bursts_on_an_engines_queue_are_refused_naming_it(ring_pair, pool):

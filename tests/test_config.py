@@ -15,7 +15,9 @@ from pydpdk import config
 from pydpdk.config import ConfigError
 from pydpdk.pcap import read_frames, write_pcap
 
-from conftest import ROOT, make_frame, unpin
+from conftest import ROOT
+from pydpdk.testing.frames import make_frame
+from pydpdk.testing.procs import unpin
 
 EXAMPLES = config.examples()
 VDEV_EXAMPLES = ["ring_ports", "rings_switched", "rings_looped", "pcap_file_to_file", "pcap_iface",
@@ -253,7 +255,7 @@ def test_pcap_iface_capture_example_writes_what_arrives(veths, tmp_path):
             sent.append(b"\xff" * 6 + b"\x02\x00\x00\x00\x00\x0a" + b"\x88\xb5" +
                         b"capture%03d" % len(sent) + bytes(40))
             sender.send(sent[-1])
-            time.sleep(0.02)
+            time.sleep(0.02)                                  # pacing: one frame per 20 ms
         out, err = proc.communicate(timeout=60)
     finally:
         sender.close()

@@ -2,7 +2,7 @@
 import pytest
 
 import pydpdk
-from conftest import make_frame, drain
+from pydpdk.testing.frames import make_frame, drain
 
 
 def test_port_listing(eal):

@@ -1,11 +1,10 @@
 """Native forwarding engines on a worker lcore, driven from Python, with exact accounting."""
-import time
-
 import pytest
 
 import pydpdk
 from pydpdk.forward import Forwarder
-from conftest import make_frame, drain
+from pydpdk.testing.frames import make_frame, drain
+from pydpdk.testing.wait import wait_for
 
 pytestmark = pytest.mark.skipif(len(pydpdk.eal._PROCESS_CPUS) < 2, reason="needs two CPUs")
 
@@ -20,9 +19,9 @@ def test_io_ring_pair_tx_first(ring_pair):
     with Forwarder([p0, p1], "io") as fwd:
         assert fwd.streams == [(p0.id, 0, p1.id, 0), (p1.id, 0, p0.id, 0)]
         fwd.start(tx_first=True)
-        time.sleep(0.3)
-        live = fwd.stats()                     # readable while running
-        assert fwd.running and live.rx_packets > 0
+        live = wait_for(lambda: (s := fwd.stats()).rx_packets >= 1000 and s, 5,   # readable while running
+                        "io forwarding to receive 1000 packets")
+        assert fwd.running and live.rx_packets >= 1000
         final = fwd.stop()
         assert not fwd.running
     _counts_balance(final)
@@ -44,9 +43,7 @@ def test_mac_modes_rewrite_addresses(ring_pair, pool, mode):
     with Forwarder([p0, p1], mode, eth_peers={p1.id: peer, p0.id: peer}) as fwd:
         p0.tx_burst(pool.burst(frames))        # lands in p0's RX ring
         fwd.start(flush_rx=False)
-        deadline = time.monotonic() + 5
-        while fwd.stats().tx_packets < 16 and time.monotonic() < deadline:
-            time.sleep(0.01)
+        wait_for(lambda: fwd.stats().tx_packets >= 16, 5, f"{mode} forwarding to send the 16 frames")
         fwd.stop()
     # one pass: p0 RX -> p1 TX -> (ring) p1 RX -> p0 TX -> ... keep going until stopped;
     # stop, then read whatever sits in the rings and check its addresses
@@ -75,13 +72,13 @@ def test_txonly_to_rxonly_on_null_ports(eal, pool):
     sink = None
     try:
         gen.start()
-        time.sleep(0.3)
+        wait_for(lambda: gen.stats().streams[0].tx_packets >= 1000, 5, "txonly to send 1000 packets")
         g = gen.stop()
         assert g.streams[0].gen_packets == g.streams[0].tx_packets + g.streams[0].fwd_dropped > 0
         assert tx.stats().opackets == g.streams[0].tx_packets
         sink = Forwarder([rx], "rxonly", streams=[(rx.id, 0, rx.id, 0)])
         sink.start(flush_rx=False)
-        time.sleep(0.2)
+        wait_for(lambda: sink.stats().streams[0].rx_packets >= 1000, 5, "rxonly to receive 1000 packets")
         r = sink.stop()
         assert r.streams[0].rx_packets > 0 and r.streams[0].tx_packets == 0
         assert r.streams[0].rx_bytes == 64 * r.streams[0].rx_packets      # net_null size=64
@@ -101,9 +98,7 @@ def test_txonly_template_and_segments(eal, pool):
     try:
         assert port.tx_burst([]) == 0
         fwd.start()
-        deadline = time.monotonic() + 5
-        while ring.count < 512 and time.monotonic() < deadline:
-            time.sleep(0.01)
+        wait_for(lambda: ring.count >= 512, 5, "txonly to fill the ring with 512 frames")
         fwd.stop()
         b = port.rx_burst(0, 8)
         assert len(b) == 8
@@ -125,7 +120,9 @@ def test_multi_queue_streams_and_flowgen(eal, pool):
     try:
         assert fwd.streams == [(port.id, 0, port.id, 0), (port.id, 1, port.id, 1)]
         fwd.start()
-        time.sleep(0.3)
+        # flowgen's RX drains the ring its TX fills: what is left at stop is its last bursts
+        wait_for(lambda: all(s.gen_packets >= 1000 for s in fwd.stats().streams), 5,
+                 "flowgen to generate 1000 frames on each queue")
         st = fwd.stop()
         assert all(s.gen_packets > 0 for s in st.streams)
         flows = set()
@@ -157,9 +154,7 @@ def test_icmpecho_answers_arp_and_ping(eal, pool):
     fwd = Forwarder([port], "icmpecho")
     try:
         fwd.start(flush_rx=False)
-        deadline = time.monotonic() + 5
-        while out.count < 2 and time.monotonic() < deadline:
-            time.sleep(0.01)
+        wait_for(lambda: out.count >= 2, 5, "icmpecho to answer the ARP request and the ping")
         st = fwd.stop()
         replies = out.dequeue_burst(8)
         frames = [scapy.Ether(f) for f in replies.tobytes_list()]

@@ -142,6 +142,7 @@ def test_hugepage_status_agrees_with_meminfo():
         assert {q.node for q in per_node} == set(hugepages.nodes())
 
 
+@pytest.mark.host_changes        # writes nr_hugepages (and puts the count back)
 def test_hugepage_reserve_writes_sysfs_and_meminfo_follows():
     kb = hugepages.default_size_kb()
     node = hugepages.nodes()[0]
@@ -173,6 +174,7 @@ def test_hugepage_bad_input():
     assert "2M" in e.value.allowed and e.value.value == "4M"
 
 
+@pytest.mark.host_changes        # mounts (and unmounts) a hugetlbfs
 def test_hugepage_mounts_and_mount(tmp_path):
     proc = [l.split() for l in open("/proc/mounts") if l.split()[2] == "hugetlbfs"]
     assert {m.path for m in hugepages.mounts()} == {f[1] for f in proc}

@@ -6,7 +6,7 @@ import warnings
 import pytest
 
 import pydpdk
-from conftest import make_frame
+from pydpdk.testing.frames import make_frame
 
 
 def test_alloc_and_counts(pool):

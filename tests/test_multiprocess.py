@@ -13,8 +13,10 @@ import pytest
 
 import pydpdk
 from pydpdk import multiprocess, telemetry
-from conftest import ROOT, run_python, unpin
-from mp_peers import Peer, wait_for
+from conftest import ROOT, run_python
+from pydpdk.testing.procs import unpin
+from mp_peers import Peer
+from pydpdk.testing.wait import wait_for
 
 SECONDARY = """
 import json, sys, time

@@ -20,7 +20,8 @@ import tempfile
 
 import pytest
 
-from conftest import ROOT, unpin
+from conftest import ROOT
+from pydpdk.testing.procs import unpin
 from pydpdk.errors import InvalidArgumentError
 from pydpdk.testing import niclab
 

@@ -8,7 +8,7 @@ import pydpdk
 from pydpdk import notebook, stats
 from pydpdk.forward import Forwarder
 
-from conftest import drain, make_frame
+from pydpdk.testing.frames import drain, make_frame
 
 
 class _Check(html.parser.HTMLParser):
@@ -60,7 +60,7 @@ def test_port_html_shows_link_stats_queues_xstats(ring_pair, pool):
 
 def test_mempool_html(pool):
     text = parsed(notebook.html(pool))
-    assert "test_pool" in text and "8,191 mbufs" in text and "in use" in text
+    assert "dpdk_pool" in text and "8,191 mbufs" in text and "in use" in text
 
 
 def test_closed_objects_render(eal, pool):

@@ -12,7 +12,8 @@ import sys
 
 import pytest
 
-from conftest import ROOT, unpin
+from conftest import ROOT
+from pydpdk.testing.procs import unpin
 
 pytest.importorskip("nbclient", reason="nbclient is not installed (pip install nbclient ipykernel)")
 pytest.importorskip("ipykernel", reason="ipykernel is not installed (pip install nbclient ipykernel)")

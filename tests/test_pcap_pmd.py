@@ -1,7 +1,7 @@
 """The pcap PMD on real files: a file-to-file round trip through a port, byte-exact and in order."""
 import pydpdk
 from pydpdk.pcap import write_pcap, read_frames
-from conftest import make_frame
+from pydpdk.testing.frames import make_frame
 
 
 def test_pcap_file_to_file(eal, pool, tmp_path):

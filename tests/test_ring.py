@@ -3,7 +3,7 @@ and the eth_ring / net_ring vdevs."""
 import pytest
 
 import pydpdk
-from conftest import make_frame, drain
+from pydpdk.testing.frames import make_frame, drain
 
 
 def test_ring_create_flags_counts(eal, pool):

@@ -6,7 +6,8 @@ import sys
 
 import pytest
 
-from conftest import ROOT, unpin
+from conftest import ROOT
+from pydpdk.testing.procs import unpin
 
 SAMPLES = sorted(glob.glob(os.path.join(ROOT, "samples", "*.py")))
 

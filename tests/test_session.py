@@ -8,7 +8,8 @@ import os
 import pytest
 
 import pydpdk
-from conftest import make_frame, run_python
+from conftest import run_python
+from pydpdk.testing.frames import make_frame
 from pydpdk import vdev
 from pydpdk.eal import EalConfig, hugepages_usable
 from pydpdk.pcap import read_frames, write_pcap

@@ -3,7 +3,6 @@ import csv
 import io
 import json
 import threading
-import time
 
 import pytest
 
@@ -12,7 +11,8 @@ from pydpdk import stats
 from pydpdk.forward import Forwarder
 from pydpdk.progress import Progress, ticks, watch
 
-from conftest import drain, make_frame
+from pydpdk.testing.frames import drain, make_frame
+from pydpdk.testing.wait import wait_for
 
 two_cpus = pytest.mark.skipif(len(pydpdk.eal._PROCESS_CPUS) < 2, reason="needs two CPUs")
 
@@ -53,8 +53,7 @@ def test_sampler_on_forwarder_records_rates_and_exports(ring_pair, tmp_path):
     try:
         with stats.Sampler(fwd, interval=0.05, on_sample=seen.append) as s:
             fwd.start(tx_first=True)
-            while len(s.samples) < 12:
-                time.sleep(0.02)
+            wait_for(lambda: len(s.samples) >= 12, 10, "the sampler to take 12 samples")
             final = fwd.stop()
         assert not s.running and s.error is None
         last = {r.port: r for r in s.samples}
@@ -153,7 +152,8 @@ def test_fwd_cli_stops_by_packet_count_with_progress_line():
     import os
     import subprocess
     import sys
-    from conftest import ROOT, unpin
+    from conftest import ROOT
+    from pydpdk.testing.procs import unpin
     env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
     proc = subprocess.run([sys.executable, "-m", "pydpdk", "fwd", "-l", "0-1", "--no-pci", "--vdev", "net_ring0",
                            "--vdev", "net_ring1", "--", "--tx-first", "--packets", "200000", "--duration", "60",

@@ -13,8 +13,12 @@ import pytest
 import pydpdk
 from pydpdk import telemetry
 from pydpdk.forward import Forwarder
-from conftest import ROOT, drain, have_hugepages, unpin
-from mp_peers import Peer, cleanup_prefix, wait_for
+from conftest import ROOT, have_hugepages
+from pydpdk.testing.frames import drain
+from pydpdk.testing.procs import unpin
+from mp_peers import Peer
+from pydpdk.testing.procs import cleanup_prefix
+from pydpdk.testing.wait import wait_for
 
 
 def _grows(read, *, timeout: float = 20) -> tuple[int, int]:

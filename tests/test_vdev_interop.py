@@ -6,7 +6,7 @@ from scapy.layers.inet import IP, UDP
 from scapy.layers.l2 import Ether
 
 from pydpdk import interop
-from conftest import make_frame
+from pydpdk.testing.frames import make_frame
 
 
 def test_scapy_packets_cross_a_ring_port_and_decode(ring_pair, pool):

@@ -11,8 +11,8 @@ from scapy.layers.l2 import ARP, Ether
 
 from pydpdk import interop, vdev
 from pydpdk.forward import Forwarder
-from vdev_net import UDP_ECHO, TCP_LISTEN, Netns, Veth, tx_checksum_off
-from vdev_net import needs_netadmin
+from pydpdk.testing.netns import UDP_ECHO, TCP_LISTEN, Netns, Veth, tx_checksum_off
+from pydpdk.testing.netns import needs_netadmin
 
 pytestmark = [needs_netadmin()]
 

@@ -7,9 +7,9 @@ import pytest
 
 import pydpdk
 from pydpdk import interop, vdev
-from conftest import make_frame
-from vdev_peer import Testpmd, warm_up
-from vdev_peer import needs_testpmd
+from pydpdk.testing.frames import make_frame
+from pydpdk.testing.testpmd import Testpmd, warm_up
+from pydpdk.testing.testpmd import needs_testpmd
 
 pytestmark = [needs_testpmd()]
 

@@ -11,10 +11,13 @@ import pytest
 from pydpdk import vdev
 from pydpdk.forward import Forwarder
 from pydpdk.pcap import read_frames, write_pcap
-from conftest import ROOT, make_frame, unpin
-from vdev_net import Netns, RawCapture, Veth, raw_send
-from vdev_net import needs_netadmin
-from vdev_peer import needs_testpmd
+from conftest import ROOT
+from pydpdk.testing.frames import make_frame
+from pydpdk.testing.procs import unpin
+from pydpdk.testing.netns import Netns, RawCapture, Veth, raw_send
+from pydpdk.testing.netns import needs_netadmin
+from pydpdk.testing.testpmd import needs_testpmd
+from pydpdk.testing.wait import wait_for
 
 
 def frames_88b5(n, size=80, tag=0):
@@ -25,11 +28,12 @@ def frames_88b5(n, size=80, tag=0):
 
 
 def forward_until(fwd, total, timeout=10.0):
+    """Forward until total packets came in and each went out (or was dropped); the final stats."""
     fwd.start(flush_rx=False)
-    deadline = time.monotonic() + timeout
-    while fwd.stats().rx_packets < total and time.monotonic() < deadline:
-        time.sleep(0.02)
-    time.sleep(0.05)
+
+    def all_through(st):
+        return st.rx_packets >= total and st.tx_packets + sum(s.fwd_dropped for s in st.streams) >= st.rx_packets
+    wait_for(lambda: all_through(fwd.stats()), timeout, f"{total} packets received and sent on")
     return fwd.stop()
 
 
@@ -199,7 +203,7 @@ def test_interactive_set_flush_rx(tmp_path, program):
     """Guide §7.1.1: testpmd flushes RX before forwarding, so rx_pcap packets are lost unless
     `set flush_rx off`. DPDK 22.11's testpmd flushes until the queue is empty (1 s cap, where the
     guide's 2.0 read 512): the whole file goes, with dpdk-testpmd and with pydpdk alike."""
-    from vdev_peer import Testpmd
+    from pydpdk.testing.testpmd import Testpmd
     frames = [make_frame(i, 60 + i % 300) for i in range(1500)]
     rx = str(tmp_path / "in.pcap")
     write_pcap(rx, frames)
@@ -210,11 +214,12 @@ def test_interactive_set_flush_rx(tmp_path, program):
         with Testpmd([vdev.Pcap(rx_pcap=rx, tx_pcap=tx)], ["--port-topology=loop"], program=cmd) as tp:
             tp.cmd(f"set flush_rx {flush}")
             tp.cmd("start")
-            expect = len(frames) if flush == "off" else 0
-            deadline = time.monotonic() + 15
-            while tp.tx_packets() < expect and time.monotonic() < deadline:
-                time.sleep(0.1)
+            # the whole file read (by the flush or by forwarding); without the flush, all sent on
+            expect_tx = len(frames) if flush == "off" else 0
+            st = wait_for(lambda: (c := tp.port_stats())["rx"] >= len(frames) and c["tx"] >= expect_tx and c,
+                          15, f"{program} to read all {len(frames)} frames (flush_rx {flush})", interval=0.1)
             tp.cmd("stop")
+            assert st["rx"] == len(frames)
         out[flush] = read_frames(tx)
     assert out["off"] == frames
     assert out["on"] == []                              # everything flushed before forwarding

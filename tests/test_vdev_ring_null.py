@@ -7,7 +7,8 @@ import pytest
 import pydpdk
 from pydpdk import vdev
 from pydpdk.forward import Forwarder
-from conftest import drain, make_frame
+from pydpdk.testing.frames import drain, make_frame
+from pydpdk.testing.wait import wait_for
 
 
 def test_ring_vdev_to_from_rings_across_lcores(eal, pool):
@@ -54,7 +55,7 @@ def test_null_generator_to_null_sink(eal, pool):
         assert len(b) == 0                                 # no-rx: a pure sink
         fwd = Forwarder([gen, sink], "io", streams=[(gen.id, 0, sink.id, 0)])
         fwd.start()
-        time.sleep(0.2)
+        wait_for(lambda: fwd.stats().tx_packets >= 1000, 5, "io forwarding from the null generator to the sink")
         st = fwd.stop()
         fwd.close()
         s_gen, s_sink = gen.stats(), sink.stats()

@@ -8,10 +8,11 @@ import pytest
 import pydpdk
 from pydpdk import vdev
 from pydpdk.pcap import write_pcap
-from conftest import have_hugepages, make_frame, run_python
-from vdev_net import Veth
-from vdev_peer import Testpmd, needs_testpmd
-from vdev_net import needs_netadmin
+from conftest import have_hugepages, run_python
+from pydpdk.testing.frames import make_frame
+from pydpdk.testing.netns import Veth
+from pydpdk.testing.testpmd import Testpmd, needs_testpmd
+from pydpdk.testing.netns import needs_netadmin
 
 ROUND_TRIP = [
     ("net_ring0", vdev.Ring),

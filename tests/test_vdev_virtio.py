@@ -2,15 +2,15 @@
 queue pairs; testpmd forwards (io, loop) what pydpdk sends straight back."""
 import os
 import tempfile
-import time
 
 import pytest
 
 import pydpdk
 from pydpdk import interop, vdev
-from conftest import make_frame
-from vdev_peer import Testpmd, warm_up
-from vdev_peer import needs_testpmd
+from pydpdk.testing.frames import make_frame
+from pydpdk.testing.testpmd import Testpmd, warm_up
+from pydpdk.testing.testpmd import needs_testpmd
+from pydpdk.testing.wait import wait_for
 
 pytestmark = [needs_testpmd()]
 
@@ -43,11 +43,8 @@ def _echo_through(port, pool, tp):
 
 
 def _wait_socket(path, tp, timeout=20):
-    deadline = time.monotonic() + timeout
-    while not os.path.exists(path):
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"testpmd made no socket {path}:\n{tp.output()[-2000:]}")
-        time.sleep(0.05)
+    wait_for(lambda: os.path.exists(path), timeout, f"testpmd to make its socket {path}",
+             proc=tp.proc, interval=0.05)
 
 
 def test_pydpdk_virtio_user_with_testpmd_vhost(eal, pool, sockdir):
@@ -90,7 +87,8 @@ def test_cli_virtio_user_gets_single_file_segments(sockdir):
     import json
     import subprocess
     import sys
-    from conftest import ROOT, unpin
+    from conftest import ROOT
+    from pydpdk.testing.procs import unpin
     sock = os.path.join(sockdir, "vh.sock")
     with Testpmd([vdev.Vhost("net_vhost0", iface=sock)], ["--port-topology=loop", "--forward-mode=io"]) as tp:
         tp.ready()

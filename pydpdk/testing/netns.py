@@ -1,6 +1,10 @@
-"""veth pairs and network namespaces for kernel-peer tests (we are root): unique names, removed
-after use. The namespace end gets an address; the root end stays address-less (no kernel
-answers there: only the pydpdk port on it does)."""
+"""veth pairs and network namespaces for kernel-peer tests (root: CAP_NET_ADMIN): unique names,
+removed after use. The namespace end gets an address; the root end stays address-less (no kernel
+answers there: only the pydpdk port on it does).
+
+    with Netns() as ns, Veth(ns, "10.199.0.2/24") as v:
+        ...   # a pydpdk port on v.outer talks to the kernel in ns
+"""
 from __future__ import annotations
 
 import itertools
@@ -8,12 +12,17 @@ import os
 import subprocess
 import sys
 import textwrap
-import time
+
+from .wait import wait_for
+
+__all__ = ["Netns", "Veth", "sh", "quiet", "raw_send", "RawCapture", "tx_checksum_off",
+           "netadmin_missing", "needs_netadmin", "UDP_ECHO", "TCP_LISTEN"]
 
 _seq = itertools.count()
 
 
 def sh(*cmd: str, ns: str | None = None, check: bool = True) -> subprocess.CompletedProcess:
+    """Run a command (inside network namespace ns if given); RuntimeError with its stderr on failure."""
     full = (["ip", "netns", "exec", ns] if ns else []) + list(cmd)
     p = subprocess.run(full, capture_output=True, text=True)
     if check and p.returncode:
@@ -27,7 +36,7 @@ def quiet(iface: str, ns: str | None = None) -> None:
 
 
 class Netns:
-    """A network namespace named pd<pid><n> (removed on close, with the interfaces in it)."""
+    """A network namespace named pdv<pid>n<n> (removed on close, with the interfaces in it)."""
 
     def __init__(self) -> None:
         self.name = f"pdv{os.getpid() % 100000}n{next(_seq)}"
@@ -82,10 +91,8 @@ class Veth:
             sh("ip", "link", "set", self.inner, "up")
         self.inner_mac = inner_mac
         self.inner_ip = addr.split("/")[0]
-        for _ in range(100):     # carrier on both ends
-            if open(f"/sys/class/net/{self.outer}/operstate").read().strip() == "up":
-                break
-            time.sleep(0.02)
+        wait_for(lambda: open(f"/sys/class/net/{self.outer}/operstate").read().strip() == "up",
+                 5, f"carrier on veth {self.outer}")
 
     def close(self) -> None:
         sh("ip", "link", "del", self.outer, check=False)
@@ -161,9 +168,12 @@ class RawCapture:
 
     def __init__(self, ns: Netns, iface: str, count: int, timeout: float = 5.0):
         self.proc = ns.popen(RAW_CAPTURE.format(iface=iface, count=count, timeout=timeout))
-        assert self.proc.stdout.readline().strip() == "ready", self.proc.stderr.read()
+        out, err = self.proc.stdout, self.proc.stderr
+        if out is None or err is None or out.readline().strip() != "ready":
+            raise RuntimeError(f"the capture child in {ns.name} did not start: {err.read() if err else ''}")
 
     def frames(self) -> list[bytes]:
+        """The frames captured (waits for the child to finish: count reached or timeout)."""
         out, err = self.proc.communicate(timeout=30)
         return [bytes.fromhex(line) for line in out.split()]
 
@@ -185,13 +195,18 @@ def tx_checksum_off(ns: Netns, iface: str) -> None:
         raise RuntimeError(p.stderr)
 
 
+def netadmin_missing() -> str | None:
+    """Why this machine cannot make veth pairs and namespaces here, or None when it can."""
+    import shutil
+    if os.geteuid() != 0:
+        return "needs root (CAP_NET_ADMIN, CAP_NET_RAW) to create veth pairs, network namespaces and tap devices"
+    if shutil.which("ip") is None:
+        return "needs the `ip` command (iproute2) to create veth pairs and network namespaces"
+    return None
+
+
 def needs_netadmin():
     """A pytest skip mark for tests that make veth pairs, namespaces or tap devices."""
-    import shutil
     import pytest
-    why = None
-    if os.geteuid() != 0:
-        why = "needs root (CAP_NET_ADMIN, CAP_NET_RAW) to create veth pairs, network namespaces and tap devices"
-    elif shutil.which("ip") is None:
-        why = "needs the `ip` command (iproute2) to create veth pairs and network namespaces"
+    why = netadmin_missing()
     return pytest.mark.skipif(why is not None, reason=why or "")
