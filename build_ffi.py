@@ -100,6 +100,16 @@ def _package_version() -> str:
         return re.search(r'__version__ = "([^"]+)"', f.read()).group(1)
 
 
+def limited_api() -> bool:
+    """Build for CPython's stable ABI (one _dpdk_cffi.abi3.so for every CPython 3) where cffi can:
+    not on a debug or free-threaded interpreter (cffi's own rule for setuptools builds)."""
+    import sysconfig
+    from cffi import recompiler
+    return (sys.implementation.name == "cpython" and not hasattr(sys, "gettotalrefcount")
+            and bool(getattr(recompiler, "USE_LIMITED_API", False))
+            and not sysconfig.get_config_var("Py_GIL_DISABLED"))
+
+
 STRICT_INCLUDE = '#include "strict.h"'
 
 
@@ -132,12 +142,16 @@ def build_ffi() -> FFI:
     modules = [_load(name) for name in _load("__init__").MODULES]
 
     ffi = FFI()
-    ffi.cdef("\n".join(m.TYPES for m in modules))
+    # A family whose declarations differ by release has types_for((year, month)) (flow.py: the
+    # IPv6 address struct of 24.11); the others a fixed TYPES.
+    release = tuple(int(x) for x in version.split(".")[:2])
+    ffi.cdef("\n".join(m.types_for(release) if hasattr(m, "types_for") else m.TYPES for m in modules))
     ffi.cdef("\n".join(m.FUNCTIONS for m in modules))
     defines = [
         ("PYDPDK_PACKAGE_VERSION", f'"{_package_version()}"'),
         ("PYDPDK_DPDK_VERSION", f'"{version}"'),
         ("PYDPDK_PMD_DIR", f'"{pmd_dir(libdir)}"'),
+        ("PYDPDK_PYTHON_VERSION", f'"{sys.version_info[0]}.{sys.version_info[1]}"'),
     ]
     sanitize = sanitizer_flags()
     ffi.set_source(
@@ -146,6 +160,7 @@ def build_ffi() -> FFI:
         sources=our_sources(),
         include_dirs=[CSRC],
         define_macros=defines,
+        py_limited_api=limited_api(),
         extra_compile_args=cflags + ["-O3", "-Wno-unused-parameter", "-Wno-deprecated-declarations",
                                      "-Werror=implicit-function-declaration"] + sanitize,
         # The ring PMD's rte_eth_from_rings() is a driver API: link its library explicitly.
@@ -158,4 +173,10 @@ ffibuilder = build_ffi()
 
 if __name__ == "__main__":
     os.chdir(HERE)
-    ffibuilder.compile(verbose="-v" in sys.argv)
+    built = os.path.abspath(ffibuilder.compile(verbose="-v" in sys.argv))
+    # One compiled module in the tree: a stale one for another suffix (a cpython-3XY build next to
+    # the abi3 one) would shadow or outlive this build.
+    for other in glob.glob(os.path.join(HERE, "pydpdk", "_dpdk_cffi*.so")):
+        if os.path.abspath(other) != built:
+            os.remove(other)
+    print(f"built {os.path.relpath(built, HERE)}")

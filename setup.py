@@ -31,11 +31,12 @@ setup(
         "Programming Language :: C",
         "Programming Language :: Python :: 3",
         "Programming Language :: Python :: 3 :: Only",
+        *(f"Programming Language :: Python :: 3.{m}" for m in range(9, 15)),   # CI: 3.9-3.14
         "Programming Language :: Python :: Implementation :: CPython",
         "Topic :: System :: Networking",
         "Topic :: System :: Hardware :: Hardware Drivers",
     ],
-    python_requires=">=3.9",
+    python_requires=">=3.9",   # CI: 3.9 and 3.13 (pyenv), 3.11 (Debian 12), 3.13 (13), 3.14 (sid)
     packages=find_packages(include=["pydpdk", "pydpdk.*"]),
     package_data={"pydpdk": ["_cffi_src/c/*.c", "_cffi_src/c/*.h", "testing/guest/*", "examples/*.yaml",
                             "py.typed", "_dpdk_cffi.pyi"]},
@@ -45,7 +46,7 @@ setup(
     extras_require={
         "numpy": ["numpy"],                              # MbufBurst.headers(): zero-loop header views
         "scapy": ["scapy>=2.5"],                         # decode="scapy" in sniff/receive/read_pcap
-        "jit": ["numba"],                                # reserved for numba-compiled per-burst code: nothing imports numba yet
+        "jit": ["numba>=0.57", "numpy"],                 # pydpdk.stage.Stage.numba: compiled stages
         "notebook": ["ipython", "matplotlib"],           # HTML views, live rates, plot_rates()
         # the test suite: scapy builds real packets, nbclient + ipykernel execute
         # samples/notebooks, hypothesis for property tests (tests/ is repo-only: MANIFEST.in)

@@ -23,6 +23,8 @@ $PY -m pip install -q --disable-pip-version-check mypy types-PyYAML
 # build: tests/test_packaging.py makes the sdist and wheel (python -m build) and installs each
 # into a fresh venv (python3 -m venv: Debian's python3-venv when python3 is Debian's own)
 $PY -m pip install -q --disable-pip-version-check build
+# numba (+ llvmlite): compiled stages (pydpdk.stage.Stage.numba, extras "jit"); tests/test_stages.py, samples/stage_*.py
+$PY -m pip install -q --disable-pip-version-check numba
 $PY -m pip install -q --disable-pip-version-check --no-build-isolation -e .
 
 # Hugepages: 1 GiB of 2 MiB pages for the tests and testpmd peers (no_huge is used otherwise).

@@ -14,6 +14,10 @@ Rows (see docs/performance.md):
   numpy          the loop reading every header through MbufBurst.headers(), burst 256, vs testpmd io
   numpy32        the same with burst 32 on both sides
   pcap           a generated pcap replayed rx_pcap -> tx_pcap: wall time (shown as Mpps)
+  stage_macswap  a numba stage swapping MACs (bench/stage_funcs.py:macswap) vs testpmd macswap;
+                 against the C engine: this row's ratio over the macswap row's, same run
+  stage_macswap_c  the same stage in C (bench/stage_macswap.c, cffi): the engine's own cost
+  stage_udp      a numba IPv4/UDP filter counting into a numpy array vs testpmd io (Mpps)
 
 Every EAL is ``-l 0-1 --no-pci -m 128`` with forwarding on lcore 1 (the Python loops run on the
 main lcore, moved to lcore 1 with ``--main-lcore 1``), burst, descriptors, mbufs and mbuf cache
@@ -57,6 +61,7 @@ class Case:
     pcap: bool = False
     target: str = ""
     extra: list[str] = field(default_factory=list)
+    stage: str = ""             # the pydpdk side runs --forward-mode=stage --stage THIS
 
 
 CASES = {
@@ -77,10 +82,19 @@ CASES = {
                     pyloop="inspect", target=">= 10 Mpps"),
     "pcap": Case("pcap", "pcap replay rx_pcap -> tx_pcap (wall time)", [], "io", start="start",
                  counter="tx", pcap=True, target=">= 1.0x", extra=["--no-flush-rx"]),
+    "stage_macswap": Case("stage_macswap", "numba stage macswap vs testpmd macswap", RING, "macswap",
+                          stage="bench/stage_funcs.py:macswap", target=">= 0.8x the C engine"),
+    "stage_macswap_c": Case("stage_macswap_c", "C stage (cffi) macswap vs testpmd macswap", RING, "macswap",
+                            stage="bench/stage_macswap.c:macswap", target="(the engine's share)"),
+    "stage_udp": Case("stage_udp", "numba IPv4/UDP filter + counters vs testpmd io", RING, "io",
+                      stage="bench/stage_funcs.py:udp_filter", target=">= 15 Mpps"),
 }
 
 
-def app_args(case: Case) -> list[str]:
+def app_args(case: Case, side: str = "testpmd") -> list[str]:
+    if case.stage and side == "pydpdk":
+        return ["--forward-mode=stage", "--stage", os.path.join(ROOT, case.stage)] + \
+            app_args(case)[1:]
     return [f"--forward-mode={case.mode}", "--burst", str(case.burst), "--rxd", "512", "--txd", "512",
             "--total-num-mbufs", "16384", "--mbcache", "250", *case.extra]
 
@@ -154,7 +168,7 @@ def _run_side(case: Case, side: str, a: argparse.Namespace, pcap_in: str | None,
         return json.loads(proc.stdout.strip().splitlines()[-1])
     if side == "pydpdk":
         argv = [sys.executable, "-m", "pydpdk", "fwd", *eal_args(case, side, vdevs), "--", "-i",
-                *app_args(case)]
+                *app_args(case, side)]
     else:
         argv = ["stdbuf", "-oL", TESTPMD, *eal_args(case, side, vdevs), "--", "-i", *app_args(case)]
     try:

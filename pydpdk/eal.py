@@ -213,7 +213,7 @@ class EalConfig:
         if self.lcores is not None:
             a += ["-l", str(self.lcores)]  # a string since __post_init__
         if self.coremask is not None:
-            a += ["-c", self.coremask]
+            a += _coremask_argv(self.coremask)
         if self.main_lcore is not None:
             a += ["--main-lcore", str(self.main_lcore)]
         if self.memory_channels is not None:
@@ -478,8 +478,9 @@ class Eal:
                         "in a new process")
                 _live._attach_vdevs(config.vdevs)
                 return _live
+            _check_eal_options(config)
             _check_hugepages(config)
-            argv_c = [ffi.new("char[]", a.encode()) for a in config.eal_argv()]
+            argv_c = [ffi.new("char[]", a.encode()) for a in config.eal_argv() + _boot_vdevs(config)]
             arr = ffi.new("char *[]", argv_c)
             _argv_keepalive.append((argv_c, arr))
             rc = lib.rte_eal_init(len(argv_c), arr)
@@ -495,7 +496,7 @@ class Eal:
         _live._attach_vdevs(config.vdevs)
         return _live
 
-    def _attach_vdevs(self, vdevs: Sequence[str]) -> None:
+    def _attach_vdevs(self, vdevs: Sequence[str]) -> None:  # those _boot_vdevs() left out
         _vdev_support.attach_missing(vdevs)
 
     # -- state ------------------------------------------------------------------------
@@ -581,6 +582,42 @@ class Eal:
     def __repr__(self) -> str:
         state = "live" if self.alive else "cleaned up"
         return f"<Eal {state} {' '.join(self.config.argv())!r}>"
+
+
+def _coremask_argv(mask: str) -> list[str]:
+    """'-c MASK', or on DPDK 25.11+ (where '-c' is deprecated and warns) the same cores as '-l'."""
+    from .dpdk_features import FEATURES
+    if not FEATURES.eal_coremask_deprecated:
+        return ["-c", mask]
+    bits = int(mask, 16)
+    return ["-l", ",".join(str(i) for i in range(bits.bit_length()) if bits >> i & 1)]
+
+
+def _check_eal_options(config: EalConfig) -> None:
+    """DPDK 25.11's rte_eal_init exit()s the whole process on an unknown option (rte_argparse):
+    refuse it here, as EINVAL, so the process stays usable as on earlier releases."""
+    from .dpdk_features import FEATURES, unknown_eal_option
+    if not FEATURES.eal_exits_on_bad_argument:
+        return
+    bad = unknown_eal_option(config.eal_argv()[1:])
+    if bad is not None:
+        args = " ".join(config.eal_argv()[1:])
+        raise EalError(22, f"rte_eal_init refused the arguments ({args}): {bad!r} is not an EAL "
+                       f"option of DPDK {FEATURES.version} (whose EAL would exit the process on it, so "
+                       "pydpdk checks first); the process is still usable, call Eal.init again with "
+                       "corrected arguments", "rte_eal_init")
+
+
+def _boot_vdevs(config: EalConfig) -> list[str]:
+    """--vdev arguments for rte_eal_init: only the devargs too long for hotplug (rte_dev_probe
+    refuses more than HOTPLUG_DEVARGS_MAX bytes on DPDK 24.11.8+/25.11; --vdev has no limit). The
+    others are hotplugged after init, where a bad one raises a clear error."""
+    from .dpdk_features import HOTPLUG_DEVARGS_MAX
+    out: list[str] = []
+    for v in config.vdevs:
+        if len(v.encode()) > HOTPLUG_DEVARGS_MAX:
+            out += ["--vdev", v]
+    return out
 
 
 def _init_failure(err: int, cfg: EalConfig) -> str:

@@ -256,3 +256,17 @@ def _on_port_release(port: Port) -> None:
 
 
 _port_hooks.subscribe_release(_on_port_release)
+
+
+_by_port: dict[int, RxInterrupts] = {}
+
+
+def _port_rx_interrupts(port: Port) -> RxInterrupts:
+    """Port.rx_interrupts: one RxInterrupts of all the port's RX queues, made on first use."""
+    ri = _by_port.get(port.id)
+    if ri is None or ri.closed or ri.port is not port:
+        ri = _by_port[port.id] = RxInterrupts(port)
+    return ri
+
+
+_port_hooks.add_port_extension("rx_interrupts", _port_rx_interrupts)

@@ -1126,3 +1126,6 @@ def execute(text: str | Command) -> Any:
     if cmd.verb == "isolate":
         return t.isolate(cmd.isolate)
     return t.rules
+
+
+_port_hooks.add_port_extension("flow", FlowTable)

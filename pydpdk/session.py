@@ -22,6 +22,7 @@ when a port has several RX queues, promiscuous mode on, the mempool sized like t
 from __future__ import annotations
 
 import dataclasses
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -178,6 +179,7 @@ class EngineSettings:
     tx_first: bool | int = False                  # --tx-first: bursts sent on each stream at start
     flush_rx: bool = True                         # --no-flush-rx: False
     count_bytes: bool | None = None               # None: like testpmd (io reads no mbuf)
+    stage: Any = None                             # --stage: a pydpdk.stage.Stage or "FILE.py:FUNCTION"
 
     def validate(self, prefix: str = "engine.") -> None:
         """Raise InvalidArgumentError naming the first bad field (``prefix`` + field)."""
@@ -203,6 +205,8 @@ class EngineSettings:
         _bool(prefix, "flush_rx", self.flush_rx)
         if self.count_bytes is not None:
             _bool(prefix, "count_bytes", self.count_bytes)
+        if self.stage is not None and self.mode != "stage":
+            raise invalid(prefix + "stage", self.stage, "a stage only with mode 'stage'", "Session")
 
 
 @dataclass
@@ -514,7 +518,8 @@ class Run:
             self.close_engine()
         self.engine = Forwarder(self.ports, e.mode, burst=e.burst, nb_cores=e.nb_cores, topology=e.topology,
                                 eth_peers=dict(e.eth_peers), txpkts=list(e.txpkts), nb_flows=e.nb_flows,
-                                tx_pool=self.pool, txretry=e.txretry, count_bytes=e.count_bytes)
+                                tx_pool=self.pool, txretry=e.txretry, count_bytes=e.count_bytes,
+                                stage=_load_stage(e.stage))
         s.engine = e
         return self.engine
 
@@ -655,3 +660,11 @@ class Run:
         state = "closed" if self._closed else f"{len(self.ports)} ports"
         mode = self.engine.mode if self.engine is not None and not self.engine.closed else None
         return f"<Run {state} engine={mode}>"
+
+
+def _load_stage(stage: Any) -> Any:
+    """EngineSettings.stage -> a compiled Stage (a "FILE.py:FUNCTION" string is compiled)."""
+    if stage is None or not isinstance(stage, (str, os.PathLike)):
+        return stage
+    from .stage import load
+    return load(str(stage))

@@ -68,6 +68,19 @@ def _every_test_frees_its_mbufs(no_mbuf_leak):
 
 
 @pytest.fixture
+def short_dir():
+    """A fresh directory with a short path (/tmp/pdXXXXXXXX, 15 bytes), removed afterwards: for
+    files named in hotplugged devargs, which DPDK 24.11.8+/25.11 cap at 127 bytes (pytest's
+    tmp_path alone is ~60). See pydpdk.dpdk_features.HOTPLUG_DEVARGS_MAX."""
+    import pathlib
+    import shutil
+    import tempfile
+    d = tempfile.mkdtemp(prefix="pd", dir="/tmp")
+    yield pathlib.Path(d)
+    shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.fixture
 def ring_pair(eal, pool):
     """This suite's pair (overrides the plugin's): the EAL's net_ring0 and net_ring1, each looped
     back to itself (a port's TX ring is its own RX ring), configured, started, drained after."""

@@ -130,8 +130,11 @@ def test_values_translate_to_eal_and_fwd_options(monkeypatch):
           mbuf_size: 4096
         packets: ${PYDPDK_T_PKTS:-5}
         """), "t.yaml")
-    assert s.eal.argv()[:8] == ["-c", "0x3", "-n", "4", "-a", "0000:00:04.0", "--file-prefix",
-                                s.eal.effective_file_prefix]
+    from pydpdk.dpdk_features import FEATURES
+    cores = ["-l", "0,1"] if FEATURES.eal_coremask_deprecated else ["-c", "0x3"]   # -c: deprecated in 25.11
+    assert s.eal.coremask == "0x3"
+    assert s.eal.argv()[:8] == cores + ["-n", "4", "-a", "0000:00:04.0", "--file-prefix",
+                                        s.eal.effective_file_prefix]
     assert "--socket-mem" in s.eal.argv() and s.eal.vdevs == ("net_ring0", "net_null0,size=128")
     se = s.session                       # YAML builds the Session directly (no argparse)
     e = se.engine

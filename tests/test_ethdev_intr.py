@@ -22,9 +22,12 @@ from pydpdk.ethdev_intr import RxInterrupts
 IDLE_CPU_S = 0.1          # CPU seconds allowed over a 1 s idle wait (a polling loop uses ~1)
 
 
+_taps = __import__("itertools").count()
+
+
 @pytest.fixture
 def tap(eal, pool):
-    n = os.getpid() % 100000
+    n = (os.getpid() % 10000) * 10 + next(_taps) % 10
     iface = f"ethxi{n}"
     name = f"net_tap_irq{n}"
     [p] = vdev.attach(vdev.Tap(name, iface=iface))
@@ -151,7 +154,7 @@ def test_memif_has_no_rx_interrupts_in_22_11(eal, pool):
 def test_virtio_user_interrupts_wake_on_the_peers_echo(eal, pool):
     from conftest import make_frame
     from pydpdk import interop
-    from vdev_peer import TESTPMD, Testpmd, warm_up
+    from pydpdk.testing.testpmd import TESTPMD, Testpmd, warm_up
     if not os.path.exists(TESTPMD):
         pytest.skip(f"needs {TESTPMD}")
     d = tempfile.mkdtemp(prefix="pdi-")
@@ -198,3 +201,26 @@ def test_virtio_user_interrupts_wake_on_the_peers_echo(eal, pool):
         if os.path.exists(sock):
             os.unlink(sock)
         os.rmdir(d)
+
+
+def test_port_wait_rx_and_recv_methods(tap):
+    """port.wait_rx / await port.recv reach the port's RxInterrupts (made once, on first use)."""
+    drain_port(tap)
+    assert tap.rx_interrupts is tap.rx_interrupts
+    t0 = time.process_time()
+    assert tap.wait_rx(0, timeout=0.5) is False
+    assert time.process_time() - t0 < IDLE_CPU_S
+    t = kernel_send_later(0.3)
+    assert tap.wait_rx(0, timeout=10.0) is True
+    t.join()
+
+    async def one():
+        t2 = kernel_send_later(0.2)
+        got = await asyncio.wait_for(tap.recv(0, 32), 10)
+        t2.join()
+        return got
+    drain_port(tap)
+    burst = asyncio.run(one())
+    assert len(burst) >= 1
+    burst.free()
+    drain_port(tap)

@@ -168,3 +168,11 @@ def test_yaml_port_flows_are_checked_at_load_and_created_on_start(tmp_path):
                           cwd=ROOT, timeout=90, preexec_fn=unpin, env=dict(os.environ, PYTHONPATH=ROOT))
     assert proc.returncode != 0, proc.stderr[-2000:]
     assert "net_ring driver does not implement this rte_flow call" in proc.stderr, proc.stderr[-2000:]
+
+
+def test_port_flow_is_its_flow_table(eal):
+    """port.flow is the port's one FlowTable; on a PMD without rte_flow it says so naming it."""
+    p = pydpdk.Port("net_null0")
+    assert p.flow is flow.FlowTable(p)
+    with pytest.raises(flow.FlowNotSupportedError, match="net_null"):
+        p.flow.validate([flow.eth()], [flow.drop()])

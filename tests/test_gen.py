@@ -221,9 +221,10 @@ def test_null_port_accounting_and_patterns(null0):
     assert a.tx_pps > 0 and a.rx_packets == 0 and a.latency is None
 
 
-def test_reorder_duplicate_drop_detected_from_edited_pcap(null0, pool, tmp_path):
+def test_reorder_duplicate_drop_detected_from_edited_pcap(null0, pool, short_dir):
     """A DUT that drops, reorders and duplicates: tagged frames edited in a pcap, replayed by
     net_pcap into the receive engine."""
+    tmp_path = short_dir   # hotplugged devargs: at most 127 bytes (DPDK 24.11.8+ refuses more)
     with Generator([Stream(BASE, size=80, count=1)], port=null0, rx=None) as g:
         frames = built(g, 100)
     order = list(range(100))

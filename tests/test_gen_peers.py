@@ -10,8 +10,8 @@ import pytest
 
 from pydpdk import vdev
 from pydpdk.gen import Generator, Stream, Field
-from vdev_net import Netns, Veth, needs_netadmin
-from vdev_peer import Testpmd, needs_testpmd, warm_up
+from pydpdk.testing.netns import Netns, Veth, needs_netadmin
+from pydpdk.testing.testpmd import Testpmd, needs_testpmd, warm_up
 
 
 def _testpmd_totals(tp: Testpmd) -> dict[str, int]:

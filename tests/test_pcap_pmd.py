@@ -4,7 +4,8 @@ from pydpdk.pcap import write_pcap, read_frames
 from pydpdk.testing.frames import make_frame
 
 
-def test_pcap_file_to_file(eal, pool, tmp_path):
+def test_pcap_file_to_file(eal, pool, short_dir):
+    tmp_path = short_dir
     frames = [make_frame(i, 60 + (i * 7) % 1400) for i in range(300)]
     rx, tx = tmp_path / "in.pcap", tmp_path / "out.pcap"
     write_pcap(str(rx), frames)

@@ -17,7 +17,7 @@ import pydpdk
 from pydpdk import vdev
 from pydpdk.pcap import Filter, read_frames, write_pcap
 from conftest import ROOT, drain, make_frame, unpin
-from vdev_net import Netns, Veth, needs_netadmin
+from pydpdk.testing.netns import Netns, Veth, needs_netadmin
 
 _n = itertools.count()
 MAC0, MAC1 = "02:00:00:00:00:01", "02:00:00:00:00:02"
@@ -151,7 +151,8 @@ def test_filter_on_chained_mbufs(eal):
 
 
 # -- pcap ports: read until empty ---------------------------------------------------------------
-def test_sniff_a_pcap_file_port_until_empty(eal, pool, tmp_path):
+def test_sniff_a_pcap_file_port_until_empty(eal, pool, short_dir):
+    tmp_path = short_dir   # hotplugged devargs: at most 127 bytes (DPDK 24.11.8+ refuses more)
     frames = [bytes(udp(i, 53 if i % 3 == 0 else 123)) for i in range(100)]
     src, dst = str(tmp_path / "in.pcap"), str(tmp_path / "out.pcap")
     write_pcap(src, frames)

@@ -59,7 +59,8 @@ def test_null_vdevs_txonly_counts_generated_packets(eal):
     assert gone(*names)
 
 
-def test_pcap_replay_to_file_by_count(eal, tmp_path):
+def test_pcap_replay_to_file_by_count(eal, short_dir):
+    tmp_path = short_dir   # hotplugged devargs: at most 127 bytes (DPDK 24.11.8+ refuses more)
     frames = [make_frame(i, 64 + i % 300) for i in range(500)]
     src, dst = tmp_path / "in.pcap", tmp_path / "out.pcap"
     write_pcap(str(src), frames)

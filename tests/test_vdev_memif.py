@@ -43,7 +43,9 @@ def test_memif_with_testpmd(eal, pool, ours, abstract):
                 assert interop.send(port, pool, frames[i:i + 50]) == 50
                 got += interop.receive(port, 50, timeout=5)
             assert got == frames
-            assert tp.forward_stats()["rx"] == 200 + probes
+            # testpmd counts the 200 and the probe it echoed; an earlier probe may have been
+            # dropped before its rings were connected (seen with 25.11's memif)
+            assert 200 + 1 <= tp.forward_stats()["rx"] <= 200 + probes
     finally:
         if port is not None:
             vdev.detach(port)

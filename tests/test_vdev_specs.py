@@ -138,8 +138,8 @@ def test_virtio_user_over_vhost_kernel_needs_vhost_net():
 
 @needs_netadmin()
 @needs_testpmd()
-def test_every_type_hotplugged_at_once_then_again(eal, pool, tmp_path):
-    d = tempfile.mkdtemp(prefix="pdh-")
+def test_every_type_hotplugged_at_once_then_again(eal, pool, short_dir):
+    d = tmp_path = short_dir
     write_pcap(str(tmp_path / "in.pcap"), [make_frame(i) for i in range(5)])
     with Veth() as v, Testpmd([vdev.Vhost("net_vhost0", iface=os.path.join(d, "u.sock"))],
                               ["--port-topology=loop"]) as tp:

@@ -1,14 +1,18 @@
-"""rte_ethdev.h, rte_ether.h: Ethernet ports, their queues, statistics and RSS."""
+"""rte_ethdev.h, rte_ether.h: Ethernet ports, their queues, statistics and RSS.
+
+Per-queue counters are not declared from struct rte_eth_stats (25.11 removed q_ipackets...):
+pydpdk_queue_stats() (c/qstats.c) reads them from wherever this DPDK keeps them.
+"""
 
 INCLUDES = """
 #include <rte_ether.h>
 #include <rte_ethdev.h>
+#include "qstats.h"
 """
 
 TYPES = """
 #define RTE_MAX_ETHPORTS ...
 #define RTE_MAX_QUEUES_PER_PORT ...
-#define RTE_ETHDEV_QUEUE_STAT_CNTRS ...
 #define RTE_ETH_NAME_MAX_LEN ...
 #define RTE_ETH_XSTATS_NAME_SIZE ...
 #define RTE_ETH_RETA_GROUP_SIZE ...
@@ -162,11 +166,7 @@ struct rte_eth_stats {
     uint64_t ierrors;
     uint64_t oerrors;
     uint64_t rx_nombuf;
-    uint64_t q_ipackets[...];
-    uint64_t q_opackets[...];
-    uint64_t q_ibytes[...];
-    uint64_t q_obytes[...];
-    uint64_t q_errors[...];
+    ...;
 };
 
 struct rte_eth_xstat { uint64_t id; uint64_t value; };
@@ -237,6 +237,9 @@ int rte_eth_dev_get_mtu(uint16_t port_id, uint16_t *mtu);
 
 int rte_eth_stats_get(uint16_t port_id, struct rte_eth_stats *stats);
 int rte_eth_stats_reset(uint16_t port_id);
+int pydpdk_queue_stats(uint16_t port_id, uint16_t nq, uint64_t *out);
+int pydpdk_qstats_in_eth_stats(void);
+int pydpdk_queue_stat_cntrs(void);
 int rte_eth_xstats_get_names(uint16_t port_id, struct rte_eth_xstat_name *xstats_names, unsigned int size);
 int rte_eth_xstats_get(uint16_t port_id, struct rte_eth_xstat *xstats, unsigned int n);
 int rte_eth_xstats_get_by_id(uint16_t port_id, const uint64_t *ids, uint64_t *values, unsigned int size);

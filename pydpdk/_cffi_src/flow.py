@@ -125,3 +125,15 @@ void pydpdk_flow_raw_bits(struct rte_flow_item_raw *raw, int relative, int searc
 """
 
 CUSTOMIZATIONS = ""
+
+
+def types_for(release: tuple) -> str:
+    """TYPES for a DPDK release: 24.11 made the IPv6 header's addresses a struct rte_ipv6_addr
+    (release notes 24.11, "A new IPv6 address structure") where 22.11 has uint8_t[16]. Both are
+    16 bytes; pydpdk.flow writes them through ffi.buffer, the same on either."""
+    if release < (24, 11):
+        return TYPES
+    old = "uint8_t src_addr[16]; uint8_t dst_addr[16]; ...;"
+    assert old in TYPES
+    return ("struct rte_ipv6_addr { unsigned char a[16]; ...; };\n"
+            + TYPES.replace(old, "struct rte_ipv6_addr src_addr; struct rte_ipv6_addr dst_addr; ...;"))

@@ -24,6 +24,12 @@ TYPES = """
 #define PYDPDK_FWD_MAX_SEGS ...
 #define PYDPDK_FWD_MAX_PKT_LEN ...
 #define PYDPDK_FWD_ERROR_LEN ...
+#define PYDPDK_STAGE_DROP ...
+#define PYDPDK_STAGE_PEER ...
+#define PYDPDK_STAGE_BACK ...
+#define PYDPDK_STAGE_ABI_PACKET ...
+#define PYDPDK_STAGE_ABI_PACKET_STATE ...
+#define PYDPDK_STAGE_ABI_BURST ...
 
 struct pydpdk_fwd_config {
     uint32_t mode;
@@ -42,6 +48,10 @@ struct pydpdk_fwd_config {
     struct rte_ether_addr peer_mac[...];
     struct rte_ether_addr port_mac[...];
     struct rte_mempool *tx_pool[...];
+    void *stage_fn;
+    void *stage_state;
+    uint32_t stage_abi;
+    uint8_t stage_port_ok[...];
     ...;
 };
 
@@ -61,6 +71,9 @@ struct pydpdk_fwd_stream {
     uint64_t alloc_failures;
     uint64_t bad_ip_csum;
     uint64_t bad_l4_csum;
+    uint64_t stage_forwarded;
+    uint64_t stage_dropped;
+    uint64_t stage_invalid;
     uint32_t run_mode;
     uint32_t next_flow;
     ...;
@@ -100,6 +113,7 @@ int64_t pydpdk_fwd_flush_rx(struct pydpdk_fwd *fwd, uint32_t ms_per_queue);
 const char *pydpdk_fwd_mode_name(uint32_t mode);
 const char *pydpdk_fwd_mode_help(uint32_t mode);
 int pydpdk_fwd_mode_flags(uint32_t mode);
+int64_t pydpdk_stage_peer(uint8_t *data, int64_t length, int64_t port);
 """
 
 CUSTOMIZATIONS = ""

@@ -11,7 +11,7 @@ commands:
   fwd [EAL options] [-- app options]   forward packets like dpdk-testpmd (default: two ring ports)
   gen [EAL options] [-- options]       generate traffic, measure loss and latency (default: a ring port)
   ports [EAL options]                  list ports with their drivers and link state
-  version                              pydpdk's and DPDK's versions
+  version [-v]                         pydpdk's, DPDK's and Python's versions (-v: DPDK features)
   run SETUP.yaml                       run a YAML set-up (EAL, ports, forwarding, duration)
   host SUBCOMMAND ...                  hugepages, devices, bind/unbind, sriov, iommu
   telemetry [-f PREFIX] CMD...         query a DPDK process's telemetry socket (/ethdev/stats,0)
@@ -64,6 +64,12 @@ def _main(argv: Sequence[str] | None = None) -> int:
         print(f"pydpdk {pydpdk.__version__}")
         print(f"DPDK {pydpdk.dpdk_version} (built against {pydpdk._native.BUILT_AGAINST_DPDK}; "
               f"plugins from {pydpdk._native.PMD_DIR})")
+        import platform
+        from ..dpdk_features import FEATURES
+        print(f"Python {platform.python_version()} (module built with {pydpdk._native.BUILT_WITH_PYTHON})")
+        if "-v" in rest or "--features" in rest:     # the release differences this build lives with
+            for k, v in FEATURES.as_dict().items():
+                print(f"  {k}: {v}")
         return 0
     if cmd == "run":
         from .run import main as run_main

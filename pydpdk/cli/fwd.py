@@ -155,6 +155,8 @@ def app_parser() -> argparse.ArgumentParser:
     g.add_argument("--json", action="store_true", help="final statistics as one JSON object on stdout")
     g = ap.add_argument_group("forwarding")
     g.add_argument("--forward-mode", default="io", choices=list(MODES), help="the engine (default io)")
+    g.add_argument("--stage", default=None, metavar="FILE.py:FUNCTION",
+                   help="run a compiled stage (numba; or FILE.c:FUNCTION, cffi) per packet: --forward-mode stage")
     g.add_argument("--burst", type=int, default=32, help="packets per burst (default 32)")
     g.add_argument("--nb-cores", type=int, default=1, help="forwarding lcores (default 1)")
     g.add_argument("--nb-ports", type=int, default=None, help="use only the first N ports")
@@ -212,7 +214,7 @@ FIELD_OPTIONS = {
     "pool.cache": "--mbcache", "engine.mode": "--forward-mode", "engine.burst": "--burst",
     "engine.nb_cores": "--nb-cores", "engine.topology": "--port-topology", "engine.eth_peers": "--eth-peer",
     "engine.txpkts": "--txpkts", "engine.nb_flows": "--nb-flows", "engine.txretry": "--txretry",
-    "nb_ports": "--nb-ports",
+    "nb_ports": "--nb-ports", "engine.stage": "--stage",
 }
 
 
@@ -244,7 +246,8 @@ def session_from_options(eal_argv: Sequence[str] | EalConfig, opts: argparse.Nam
                         rx_free_thresh=opts.rxfreet, tx_free_thresh=opts.txfreet, tx_rs_thresh=opts.txrst,
                         rss=rss, max_pkt_len=opts.max_pkt_len, promiscuous=opts.promisc)
     pool = MempoolPolicy(total=opts.total_num_mbufs, data_room=data_room, cache=opts.mbcache)
-    engine = EngineSettings(mode=opts.forward_mode, burst=opts.burst, nb_cores=opts.nb_cores,
+    mode = "stage" if opts.stage and opts.forward_mode == "io" else opts.forward_mode
+    engine = EngineSettings(mode=mode, stage=opts.stage, burst=opts.burst, nb_cores=opts.nb_cores,
                             topology=opts.port_topology, eth_peers=peers, txpkts=txpkts,
                             nb_flows=opts.nb_flows, txretry=opts.txretry,
                             tx_first=bool(opts.tx_first or default), flush_rx=not opts.no_flush_rx)

@@ -9,7 +9,19 @@ from ..errors import PortError, check, invalid
 from .base import PortBase
 from .records import PortStats
 
-__all__ = ["CountersMixin"]
+__all__ = ["CountersMixin", "queue_counters"]
+
+
+def queue_counters(port_id: int, nb_queues: int) -> tuple[list[int], list[int], list[int], list[int], list[int]]:
+    """Per-queue counters (q_ipackets, q_opackets, q_ibytes, q_obytes, q_errors) of the first
+    nb_queues queues (at most the build's queue-stat count, 16): from struct rte_eth_stats up to
+    DPDK 24.11, from the rx_q<N>_* / tx_q<N>_* xstats on 25.11, which removed the fields
+    (pydpdk_queue_stats in c/qstats.c; pydpdk.dpdk_features.FEATURES.queue_stats says which)."""
+    nq = min(nb_queues, lib.pydpdk_queue_stat_cntrs())
+    out = ffi.new("uint64_t[]", 5 * max(nq, 1))
+    n = check(lib.pydpdk_queue_stats(port_id, nq, out), f"per-queue statistics of port {port_id}", PortError)
+    vals = list(out)
+    return tuple(vals[r * n:(r + 1) * n] for r in range(5))  # type: ignore[return-value]
 
 
 class CountersMixin(PortBase):
@@ -23,10 +35,9 @@ class CountersMixin(PortBase):
             _eal.require_primary()
         s = ffi.new("struct rte_eth_stats *")
         check(lib.rte_eth_stats_get(self._id, s), f"rte_eth_stats_get(port {self._id})", PortError)
-        nq = min(max(self._nb_rxq, self._nb_txq, 1), lib.RTE_ETHDEV_QUEUE_STAT_CNTRS)
+        q = queue_counters(self._id, max(self._nb_rxq, self._nb_txq, 1))
         return PortStats(s.ipackets, s.opackets, s.ibytes, s.obytes, s.imissed, s.ierrors, s.oerrors,
-                         s.rx_nombuf, list(s.q_ipackets[0:nq]), list(s.q_opackets[0:nq]),
-                         list(s.q_ibytes[0:nq]), list(s.q_obytes[0:nq]), list(s.q_errors[0:nq]))
+                         s.rx_nombuf, *q)
 
     def reset_stats(self) -> None:
         """rte_eth_stats_reset."""

@@ -135,3 +135,23 @@ def notify_release(port: Any) -> None:
     """Called by Port.close() and on detach: every release subscriber, in subscription order."""
     for fn in list(_release_subscribers):
         fn(port)
+
+
+# -- port extensions: features that live in their own layer-2 modules (flow, capture, Rx
+#    interrupts) and are reached as Port attributes without ethdev importing them ------------
+_extensions: dict[str, Callable[..., Any]] = {}
+
+
+def add_port_extension(name: str, factory: Callable[..., Any]) -> None:
+    """Register what ``Port.<name>`` reaches (``flow``, ``capture``, ``rx_interrupts``); the
+    module that owns the feature calls this when it is imported (``import pydpdk`` imports them)."""
+    _extensions[name] = factory
+
+
+def port_extension(name: str) -> Callable[..., Any]:
+    """The registered factory, or a clear error naming the module that provides it."""
+    fn = _extensions.get(name)
+    if fn is None:
+        raise RuntimeError(f"Port.{name} is provided by a pydpdk module that is not imported "
+                           "(import pydpdk)")
+    return fn

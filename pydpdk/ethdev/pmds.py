@@ -37,6 +37,8 @@ class Pmd:
     #: False where the PMD's stats count packets only (ibytes/obytes, per-queue bytes stay 0):
     #: read a Forwarder's engine byte counts there (ForwardStats ports, bytes_from="engine")
     counts_bytes: bool = True
+    #: the DPDK release from which a packets-only PMD counts bytes too (net_null: 25.07)
+    counts_bytes_from: Optional[tuple[int, int]] = None
 
     @property
     def plugin_path(self) -> str:
@@ -125,8 +127,9 @@ PMDS: dict[str, Pmd] = {d.name: d for d in [
        counts_bytes=False),
     _D("null", "net_null", "librte_net_null.so", "vdev", "-", aliases=("eth_null",), devices=
        "drops TX, generates RX (size=, copy=)",
-       notes=("Counts packets, not bytes: stats() ibytes/obytes stay 0 (DPDK 22.11's eth_null stats).",),
-       counts_bytes=False),
+       notes=("Counts packets, not bytes: stats() ibytes/obytes stay 0 (DPDK 22.11 and 24.11's eth_null "
+              "stats); from DPDK 25.07 ('net/null: optimize Rx') it counts bytes too.",),
+       counts_bytes=False, counts_bytes_from=(25, 7)),
     _D("tap", "net_tap", "librte_net_tap.so", "vdev", "-", devices="a kernel TAP interface"),
     _D("tun", "net_tun", "librte_net_tap.so", "vdev", "-", devices="a kernel TUN interface (L3, no Ethernet header)"),
     _D("af_packet", "net_af_packet", "librte_net_af_packet.so", "vdev", "-", aliases=("eth_af_packet",), devices=
@@ -153,10 +156,15 @@ def lookup(name: str) -> Optional[Pmd]:
 
 
 def counts_bytes(driver: str) -> bool:
-    """Whether a PMD's port statistics count bytes (False for net_ring and net_null, which count
-    packets only); True for drivers pydpdk has no notes on."""
+    """Whether a PMD's port statistics count bytes on the running DPDK (False for net_ring, and
+    for net_null before 25.07, which count packets only); True for drivers pydpdk has no notes on."""
     info = lookup(driver)
-    return True if info is None else info.counts_bytes
+    if info is None or info.counts_bytes:
+        return True
+    if info.counts_bytes_from is not None:
+        from ..dpdk_features import FEATURES
+        return FEATURES.release >= info.counts_bytes_from
+    return False
 
 
 def plugin_path(name: str) -> str:

@@ -97,6 +97,34 @@ class Port(IdentityMixin, ConfigureMixin, LinkMixin, CountersMixin, RssMixin, Bu
             port._use(r)
         return port
 
+    # -- features that live in their own modules (pydpdk.flow, pydpdk.capture, pydpdk.ethdev_intr) --
+    @property
+    def flow(self) -> Any:
+        """This port's rte_flow rules: a :class:`pydpdk.flow.FlowTable` (``validate``, ``create``,
+        ``destroy``, ``flush``, ``query``, ``isolate``); rules are destroyed before the port closes."""
+        return hooks.port_extension("flow")(self)
+
+    def capture(self, path: str, **options: Any) -> Any:
+        """Capture this port's traffic into a pcapng file from C RX/TX callbacks, while engines
+        forward: a :class:`pydpdk.capture.Capture` (``rx``, ``tx``, ``snaplen``, ``filter`` in
+        libpcap syntax); stop it with ``close()`` or ``with``."""
+        return hooks.port_extension("capture")(self, path, **options)
+
+    @property
+    def rx_interrupts(self) -> Any:
+        """This port's RX interrupts (:class:`pydpdk.ethdev_intr.RxInterrupts`, made on first use;
+        the port must be configured with ``rx_interrupts=True``)."""
+        return hooks.port_extension("rx_interrupts")(self)
+
+    def wait_rx(self, queue: int = 0, timeout: float | None = None) -> bool:
+        """Sleep (no CPU) until RX queue ``queue`` has packets or ``timeout`` seconds pass; True
+        when packets wait. NotSupportedError naming the PMD where it has no RX interrupts."""
+        return bool(self.rx_interrupts.wait_rx(queue, timeout))
+
+    async def recv(self, queue: int = 0, max_pkts: int = 32) -> Any:
+        """asyncio: wait (no CPU) for packets on RX queue ``queue``, then receive a burst."""
+        return await self.rx_interrupts.recv(queue, max_pkts)
+
     def explain(self, burst: int | None = None) -> hooks.PortExplanation:
         """What the driver will do with this port's configuration (fast paths on/off, and why).
         ``burst`` is the RX burst size to judge; by default that of an engine using the port."""

@@ -117,8 +117,9 @@ def unavailable(models: Sequence[str] = (), qemu: str | None = None) -> str | No
     for tool in ("/usr/lib/klibc/bin/run-init", shutil.which("cpio"), shutil.which("modinfo")):
         if not tool or not os.path.exists(tool):
             return "initramfs tools missing: need klibc-utils, cpio and kmod (run .ci/niclab-install.sh)"
-    if not os.path.isdir(PMD_DIR):
-        return f"no DPDK plugin directory {PMD_DIR}"
+    from .._native import PMD_DIR   # the plugin directory of the DPDK this build links
+    if not PMD_DIR or not os.path.isdir(PMD_DIR):
+        return f"no DPDK plugin directory {PMD_DIR or '(none found by build_ffi.py)'}"
     need = max([MODELS[m].min_qemu for m in models if m in MODELS] + [0])
     have = qemu_version(binary)
     if have[0] < need:

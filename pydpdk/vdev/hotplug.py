@@ -64,6 +64,19 @@ def _check_shareable_memory(cfg: Any, devargs: str) -> None:
                   "device in EalConfig(vdevs=[...]) so pydpdk adds --single-file-segments itself")
 
 
+def _check_hotplug_length(devargs: str) -> None:
+    """rte_dev_probe() refuses (E2BIG) or, in older point releases, silently truncates devargs
+    longer than its 128-byte multi-process message field: say so before DPDK does."""
+    from ..dpdk_features import HOTPLUG_DEVARGS_MAX
+    n = len(devargs.encode())
+    if n > HOTPLUG_DEVARGS_MAX:
+        raise invalid("devargs", devargs,
+                      f"at most {HOTPLUG_DEVARGS_MAX} bytes for a hotplugged device (this is {n}): DPDK's "
+                      "rte_dev_probe() passes devargs to the other processes in a 128-byte field and "
+                      "refuses longer ones (E2BIG, 'devargs truncated'); use shorter file paths, or list "
+                      "the device in EalConfig(vdevs=[...]) (--vdev has no such limit)", "vdev.attach")
+
+
 def attach(vdev: str | VdevSpec) -> list[Port]:
     """Hotplug a virtual device by devargs (or spec); returns its ports."""
     live = _eal.require()
@@ -72,6 +85,7 @@ def attach(vdev: str | VdevSpec) -> list[Port]:
     _check_shareable_memory(live.config, devargs)
     if device_ports(name):
         raise invalid("devargs", devargs, f"a device name not in use ({name!r} is attached already)")
+    _check_hotplug_length(devargs)
     rc = lib.rte_dev_probe(devargs.encode())
     if rc == -errno.EFAULT or (rc < 0 and driver_for(name) is None):   # no bus/driver parses the name
         raise _missing_driver(name)

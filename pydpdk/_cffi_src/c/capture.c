@@ -1,6 +1,7 @@
 /* In-process capture (see capture.h). The callbacks run on whichever lcore polls the port; the
  * writer (pydpdk_capture_drain) runs in the Python thread that owns the capture. */
 #include "strict.h"
+#include "dpdk_compat.h"
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -147,7 +148,7 @@ static void capture_burst(struct pydpdk_capture *c, uint16_t port, uint16_t queu
                 __atomic_fetch_add(&c->filtered, 1, __ATOMIC_RELAXED);
                 continue;
             }
-            m = rte_pcapng_copy(port, queue, pkts[done + i], c->mp, c->snaplen, ts, dir);
+            m = PYDPDK_PCAPNG_COPY(port, queue, pkts[done + i], c->mp, c->snaplen, ts, dir);
             if (m == NULL) {
                 __atomic_fetch_add(&c->dropped, 1, __ATOMIC_RELAXED);
                 continue;
@@ -276,8 +277,7 @@ int pydpdk_capture_close(struct pydpdk_capture *c, uint16_t port, uint64_t start
     pydpdk_capture_detach(c);
     if (pydpdk_capture_drain(c, UINT32_MAX) < 0)
         rc = -1;
-    if (rte_pcapng_write_stats(c->pcapng, port, NULL, start_ns, end_ns, c->seen,
-                               c->dropped) < 0)
+    if (PYDPDK_PCAPNG_WRITE_STATS(c->pcapng, port, start_ns, end_ns, c->seen, c->dropped) < 0)
         rc = -1;
     rte_pcapng_close(c->pcapng);      /* closes the fd */
     if (c->bpf)

@@ -195,6 +195,25 @@ static int prepare(struct pydpdk_fwd *fwd, int need_gen)
                    RTE_ETHER_ADDR_LEN);
             s->pool = cfg->tx_pool[s->tx_port];
         }
+        if (mode == PYDPDK_FWD_STAGE) {
+            uint16_t p;
+
+            if (cfg->stage_fn == NULL)
+                return pydpdk_fwd_fail(fwd, EINVAL, "stream %u: stage mode needs cfg.stage_fn", i);
+            if (cfg->stage_abi > PYDPDK_STAGE_ABI_BURST)
+                return pydpdk_fwd_fail(fwd, EINVAL, "stage_abi=%u: must be 0..%d", cfg->stage_abi,
+                                       PYDPDK_STAGE_ABI_BURST);
+            for (p = 0; p < RTE_MAX_ETHPORTS; p++) {
+                if (!cfg->stage_port_ok[p])
+                    continue;
+                rc = check_port(fwd, &pq, i, "tx", p, s->tx_queue, 0);
+                if (rc < 0)
+                    return rc;
+            }
+            if (!cfg->stage_port_ok[s->tx_port] || !cfg->stage_port_ok[s->rx_port])
+                return pydpdk_fwd_fail(fwd, EINVAL, "stream %u: ports %u and %u must be in "
+                                       "stage_port_ok", i, s->rx_port, s->tx_port);
+        }
         if (mode_generates(mode)) {
             need_gen = 1;
             need_flowgen |= mode == PYDPDK_FWD_FLOWGEN;
@@ -245,6 +264,7 @@ int pydpdk_fwd_reset_stats(struct pydpdk_fwd *fwd)
         s->rx_packets = s->rx_bytes = s->tx_packets = s->tx_bytes = 0;
         s->gen_packets = s->fwd_dropped = s->other_dropped = s->alloc_failures = 0;
         s->bad_ip_csum = s->bad_l4_csum = 0;
+        s->stage_forwarded = s->stage_dropped = s->stage_invalid = 0;
     }
     for (i = 0; i < RTE_MAX_LCORE; i++)
         fwd->lcores[i].iterations = fwd->lcores[i].idle_iterations = 0;
@@ -268,6 +288,10 @@ void pydpdk_fwd_ctx_init(struct pydpdk_fwd_ctx *c, const struct pydpdk_fwd *fwd)
     c->m_udp_src = (cfg->flow_fields & PYDPDK_FWD_FLOW_SRC_PORT) ? UINT16_MAX : 0;
     c->m_udp_dst = (cfg->flow_fields & PYDPDK_FWD_FLOW_DST_PORT) ? UINT16_MAX : 0;
     c->gen = &fwd->gen;
+    c->stage_fn = cfg->stage_fn;
+    c->stage_state = cfg->stage_state;
+    c->stage_abi = cfg->stage_abi;
+    c->stage_port_ok = cfg->stage_port_ok;
 }
 
 __rte_noinline uint16_t pydpdk_fwd_tx_retry(const struct pydpdk_fwd_ctx *c,
@@ -370,8 +394,11 @@ static int check_sharing(struct pydpdk_fwd *fwd, unsigned int nb_lcores)
                         return pydpdk_fwd_fail(fwd, EINVAL, "streams %u and %u run on different lcores but "
                                     "share rx queue %u of port %u", a, b, sa->rx_queue,
                                     sa->rx_port);
+                    /* a stage stream may send on its tx_queue of any port */
                     if (mode_sends(sa->run_mode) && mode_sends(sb->run_mode) &&
-                        sa->tx_port == sb->tx_port && sa->tx_queue == sb->tx_queue)
+                        sa->tx_queue == sb->tx_queue &&
+                        (sa->tx_port == sb->tx_port || sa->run_mode == PYDPDK_FWD_STAGE ||
+                         sb->run_mode == PYDPDK_FWD_STAGE))
                         return pydpdk_fwd_fail(fwd, EINVAL, "streams %u and %u run on different lcores but "
                                     "share tx queue %u of port %u", a, b, sa->tx_queue,
                                     sa->tx_port);

@@ -27,6 +27,34 @@
  *   txonly, flowgen:             gen_packets == tx_packets + fwd_dropped (flowgen's rx is consumed)
  *   rxonly:                      every received packet is freed, counted in rx_packets only
  * gen_packets counts packets built by txonly, flowgen and tx_first.
+ *   stage:                       rx_packets == stage_forwarded + stage_dropped + stage_invalid,
+ *                                stage_forwarded == tx_packets + fwd_dropped,
+ *                                other_dropped == stage_dropped + stage_invalid
+ *
+ * Stages (mode "stage"). cfg.stage_fn is called once per received packet, on the worker lcore,
+ * with the first segment's data, its length (data_len) and the port it came in on:
+ *
+ *     int64_t fn(uint8_t *data, int64_t length, int64_t port);                  stage_abi 0
+ *     int64_t fn(uint8_t *data, int64_t length, int64_t port, void *state);     stage_abi 1
+ *
+ * or once per received burst of n packets (the per-burst form; pydpdk.stage's numba stages loop
+ * over the burst calling the user's per-packet function inlined), writing verdict[i] for data[i]
+ * of length[i] bytes (the return value is ignored):
+ *
+ *     int64_t fn(uint8_t **data, int64_t *length, int64_t *verdict, int64_t n, int64_t port,
+ *                void *state);                                                  stage_abi 2
+ *
+ * It may read and rewrite data[0..length) in place (not beyond; the length cannot change) and
+ * returns a verdict: >= 0 the port to send the packet out of (one with stage_port_ok[port] set,
+ * on the stream's tx_queue), PYDPDK_STAGE_DROP (-1) free it, PYDPDK_STAGE_PEER (-2) the stream's
+ * tx_port (the port io would pick), PYDPDK_STAGE_BACK (-3) the stream's rx_port. Anything else is
+ * counted in stage_invalid and the packet freed. Each burst's packets are grouped by output port
+ * and sent in one tx burst per port, in arrival order within a port; every mbuf is sent or freed
+ * exactly once. The function must not block, must not keep the pointer after returning and must
+ * be safe to run on several lcores at once when several lcores run stage streams. Because any
+ * stage stream may send to any allowed port on its tx_queue, stage streams on different lcores
+ * must use different tx_queue numbers (checked at launch), and every allowed port must have that
+ * tx queue (checked in prepare).
  */
 #ifndef PYDPDK_FWD_H
 #define PYDPDK_FWD_H
@@ -59,6 +87,18 @@ enum {
 #define PYDPDK_FWD_MAX_PKT_LEN 16384
 #define PYDPDK_FWD_ERROR_LEN   160
 
+/* Stage verdicts and ABIs (see "Stages" above). */
+#define PYDPDK_STAGE_DROP (-1)
+#define PYDPDK_STAGE_PEER (-2)
+#define PYDPDK_STAGE_BACK (-3)
+#define PYDPDK_STAGE_ABI_PACKET       0
+#define PYDPDK_STAGE_ABI_PACKET_STATE 1
+#define PYDPDK_STAGE_ABI_BURST        2
+typedef int64_t pydpdk_stage_fn(uint8_t *data, int64_t length, int64_t port);
+typedef int64_t pydpdk_stage_state_fn(uint8_t *data, int64_t length, int64_t port, void *state);
+typedef int64_t pydpdk_stage_burst_fn(uint8_t **data, int64_t *length, int64_t *verdict, int64_t n,
+                                      int64_t port, void *state);
+
 struct pydpdk_fwd_config {
     uint32_t mode;             /* PYDPDK_FWD_* for streams whose own mode is 0 */
     uint16_t burst;            /* packets per rx/tx burst, 1..PYDPDK_FWD_MAX_BURST (32) */
@@ -80,6 +120,11 @@ struct pydpdk_fwd_config {
     struct rte_ether_addr peer_mac[RTE_MAX_ETHPORTS];  /* like testpmd --eth-peer */
     struct rte_ether_addr port_mac[RTE_MAX_ETHPORTS];  /* output: read from the ports */
     struct rte_mempool *tx_pool[RTE_MAX_ETHPORTS];     /* generated packets, per tx port */
+    /* stage mode: see "Stages" below. Written only while stopped. */
+    void *stage_fn;            /* pydpdk_stage_fn (stage_abi 0) or pydpdk_stage_state_fn (1) */
+    void *stage_state;         /* the 4th argument of a stage_abi 1 function */
+    uint32_t stage_abi;        /* PYDPDK_STAGE_ABI_* */
+    uint8_t stage_port_ok[RTE_MAX_ETHPORTS];           /* 1: a port a verdict may name */
 };
 
 struct pydpdk_fwd_stream {
@@ -100,13 +145,17 @@ struct pydpdk_fwd_stream {
     uint64_t alloc_failures;   /* bursts not built for lack of mbufs */
     uint64_t bad_ip_csum;      /* csum: IPv4 header checksums found bad (and rewritten) */
     uint64_t bad_l4_csum;      /* csum: UDP/TCP checksums found bad (and rewritten) */
+    uint64_t stage_forwarded;  /* stage: verdicts naming an output port (sent or fwd_dropped) */
+    uint64_t stage_dropped;    /* stage: DROP verdicts (freed, also in other_dropped) */
+    uint64_t stage_invalid;    /* stage: verdicts outside the set or naming a port not in
+                                * stage_port_ok (freed, also in other_dropped) */
     /* Private: set by pydpdk_fwd_prepare(). */
     uint32_t run_mode;
     uint32_t next_flow;
     uint8_t mac_hdr[12];       /* peer MAC, tx port MAC */
     struct rte_ether_addr rx_mac;
     struct rte_mempool *pool;
-    uint8_t _pad[56];          /* 192 bytes: written counters of two streams never share a line */
+    uint8_t _pad[32];          /* 192 bytes: written counters of two streams never share a line */
 };
 
 struct pydpdk_fwd_lcore {
@@ -185,5 +234,8 @@ int64_t pydpdk_fwd_flush_rx(struct pydpdk_fwd *fwd, uint32_t ms_per_queue);
 const char *pydpdk_fwd_mode_name(uint32_t mode);
 const char *pydpdk_fwd_mode_help(uint32_t mode);
 int pydpdk_fwd_mode_flags(uint32_t mode);
+
+/* A stage (stage_abi 0) returning PYDPDK_STAGE_PEER for every packet: stage mode's default. */
+int64_t pydpdk_stage_peer(uint8_t *data, int64_t length, int64_t port);
 
 #endif

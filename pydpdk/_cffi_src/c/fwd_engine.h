@@ -39,6 +39,10 @@ struct pydpdk_fwd_ctx {
     uint32_t m_ip_src, m_ip_dst;   /* flowgen: all-ones where the field varies */
     uint16_t m_udp_src, m_udp_dst;
     const struct pydpdk_fwd_gen *gen;
+    void *stage_fn;                /* stage: cfg.stage_fn, cfg.stage_state, cfg.stage_abi */
+    void *stage_state;
+    uint32_t stage_abi;
+    const uint8_t *stage_port_ok;  /* cfg.stage_port_ok */
 };
 
 typedef uint16_t pydpdk_fwd_burst_fn(const struct pydpdk_fwd_ctx *c, struct pydpdk_fwd_stream *s,

@@ -21,3 +21,4 @@ PYDPDK_FWD_MODE(FLOWGEN,  flowgen,  "flowgen",  1, 1, 1, "receive and free; send
 PYDPDK_FWD_MODE(ICMPECHO, icmpecho, "icmpecho", 1, 1, 0, "answer ARP requests and ICMP echo requests, drop the rest")
 PYDPDK_FWD_MODE(FIVETSWAP, fivetswap, "5tswap",   1, 1, 0, "forward, swapping MACs, IPv4/IPv6 addresses and UDP/TCP ports (checksums stay valid)")
 PYDPDK_FWD_MODE(CSUM,     csum,     "csum",     1, 1, 0, "forward like mac, verifying IPv4/UDP/TCP checksums in software: bad ones counted and rewritten")
+PYDPDK_FWD_MODE(STAGE,    stage,    "stage",    1, 1, 0, "run a compiled stage (cfg.stage_fn, pydpdk.stage) on every packet: its verdict picks the output port or drops")

@@ -12,6 +12,7 @@
 #include <rte_telemetry.h>
 #include <rte_version.h>
 
+#include "dpdk_compat.h"
 #include "telemetry.h"
 
 #ifndef PYDPDK_PACKAGE_VERSION
@@ -68,16 +69,16 @@ add_counters(struct counters *to, const struct counters *c)
 static void
 dict_counters(struct rte_tel_data *d, const struct counters *c)
 {
-    rte_tel_data_add_dict_u64(d, "rx_packets", c->rx_packets);
-    rte_tel_data_add_dict_u64(d, "tx_packets", c->tx_packets);
-    rte_tel_data_add_dict_u64(d, "rx_bytes", c->rx_bytes);
-    rte_tel_data_add_dict_u64(d, "tx_bytes", c->tx_bytes);
-    rte_tel_data_add_dict_u64(d, "gen_packets", c->gen_packets);
-    rte_tel_data_add_dict_u64(d, "fwd_dropped", c->fwd_dropped);
-    rte_tel_data_add_dict_u64(d, "other_dropped", c->other_dropped);
-    rte_tel_data_add_dict_u64(d, "alloc_failures", c->alloc_failures);
-    rte_tel_data_add_dict_u64(d, "bad_ip_csum", c->bad_ip_csum);
-    rte_tel_data_add_dict_u64(d, "bad_l4_csum", c->bad_l4_csum);
+    PYDPDK_TEL_DICT_UINT(d, "rx_packets", c->rx_packets);
+    PYDPDK_TEL_DICT_UINT(d, "tx_packets", c->tx_packets);
+    PYDPDK_TEL_DICT_UINT(d, "rx_bytes", c->rx_bytes);
+    PYDPDK_TEL_DICT_UINT(d, "tx_bytes", c->tx_bytes);
+    PYDPDK_TEL_DICT_UINT(d, "gen_packets", c->gen_packets);
+    PYDPDK_TEL_DICT_UINT(d, "fwd_dropped", c->fwd_dropped);
+    PYDPDK_TEL_DICT_UINT(d, "other_dropped", c->other_dropped);
+    PYDPDK_TEL_DICT_UINT(d, "alloc_failures", c->alloc_failures);
+    PYDPDK_TEL_DICT_UINT(d, "bad_ip_csum", c->bad_ip_csum);
+    PYDPDK_TEL_DICT_UINT(d, "bad_l4_csum", c->bad_l4_csum);
 }
 
 /* Per-port sums like ForwardStats.ports: rx counted on the rx port, tx and drops on the tx port. */
@@ -126,12 +127,12 @@ add_ports(struct rte_tel_data *d, const struct port_sums *ports)
         rte_tel_data_add_dict_int(pd, "port", pid);
         if (rte_eth_dev_get_name_by_port(pid, name) == 0)
             rte_tel_data_add_dict_string(pd, "name", name);
-        rte_tel_data_add_dict_u64(pd, "rx_packets", p->rx_packets);
-        rte_tel_data_add_dict_u64(pd, "tx_packets", p->tx_packets);
-        rte_tel_data_add_dict_u64(pd, "rx_bytes", p->rx_bytes);
-        rte_tel_data_add_dict_u64(pd, "tx_bytes", p->tx_bytes);
-        rte_tel_data_add_dict_u64(pd, "rx_dropped", p->rx_dropped);
-        rte_tel_data_add_dict_u64(pd, "tx_dropped", p->tx_dropped);
+        PYDPDK_TEL_DICT_UINT(pd, "rx_packets", p->rx_packets);
+        PYDPDK_TEL_DICT_UINT(pd, "tx_packets", p->tx_packets);
+        PYDPDK_TEL_DICT_UINT(pd, "rx_bytes", p->rx_bytes);
+        PYDPDK_TEL_DICT_UINT(pd, "tx_bytes", p->tx_bytes);
+        PYDPDK_TEL_DICT_UINT(pd, "rx_dropped", p->rx_dropped);
+        PYDPDK_TEL_DICT_UINT(pd, "tx_dropped", p->tx_dropped);
         snprintf(key, sizeof(key), "port_%u", pid);
         if (rte_tel_data_add_dict_container(d, key, pd, 0) != 0)
             rte_tel_data_free(pd);

@@ -11,8 +11,9 @@ echo "NICLAB stage2 uptime=$up"
 # niclab_pmds NAME...: DPDK then autoloads only these plugins (librte_NAME.so): every soname stays
 # resolvable, the other *.so links are hidden. A bind mount inside the guest: the host is untouched.
 niclab_pmds() {
-  local P=/usr/lib/x86_64-linux-gnu/dpdk/pmds-23.0 T=/run/pmds-trim m
-  [ -d $P ] || return 0
+  local P T=/run/pmds-trim m
+  P=$(ls -d /usr/lib/*/dpdk/pmds-* 2>/dev/null | sort -V | tail -1)   # pmds-ABI of the installed DPDK
+  [ -n "$P" ] && [ -d "$P" ] || return 0
   mkdir -p /run/pmds-all $T; mount --bind $P /run/pmds-all
   ln -s -t $T /run/pmds-all/*.so.*                 # one process each: forks are slow under TCG
   local L=(); for m in "$@"; do L+=("/run/pmds-all/librte_$m.so"); done

@@ -1,0 +1,389 @@
+"""Compiled stages (pydpdk.stage, forwarding mode "stage"): user functions compiled with numba or
+cffi run by the C engine on a worker lcore, on real vdevs (ring pairs, net_null, pcap files); the
+bytes that come out are compared with what scapy says they should be."""
+import itertools
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+import pydpdk
+from pydpdk import vdev
+from pydpdk.forward import Forwarder
+from pydpdk.pcap import read_frames, write_pcap
+from pydpdk.ring import ports_from_rings
+from pydpdk.stage import BACK, DROP, PEER, Stage, StageError
+from conftest import ROOT
+
+pytestmark = pytest.mark.skipif(len(pydpdk.eal._PROCESS_CPUS) < 2, reason="needs two CPUs")
+scapy = pytest.importorskip("scapy.all")
+Ether, IP, UDP, TCP, Raw = scapy.Ether, scapy.IP, scapy.UDP, scapy.TCP, scapy.Raw
+np = pytest.importorskip("numpy")
+_names = itertools.count()
+A, B = "02:00:00:00:00:0a", "02:00:00:00:00:0b"
+
+
+def udp(dport, ttl=64, n=0):
+    return Ether(dst=A, src=B) / IP(src="10.0.0.1", dst="10.0.0.2", ttl=ttl) / UDP(sport=1000 + n, dport=dport) / \
+        Raw(bytes([n % 256]) * 18)
+
+
+def wait_for(cond, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.005)
+    return True
+
+
+class RingPair:
+    """Two ring ports: we fill in[i], the engine's tx on port i lands in out[i]."""
+
+    def __init__(self, pool):
+        n = next(_names)
+        self.ins = [pydpdk.Ring.create(f"stages_in{n}_{i}", 1024, sp_enq=True, sc_deq=True) for i in (0, 1)]
+        self.outs = [pydpdk.Ring.create(f"stages_out{n}_{i}", 1024, sp_enq=True, sc_deq=True) for i in (0, 1)]
+        self.ports = [ports_from_rings(f"stages{n}_{i}", [self.ins[i]], [self.outs[i]]) for i in (0, 1)]
+        for p in self.ports:
+            p.setup(pool)
+        self.pool = pool
+
+    def send(self, i, frames):
+        assert self.ins[i].enqueue_burst(self.pool.burst([bytes(f) for f in frames])) == len(frames)
+
+    def take(self, i):
+        got = []
+        while True:
+            b = self.outs[i].dequeue_burst(1024)
+            if not b:
+                return got
+            got += b.tobytes_list()
+            b.free()
+
+    def close(self):
+        for r in self.ins:
+            b = r.dequeue_burst(1024)
+            b.free()
+        for i in (0, 1):
+            self.take(i)
+        for x in self.ports + self.ins + self.outs:
+            x.close()
+
+
+@pytest.fixture
+def rings(pool):
+    rp = RingPair(pool)
+    yield rp
+    rp.close()
+
+
+def run_until(fwd, cond, timeout=10.0):
+    fwd.start(flush_rx=False)
+    try:
+        assert wait_for(lambda: cond(fwd.stats()), timeout), fwd.stats().streams
+    finally:
+        st = fwd.stop()
+    return st
+
+
+# -- numba -----------------------------------------------------------------------------------
+
+def udp_filter(data, length, port, counters):
+    """Pass UDP to port 53, drop the rest; counters[0] passed, counters[1] dropped."""
+    if length >= 42 and data[12] == 0x08 and data[13] == 0x00 and data[23] == 17:
+        ihl = (data[14] & 0x0F) * 4
+        off = 14 + ihl
+        if off + 4 <= length and data[off + 2] * 256 + data[off + 3] == 53:
+            counters[0] += 1
+            return PEER
+    counters[1] += 1
+    return DROP
+
+
+def test_numba_udp_filter_on_a_ring_pair_with_live_counters(rings):
+    counters = np.zeros(2, dtype=np.int64)
+    stage = Stage.numba(udp_filter, state=counters)
+    frames = [udp(53 if i % 3 == 0 else 80, n=i) for i in range(90)]
+    frames += [Ether(dst=A, src=B) / IP(src="10.0.0.1", dst="10.0.0.2") / TCP(dport=53)]
+    with Forwarder(rings.ports, "stage", stage=stage) as fwd:
+        rings.send(0, frames)
+        fwd.start(flush_rx=False)
+        # the lcore writes the array, Python reads it while the engine runs
+        assert wait_for(lambda: counters[0] + counters[1] == len(frames)), counters
+        live = fwd.stats().streams[0]
+        st = fwd.stop()
+    assert counters[0] == 30 and counters[1] == 61
+    s = st.streams[0]
+    assert (s.rx_packets, s.stage_forwarded, s.stage_dropped, s.stage_invalid) == (91, 30, 61, 0)
+    assert s.tx_packets == 30 and s.other_dropped == 61 and live.rx_packets == 91
+    assert rings.take(1) == [bytes(f) for i, f in enumerate(frames) if i < 90 and i % 3 == 0]
+    assert rings.take(0) == []
+
+
+def ttl_rewrite(data, length, port):
+    """IPv4: TTL - 1 and the header checksum updated (RFC 1624); TTL 1 or 0 dropped."""
+    if length < 34 or data[12] != 0x08 or data[13] != 0x00:
+        return PEER
+    if data[22] <= 1:
+        return DROP
+    data[22] -= 1
+    ihl = (data[14] & 0x0F) * 4
+    s = 0
+    for i in range(14, 14 + ihl, 2):
+        if i != 24:
+            s += data[i] * 256 + data[i + 1]
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    s = ~s & 0xFFFF
+    data[24] = s >> 8
+    data[25] = s & 0xFF
+    return PEER
+
+
+def test_numba_ttl_rewrite_pcap_byte_exact(eal, pool):
+    import pathlib
+    import shutil
+    import tempfile
+    tmp_path = pathlib.Path(tempfile.mkdtemp(prefix="stg-"))    # hotplug devargs: at most 127 bytes
+    try:
+        _ttl_rewrite_pcap(pool, tmp_path)
+    finally:
+        shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def _ttl_rewrite_pcap(pool, tmp_path):
+    frames = [udp(1000 + i, ttl=(i % 70), n=i) for i in range(200)]
+    frames = [bytes(f) for f in frames]
+    write_pcap(str(tmp_path / "in.pcap"), frames)
+    stage = Stage.numba(ttl_rewrite)
+    spec = vdev.Pcap("net_pcap_stage0", rx_pcap=str(tmp_path / "in.pcap"), tx_pcap=str(tmp_path / "out.pcap"))
+    [port] = vdev.attach(spec)
+    try:
+        port.setup(pool)
+        with Forwarder([port], "stage", stage=stage, topology="loop") as fwd:
+            st = run_until(fwd, lambda s: s.rx_packets >= len(frames))
+    finally:
+        vdev.detach(port)
+    expect = []
+    for f in frames:
+        p = Ether(f)
+        if p[IP].ttl <= 1:
+            continue
+        p[IP].ttl -= 1
+        del p[IP].chksum
+        expect.append(bytes(p))
+    assert st.streams[0].stage_dropped == len(frames) - len(expect) > 0
+    assert read_frames(str(tmp_path / "out.pcap")) == expect
+
+
+def macswap(data, length, port):
+    if length >= 12:
+        for i in range(6):
+            t = data[i]
+            data[i] = data[i + 6]
+            data[i + 6] = t
+    return BACK
+
+
+def test_numba_stage_on_net_null_releases_every_mbuf(eal, pool):
+    """net_null receives as fast as the engine asks: the stage runs millions of times; stopping
+    frees all (the autouse no_mbuf_leak fixture checks the pools)."""
+    p = pydpdk.Port("net_null0")
+    if p.started:
+        p.stop()
+    p.setup(pool)
+    try:
+        with Forwarder([p], "stage", stage=Stage.numba(macswap), topology="loop") as fwd:
+            st = run_until(fwd, lambda s: s.rx_packets > 100000)
+        s = st.streams[0]
+        assert s.rx_packets == s.stage_forwarded > 100000
+        assert s.stage_forwarded == s.tx_packets + s.fwd_dropped
+        assert s.tx_bytes == 64 * s.tx_packets
+    finally:
+        p.stop()
+
+
+# -- verdicts (a C stage) --------------------------------------------------------------------
+
+VERDICT_C = r"""
+/* byte 14 (the first payload byte) picks the verdict */
+int64_t verdict(uint8_t *data, int64_t length, int64_t port)
+{
+    if (length < 15)
+        return -1;
+    switch (data[14]) {
+    case 0: return -2;            /* PEER */
+    case 1: return -3;            /* BACK */
+    case 2: return -1;            /* DROP */
+    case 3: return 31;            /* a port not in the forwarder: invalid */
+    case 4: return -7;            /* outside the set: invalid */
+    case 5: return port;          /* explicit: the in-port */
+    default: return 1000000;      /* invalid */
+    }
+}
+"""
+
+
+def test_c_stage_verdicts_route_and_count(rings):
+    stage = Stage.c(VERDICT_C, "verdict")
+    p0, p1 = rings.ports
+    kinds = [i % 7 for i in range(70)]
+    frames = [Ether(dst=A, src=B, type=0x88B5) / Raw(bytes([k, i]) + b"\0" * 44) for i, k in enumerate(kinds)]
+    with Forwarder(rings.ports, "stage", stage=stage) as fwd:
+        rings.send(0, frames)
+        st = run_until(fwd, lambda s: s.streams[0].rx_packets == len(frames))
+    s = st.streams[0]
+    assert s.stage_forwarded == 30 and s.stage_dropped == 10 and s.stage_invalid == 30
+    assert s.tx_packets == 30 and s.other_dropped == 40
+    raw = [bytes(f) for f in frames]
+    assert rings.take(1) == [f for f, k in zip(raw, kinds) if k == 0]               # PEER: port 1
+    assert rings.take(0) == [f for f, k in zip(raw, kinds) if k in (1, 5)]          # BACK / in-port
+
+
+def test_c_stage_is_cached_by_content(eal, tmp_path, monkeypatch):
+    monkeypatch.setenv("PYDPDK_STAGE_CACHE", str(tmp_path))
+    src = "int64_t keep(uint8_t *d, int64_t n, int64_t p) { (void)d; (void)n; return p + 0x51; }"
+    a = Stage.c(src, "keep")
+    files = os.listdir(tmp_path)
+    assert len([f for f in files if f.endswith(".so")]) == 1
+    b = Stage.c(src, "keep")
+    assert a.address == b.address and os.listdir(tmp_path) == files
+    assert a.run_on_burst([bytearray(20)], port=2) == [0x53]
+    path = tmp_path / "stage.c"
+    path.write_text(src.replace("0x51", "0x52"))
+    assert Stage.c(str(path), "keep").run_on_burst([bytearray(20)], port=2) == [0x54]
+
+
+def test_c_compile_error_names_the_line(eal):
+    with pytest.raises(StageError, match=r"line 2:\d+: error: .*undeclared"):
+        Stage.c("int64_t f(uint8_t *d, int64_t n, int64_t p)\n{ return nope; }\n", "f")
+
+
+# -- errors in the user's terms ----------------------------------------------------------------
+
+def test_numba_compile_error_names_file_and_line(eal):
+    def bad(data, length, port):
+        x = length
+        y = "port" + x            # numba refuses str + int: this line is named
+        return y
+    line = bad.__code__.co_firstlineno + 2
+    with pytest.raises(StageError) as e:
+        Stage.numba(bad)
+    msg = str(e.value)
+    assert f"{__file__}:{line}" in msg and "nopython" in msg and "bad" in msg
+
+
+def test_numba_absent_says_how_to_get_it():
+    code = ("import sys; sys.modules['numba'] = None\n"
+            "from pydpdk.stage import Stage\n"
+            "try:\n    Stage.numba(lambda d, n, p: -1)\n"
+            "except Exception as e:\n    print(type(e).__name__, e)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert "StageError" in out.stdout and "pip install pydpdk[jit]" in out.stdout, out
+
+
+def test_stage_refused_while_running_and_bad_stage_refused(rings):
+    with pytest.raises(pydpdk.InvalidArgumentError, match="stage"):
+        Forwarder(rings.ports, "stage", stage=object())
+    with Forwarder(rings.ports, "stage") as fwd:       # no stage: the built-in peer stage
+        rings.send(0, [udp(1)])
+        fwd.start(flush_rx=False)
+        with pytest.raises(pydpdk.InvalidArgumentError, match="stopped"):
+            fwd.stage = Stage.numba(macswap)
+        assert wait_for(lambda: fwd.stats().tx_packets == 1)
+        fwd.stop()
+        fwd.stage = Stage.numba(macswap)
+    assert rings.take(1) == [bytes(udp(1))]
+
+
+def test_run_on_burst_calls_the_compiled_function_from_python(pool):
+    stage = Stage.numba(ttl_rewrite)
+    frames = [bytes(udp(7, ttl=t)) for t in (64, 1, 2)]
+    burst = pool.burst(frames)
+    try:
+        assert stage.run_on_burst(burst) == [PEER, DROP, PEER]
+        got = burst.tobytes_list()
+    finally:
+        burst.free()
+    p = Ether(frames[0])
+    p[IP].ttl = 63
+    del p[IP].chksum
+    assert got[0] == bytes(p) and got[1] == frames[1]
+
+
+# -- the CLI ---------------------------------------------------------------------------------
+
+def _fwd_cli(*app):
+    from conftest import unpin
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    return subprocess.run([sys.executable, "-m", "pydpdk", "fwd", "-l", "0-1", "--no-pci",
+                           "--file-prefix", f"stages-cli-{os.getpid()}", "--", *app],
+                          capture_output=True, text=True, timeout=120, cwd=ROOT, env=env, preexec_fn=unpin)
+
+
+def test_cli_stage_runs_a_sample_function():
+    """`pydpdk fwd -- --stage FILE.py:FUNCTION` on the default ring ports with tx_first: the TTL
+    stage lets testpmd's template (TTL 64) go round 63 times, then drops it."""
+    proc = _fwd_cli("--stage", "samples/stage_ttl.py:ttl_rewrite", "--tx-first", "--packets", "4096", "--json")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    import json
+    d = json.loads(proc.stdout)
+    assert d["forward_mode"] == "stage"
+    for s in d["streams"]:
+        assert s["stage_dropped"] == 32 and s["stage_invalid"] == 0
+        assert s["rx_packets"] == s["stage_forwarded"] + s["stage_dropped"]
+
+
+def test_cli_stage_compile_error_is_reported(tmp_path):
+    src = tmp_path / "broken.py"
+    src.write_text("def f(data, length, port):\n    return data + 'x'\n")
+    proc = _fwd_cli("--stage", f"{src}:f", "--duration", "0.1")
+    assert proc.returncode != 0
+    assert f"{src}:2" in proc.stderr and "does not compile" in proc.stderr, proc.stderr[-2000:]
+
+
+def numba_verdict(data, length, port, seen):
+    seen[0] += 1
+    k = data[14] if length >= 15 else 2
+    if k == 0:
+        return PEER
+    if k == 1:
+        return BACK
+    if k == 2:
+        return DROP
+    if k == 3:
+        return 31
+    if k == 4:
+        return -7
+    if k == 5:
+        return port
+    return 1000000
+
+
+@pytest.mark.parametrize("form", ["burst", "packet"])
+def test_numba_verdicts_in_both_forms(rings, form):
+    """The per-burst form (one call per burst, the default) and the per-packet C ABI route the
+    same mixed bursts identically."""
+    seen = np.zeros(1, dtype=np.int64)
+    stage = Stage.numba(numba_verdict, state=seen, form=form)
+    assert stage.abi == (2 if form == "burst" else 1)
+    kinds = [(i * 5) % 7 for i in range(700)]
+    frames = [Ether(dst=A, src=B, type=0x88B5) / Raw(bytes([k, i % 256]) + b"\0" * 44) for i, k in enumerate(kinds)]
+    with Forwarder(rings.ports, "stage", stage=stage) as fwd:
+        fwd.start(flush_rx=False)
+        got0, got1 = [], []
+        for i in range(0, len(frames), 100):          # in steps: the rings hold 1024
+            rings.send(0, frames[i:i + 100])
+            assert wait_for(lambda: fwd.stats().streams[0].rx_packets == i + 100)
+            got0 += rings.take(0)
+            got1 += rings.take(1)
+        st = fwd.stop()
+    s = st.streams[0]
+    assert seen[0] == 700
+    assert (s.stage_forwarded, s.stage_dropped, s.stage_invalid) == (300, 100, 300)
+    raw = [bytes(f) for f in frames]
+    assert got1 == [f for f, k in zip(raw, kinds) if k == 0]
+    assert got0 == [f for f, k in zip(raw, kinds) if k in (1, 5)]
