@@ -54,6 +54,7 @@ class CaptureStats:
     written: int
 
     def as_dict(self) -> dict[str, int]:
+        """The counters as a plain dict keyed by field name (for JSON, telemetry, logs)."""
         return asdict(self)
 
 
@@ -75,7 +76,7 @@ class Capture(Resource):
 
     _rank = 0            # before ports (1): callbacks go before the port closes
 
-    def __init__(self, port: Port, path: str | os.PathLike, *, rx: bool = True, tx: bool = True,
+    def __init__(self, port: Port, path: str | os.PathLike[str], *, rx: bool = True, tx: bool = True,
                  snaplen: int = 65535, filter: str | None = None, ring_size: int = 4096,
                  pool_size: int | None = None, drain_interval: float = 0.005) -> None:
         ctx = "pydpdk.capture.Capture"
@@ -198,7 +199,7 @@ class Capture(Resource):
 _captures: dict[int, list[Capture]] = {}
 
 
-def capture(port: Port, path: str | os.PathLike, **kw: Any) -> Capture:
+def capture(port: Port, path: str | os.PathLike[str], **kw: Any) -> Capture:
     """Start capturing ``port`` into ``path`` (pcapng); see :class:`Capture`."""
     return Capture(port, path, **kw)
 

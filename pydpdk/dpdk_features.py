@@ -79,6 +79,7 @@ class DpdkFeatures:
         return value
 
     def as_dict(self) -> dict[str, Any]:
+        """The DPDK version and feature flags as a plain dict keyed by field name (for JSON, reports)."""
         return asdict(self)
 
 

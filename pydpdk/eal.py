@@ -446,6 +446,8 @@ def _check_hugepages(cfg: EalConfig) -> None:
 class Eal:
     """The process's live EAL. Get it with :meth:`init` or :func:`current`."""
 
+    pdump: bool   # set by init() in a primary: rte_pdump_init ran (dpdk-dumpcap can attach)
+
     def __init__(self, config: EalConfig, argc_used: int):
         self.config = config
         self._argc_used = argc_used

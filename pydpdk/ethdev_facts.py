@@ -301,6 +301,7 @@ def timesync_enable(port: Port) -> None:
 
 
 def timesync_disable(port: Port) -> None:
+    """rte_eth_timesync_disable: stop IEEE 1588 / PTP timestamping."""
     _port(port, "timesync_disable")
     _call(port, lib.rte_eth_timesync_disable(port.id), "rte_eth_timesync_disable")
 
@@ -328,6 +329,7 @@ def timesync_read_tx(port: Port) -> int | None:
 
 
 def timesync_adjust(port: Port, delta_ns: int) -> None:
+    """rte_eth_timesync_adjust_time: shift the device's PTP clock by ``delta_ns`` (may be negative)."""
     _port(port, "timesync_adjust")
     _call(port, lib.rte_eth_timesync_adjust_time(port.id, delta_ns), "rte_eth_timesync_adjust_time")
 
@@ -341,6 +343,7 @@ def timesync_read_time(port: Port) -> int:
 
 
 def timesync_write_time(port: Port, ns: int) -> None:
+    """rte_eth_timesync_write_time: set the device's PTP clock to ``ns`` nanoseconds."""
     _port(port, "timesync_write_time")
     ts = ffi.new("struct timespec *")
     ts.tv_sec, ts.tv_nsec = divmod(int(ns), 1_000_000_000)

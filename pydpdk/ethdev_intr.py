@@ -54,7 +54,7 @@ class RxInterrupts(Resource):
     _rank = 0
     _level = False
     _epfd = -1
-    _waiting: list = []
+    _waiting: list[tuple[asyncio.AbstractEventLoop, int, asyncio.Future[None]]] = []
 
     def __init__(self, port: Port, queues: Iterable[int] | None = None) -> None:
         ctx = "RxInterrupts"

@@ -28,7 +28,7 @@ import errno as _errno
 import ipaddress
 import shlex
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence, cast
 
 from .ethdev import hooks as _port_hooks
 from ._native import ffi, lib, cstr
@@ -400,7 +400,7 @@ def rss(queues: Sequence[int] = (), types: Iterable[str] | int = (), *, key: byt
         hf = types
     else:
         hf = 0
-        names = list(types)
+        names = list(cast("Iterable[str]", types))  # a bool is an int: list(True) raises TypeError, as before
         for t in names:
             if t not in RSS_HASH_FUNCTIONS:
                 raise invalid("types", t, f"RSS hash names: {', '.join(RSS_HASH_FUNCTIONS)}", ctx)
@@ -584,7 +584,7 @@ def _raise(port: Port, rc: int, err: Any, what: str, built: "_Built | None",
     kind, index = built.locate(err.cause) if built is not None else (None, None)
     if kind is None and etype.startswith("attr"):
         kind = "attr"
-    cause = None
+    cause: Item | Action | None = None
     if kind == "item" and index is not None and index < len(pattern):
         cause = pattern[index]
     elif kind == "action" and index is not None and index < len(actions):
@@ -624,6 +624,7 @@ class FlowRule(Resource):
 
     @property
     def port(self) -> Port:
+        """The Port the rule was created on (its table's port)."""
         return self._table.port
 
     def _describe(self) -> str:
@@ -679,6 +680,11 @@ _tables: dict[int, "FlowTable"] = {}
 class FlowTable:
     """The flow rules of one port. ``FlowTable(port)`` returns the one table of that port."""
 
+    port: Port
+    port_id: int
+    _rules: dict[int, FlowRule]
+    _next_id: int
+
     def __new__(cls, port: Port | int) -> "FlowTable":
         if not isinstance(port, Port):
             port = Port(port)
@@ -688,7 +694,7 @@ class FlowTable:
             return existing
         self = super().__new__(cls)
         self.port, self.port_id = port, port.id
-        self._rules: dict[int, FlowRule] = {}
+        self._rules = {}
         self._next_id = 0
         _tables[port.id] = self
         return self
@@ -702,6 +708,7 @@ class FlowTable:
         return [self._rules[k] for k in sorted(self._rules)]
 
     def rule(self, rule_id: int) -> FlowRule:
+        """The live rule with id ``rule_id`` (FlowRule.id); raises InvalidArgumentError naming the live ids."""
         try:
             return self._rules[rule_id]
         except KeyError:
@@ -934,7 +941,7 @@ def _parse_item(tok: _Tokens) -> Item:
             it.extra["num"] = tok.number("a layer count")
         return it
     if name == "raw":
-        opts = {"relative": False, "search": False, "offset": 0, "limit": 0, "pattern": None}
+        opts: dict[str, Any] = {"relative": False, "search": False, "offset": 0, "limit": 0, "pattern": None}
         while tok.peek() not in ("/", "end", None):
             key = tok.next("a raw field")
             if key in ("relative", "search"):
@@ -985,6 +992,7 @@ def _parse_action(tok: _Tokens) -> Action:
     if name not in ACTIONS:
         raise tok.error(f"an action ({', '.join(ACTIONS)}) or 'end'", name)
     args: dict[str, Any] = {}
+    key: str | None
     while tok.peek() not in ("/", "end", None):
         key = tok.next("an action argument")
         if name == "rss" and key in ("types", "queues"):
@@ -1022,7 +1030,7 @@ def _parse_action(tok: _Tokens) -> Action:
 
 
 def _parse_list(tok: _Tokens, parse_one: Any) -> list[Any]:
-    out = []
+    out: list[Any] = []
     while True:
         if tok.peek() == "end":
             tok.next("end")

@@ -127,7 +127,7 @@ void pydpdk_flow_raw_bits(struct rte_flow_item_raw *raw, int relative, int searc
 CUSTOMIZATIONS = ""
 
 
-def types_for(release: tuple) -> str:
+def types_for(release: tuple[int, ...]) -> str:
     """TYPES for a DPDK release: 24.11 made the IPv6 header's addresses a struct rte_ipv6_addr
     (release notes 24.11, "A new IPv6 address structure") where 22.11 has uint8_t[16]. Both are
     16 bytes; pydpdk.flow writes them through ffi.buffer, the same on either."""

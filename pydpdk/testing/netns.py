@@ -12,8 +12,12 @@ import os
 import subprocess
 import sys
 import textwrap
+from typing import TYPE_CHECKING
 
 from .wait import wait_for
+
+if TYPE_CHECKING:
+    import pytest
 
 __all__ = ["Netns", "Veth", "sh", "quiet", "raw_send", "RawCapture", "tx_checksum_off",
            "netadmin_missing", "needs_netadmin", "UDP_ECHO", "TCP_LISTEN"]
@@ -21,7 +25,7 @@ __all__ = ["Netns", "Veth", "sh", "quiet", "raw_send", "RawCapture", "tx_checksu
 _seq = itertools.count()
 
 
-def sh(*cmd: str, ns: str | None = None, check: bool = True) -> subprocess.CompletedProcess:
+def sh(*cmd: str, ns: str | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
     """Run a command (inside network namespace ns if given); RuntimeError with its stderr on failure."""
     full = (["ip", "netns", "exec", ns] if ns else []) + list(cmd)
     p = subprocess.run(full, capture_output=True, text=True)
@@ -43,7 +47,8 @@ class Netns:
         sh("ip", "netns", "add", self.name)
         sh("ip", "link", "set", "lo", "up", ns=self.name)
 
-    def run(self, *cmd: str, check: bool = True) -> subprocess.CompletedProcess:
+    def run(self, *cmd: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        """Run a command inside this namespace (see :func:`sh`)."""
         return sh(*cmd, ns=self.name, check=check)
 
     def add_iface(self, iface: str, addr: str, mac: str | None = None) -> None:
@@ -55,18 +60,19 @@ class Netns:
         self.run("ip", "addr", "add", addr, "dev", iface)
         self.run("ip", "link", "set", iface, "up")
 
-    def popen(self, code: str) -> subprocess.Popen:
+    def popen(self, code: str) -> subprocess.Popen[str]:
         """A Python child running code inside the namespace."""
         return subprocess.Popen(["ip", "netns", "exec", self.name, sys.executable, "-c", textwrap.dedent(code)],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
     def close(self) -> None:
+        """Delete the namespace (and the interfaces in it); ignores one already gone."""
         sh("ip", "netns", "del", self.name, check=False)
 
     def __enter__(self) -> "Netns":
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
 
@@ -95,12 +101,13 @@ class Veth:
                  5, f"carrier on veth {self.outer}")
 
     def close(self) -> None:
+        """Delete the veth pair (both ends go); ignores one already gone."""
         sh("ip", "link", "del", self.outer, check=False)
 
     def __enter__(self) -> "Veth":
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
 
@@ -205,7 +212,7 @@ def netadmin_missing() -> str | None:
     return None
 
 
-def needs_netadmin():
+def needs_netadmin() -> "pytest.MarkDecorator":
     """A pytest skip mark for tests that make veth pairs, namespaces or tap devices."""
     import pytest
     why = netadmin_missing()

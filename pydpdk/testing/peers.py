@@ -11,7 +11,7 @@ import os
 import shutil
 import subprocess
 import tempfile
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 from .. import vdev
 from .._resource import live
@@ -59,7 +59,7 @@ class RingPair:
         for p in (self.a, self.b):
             p.setup(pool, nb_rxd=nb_desc, nb_txd=nb_desc)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Port]:
         return iter((self.a, self.b))
 
     def __getitem__(self, i: int) -> Port:
@@ -182,7 +182,7 @@ class KernelPeer:
         """The interface name inside the namespace."""
         return self.veth.inner
 
-    def run(self, *cmd: str, check: bool = True) -> subprocess.CompletedProcess:
+    def run(self, *cmd: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         """Run a command inside the peer's namespace (``ip``, ``ping``, ``python3 -c``...)."""
         return self.ns.run(*cmd, check=check)
 

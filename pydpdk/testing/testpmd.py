@@ -15,10 +15,16 @@ import re
 import shutil
 import subprocess
 import tempfile
-from typing import IO, Any, Sequence
+from typing import IO, TYPE_CHECKING, Any, Sequence
 
 from .procs import cleanup_prefix, unpin
 from .wait import WaitTimeout, wait_for
+
+if TYPE_CHECKING:
+    import pytest
+
+    from ..ethdev import Port
+    from ..mempool import Mempool
 
 __all__ = ["Testpmd", "TESTPMD", "warm_up", "testpmd_missing", "needs_testpmd"]
 
@@ -58,11 +64,11 @@ class Testpmd:
         with open(self.log.name) as f:
             return f.read()
 
-    def wait_for(self, pattern: str, timeout: float = 20.0) -> re.Match:
+    def wait_for(self, pattern: str, timeout: float = 20.0) -> re.Match[str]:
         """The first match of pattern in output written after the last wait_for."""
         rx = re.compile(pattern)
 
-        def printed() -> re.Match | None:
+        def printed() -> re.Match[str] | None:
             m = rx.search(self.output(), self.pos)
             if m is None and self.proc.poll() is not None:
                 raise RuntimeError(f"testpmd exited ({self.proc.returncode}):\n{self.output()[-3000:]}")
@@ -74,13 +80,13 @@ class Testpmd:
         self.pos = m.end()
         return m
 
-    def cmd(self, line: str, expect: str | None = None, timeout: float = 20.0) -> re.Match | None:
+    def cmd(self, line: str, expect: str | None = None, timeout: float = 20.0) -> re.Match[str] | None:
         """Type a command at testpmd's prompt; with expect, wait for that pattern in its answer."""
         self._stdin.write(line + "\n")
         self._stdin.flush()
         return self.wait_for(expect, timeout) if expect else None
 
-    def ask(self, line: str, expect: str, timeout: float = 20.0) -> re.Match:
+    def ask(self, line: str, expect: str, timeout: float = 20.0) -> re.Match[str]:
         """:meth:`cmd` with an answer: the match of expect in what testpmd printed."""
         self._stdin.write(line + "\n")
         self._stdin.flush()
@@ -97,6 +103,7 @@ class Testpmd:
         return {"rx": int(m.group(1)), "tx": int(m.group(2))}
 
     def tx_packets(self, port: int = 0) -> int:
+        """TX-packets of testpmd's port ``port`` (from :meth:`port_stats`)."""
         return self.port_stats(port)["tx"]
 
     def forward_stats(self) -> dict[str, int]:
@@ -110,6 +117,7 @@ class Testpmd:
         return {"rx": int(m.group(1)), "tx": int(m.group(2))}
 
     def close(self) -> None:
+        """Quit testpmd (kill it if it does not exit in 15 s), remove its log and EAL runtime dir."""
         if self.proc.poll() is None:
             try:
                 self._stdin.write("quit\n")
@@ -126,7 +134,7 @@ class Testpmd:
     def __enter__(self) -> "Testpmd":
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
 
@@ -137,7 +145,7 @@ def _is_probe(frame: bytes) -> bool:
     return frame[12:] == PROBE[12:]
 
 
-def warm_up(port, pool, timeout: float = 10.0) -> int:
+def warm_up(port: "Port", pool: "Mempool", timeout: float = 10.0) -> int:
     """Send a probe frame until the peer echoes one: links report up before a peer's rings are
     ready. Returns the probes sent (they and their echoes are drained). An echo may carry other
     MAC addresses (testpmd's mac, macswap and 5tswap modes rewrite them)."""
@@ -165,7 +173,7 @@ def testpmd_missing() -> str | None:
     return None
 
 
-def needs_testpmd():
+def needs_testpmd() -> "pytest.MarkDecorator":
     """A pytest skip mark for tests with a dpdk-testpmd peer."""
     import pytest
     why = testpmd_missing()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import inspect
 import subprocess
 import time
-from typing import Callable, Optional, TypeVar
+from typing import Any, Callable, Optional, TypeVar
 
 __all__ = ["wait_for", "WaitTimeout"]
 
@@ -52,7 +52,7 @@ def _describe(condition: Callable[[], object]) -> str:
 
 
 def wait_for(condition: Callable[[], Optional[T]], timeout: float = 10.0, what: Optional[str] = None, *,
-             interval: float = 0.01, proc: Optional[subprocess.Popen] = None) -> T:
+             interval: float = 0.01, proc: Optional[subprocess.Popen[Any]] = None) -> T:
     """Call ``condition()`` until it returns something true, and return that; raise
     :class:`WaitTimeout` naming ``what`` (default: the condition's name or source) after
     ``timeout`` seconds. ``proc``: a peer process whose exit ends the wait at once (its

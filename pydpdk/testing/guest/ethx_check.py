@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+from typing import Any
 
 from pydpdk.testing import nicpair
 from pydpdk.testing.guestcheck import expect, run_check
@@ -138,7 +139,7 @@ def tap_checks(pool) -> None:
 
     @check("tap_errors")
     def _():
-        out = {}
+        out: dict[str, Any] = {}
         for name, acts in (("queue 9", [flow.queue(9)]), ("mark", [flow.mark(1)])):
             try:
                 table.create([flow.eth(), flow.ipv4(), flow.udp(dst=7)], acts)

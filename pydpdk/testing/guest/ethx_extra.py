@@ -46,7 +46,7 @@ def run(checks: dict, pool, ports, label: str = "igb", full: bool = True) -> Non
         run_check(checks, f"{label} controls", controls)
 
     def timesync():
-        out = {}
+        out: dict[str, int | None] = {}
         try:
             facts.timesync_enable(a)
             facts.timesync_enable(b)
