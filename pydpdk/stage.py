@@ -103,8 +103,9 @@ class Stage:
         ``pyfunc`` inlined per packet (c/fwd.h stage_abi 2: one call per burst); "packet"
         compiles the per-packet C ABI itself (abi 0, or 1 with state: one call per packet)."""
         try:
-            import numba
-            from numba import types
+            import importlib
+            numba: Any = importlib.import_module("numba")     # untyped here: numba's stubs are partial
+            types: Any = numba.types
         except ImportError as e:
             raise StageError(JIT_HINT) from e
         if not callable(pyfunc):
@@ -113,8 +114,9 @@ class Stage:
             raise invalid("form", form, "'burst' or 'packet'", "Stage.numba")
         state = _check_state(state)
         name = getattr(pyfunc, "__qualname__", repr(pyfunc))
-        opts = {"error_model": "numpy"}          # no Python exception can leave the lcore
-        abi = None
+        opts: dict[str, Any] = {"error_model": "numpy"}   # no Python exception can leave the lcore
+        abi: int | None = None
+        packet: Any
         try:
             user = numba.njit(**opts)(pyfunc)
             carray = numba.carray
@@ -123,33 +125,39 @@ class Stage:
             if form == "burst":
                 abi = lib.PYDPDK_STAGE_ABI_BURST
                 if state is None:
-                    def packet(datas, lengths, verdicts, n, port, st):   # pragma: no cover - numba
+                    def burst_plain(datas: Any, lengths: Any, verdicts: Any, n: Any, port: Any,
+                                    st: Any) -> Any:   # pragma: no cover - numba
                         for i in range(n):
                             ln = lengths[i]
                             verdicts[i] = user(carray(datas[i], (ln,)), ln, port)
                         return 0
+                    packet = burst_plain
                     st_t = data_t
                 else:
                     ns = state.shape[0]
                     st_t = types.CPointer(numba.from_dtype(state.dtype))
 
-                    def packet(datas, lengths, verdicts, n, port, st):   # pragma: no cover - numba
+                    def burst_state(datas: Any, lengths: Any, verdicts: Any, n: Any, port: Any,
+                                    st: Any) -> Any:   # pragma: no cover - numba
                         view = carray(st, (ns,))
                         for i in range(n):
                             ln = lengths[i]
                             verdicts[i] = user(carray(datas[i], (ln,)), ln, port, view)
                         return 0
+                    packet = burst_state
                 sig = types.int64(types.CPointer(data_t), i64p, i64p, types.int64, types.int64, st_t)
             elif state is None:
-                def packet(ptr, length, port):    # pragma: no cover - compiled by numba
+                def one_plain(ptr: Any, length: Any, port: Any) -> Any:    # pragma: no cover - numba
                     return user(carray(ptr, (length,)), length, port)
+                packet = one_plain
                 sig = types.int64(data_t, types.int64, types.int64)
             else:
                 n = state.shape[0]
                 st_t = types.CPointer(numba.from_dtype(state.dtype))
 
-                def packet(ptr, length, port, st):  # pragma: no cover - compiled by numba
+                def one_state(ptr: Any, length: Any, port: Any, st: Any) -> Any:  # pragma: no cover - numba
                     return user(carray(ptr, (length,)), length, port, carray(st, (n,)))
+                packet = one_state
                 sig = types.int64(data_t, types.int64, types.int64, st_t)
             compiled = numba.cfunc(sig, nopython=True, **opts)(packet)
         except numba.core.errors.NumbaError as e:
