@@ -26,7 +26,7 @@ from ._native import RUNTIME_DPDK, ffi, lib, cstr
 from .errors import (check, int_in, EalConfigMismatchError, EalError, EalNotInitializedError,
                      NoHugepagesError, invalid)
 
-__all__ = ["EalConfig", "Eal", "Lcore", "current", "cleanup", "hugepage_status", "hugepages_usable",
+__all__ = ["EalConfig", "Eal", "Lcore", "current", "cleanup", "remove_files", "hugepage_status", "hugepages_usable",
            "runtime_dir", "primary_alive"]
 
 _LOG_LEVELS = ("emergency", "alert", "critical", "error", "warning", "notice", "info", "debug")
@@ -700,14 +700,20 @@ def cleanup() -> None:
         _resource.invalidate_all("unusable: the EAL was cleaned up")
         _live, _cleaned = None, True
         if prefix:
-            for path in glob.glob(f"/dev/hugepages/{prefix}map_*"):
-                try:
-                    os.unlink(path)
-                except OSError:
-                    pass
-            if rundir and os.path.basename(rundir) == prefix:   # config, sockets: nobody reads them now
-                shutil.rmtree(rundir, ignore_errors=True)
+            remove_files(prefix, rundir if rundir and os.path.basename(rundir) == prefix else None)
         check(rc, "rte_eal_cleanup", EalError)
+
+
+def remove_files(prefix: str, rundir: str | None) -> None:
+    """Remove a primary's hugepage files (/dev/hugepages/PREFIXmap_*) and, given, its runtime
+    directory (config, sockets): what cleanup() and a forced exit leave no trace of."""
+    for path in glob.glob(f"/dev/hugepages/{prefix}map_*"):
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+    if rundir:
+        shutil.rmtree(rundir, ignore_errors=True)
 
 
 def _atexit_cleanup() -> None:

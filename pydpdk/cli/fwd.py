@@ -589,8 +589,6 @@ class SignalGuard:
                     self._force(b)
 
     def _force(self, signum: int) -> None:
-        import glob
-        import shutil
         from .. import eal as _eal
         try:
             os.write(2, f"{self.prog}: second {signal.Signals(signum).name}: forced exit\n".encode())
@@ -599,12 +597,7 @@ class SignalGuard:
         if _eal.is_initialized() and not _eal.is_secondary():
             prefix = _eal.current().file_prefix
             if prefix:
-                for path in glob.glob(f"/dev/hugepages/{prefix}map_*"):
-                    try:
-                        os.unlink(path)
-                    except OSError:
-                        pass
-                shutil.rmtree(_eal.runtime_dir(prefix), ignore_errors=True)
+                _eal.remove_files(prefix, _eal.runtime_dir(prefix))
         os._exit(128 + signum)
 
     @property
