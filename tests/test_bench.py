@@ -11,7 +11,8 @@ from conftest import ROOT
 from pydpdk.testing.procs import unpin
 
 RUN = os.path.join(ROOT, "bench", "run.py")
-ROWS = ["io", "mac", "macswap", "txonly", "rxonly", "pyloop", "pyloop256", "numpy", "numpy32", "pcap"]
+ROWS = ["io", "mac", "macswap", "txonly", "rxonly", "pyloop", "pyloop256", "numpy", "numpy32", "pcap",
+        "stage_macswap", "stage_macswap_c", "stage_udp"]
 
 
 def test_bench_quick_every_row(tmp_path):
