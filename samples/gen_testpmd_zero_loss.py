@@ -22,11 +22,11 @@ eal = pydpdk.Eal.init(pydpdk.EalConfig.auto(lcores="0-1", no_pci=True, file_pref
 pool = pydpdk.Mempool.create("pool", 8191, cache_size=256)
 tmp = tempfile.mkdtemp(prefix="gen-sample-")
 sock = os.path.join(tmp, "memif.sock")
-[port] = vdev.attach(vdev.Memif("net_memif_sample", role="server", id=1, socket=sock, rsize=14))
+[port] = vdev.attach(vdev.Memif("net_memif_sample", role="server", id=1, socket=sock, socket_abstract=False, rsize=14))
 port.setup(pool, nb_rxd=1024, nb_txd=1024)
 peer_prefix = f"sample-gtp-peer-{os.getpid()}"
 peer = subprocess.Popen([TESTPMD, "-l", "0-1", "--no-pci", "--no-huge", "-m", "256", "--main-lcore", "1", "--file-prefix", peer_prefix,
-                         "--vdev", f"net_memif0,role=client,id=1,socket={sock},rsize=14", "--", "--forward-mode=io", "--total-num-mbufs=8192",
+                         "--vdev", f"net_memif0,role=client,id=1,socket={sock},socket-abstract=no,rsize=14", "--", "--forward-mode=io", "--total-num-mbufs=8192",
                          "--port-topology=loop", "--auto-start", "--stats-period", "0"],
                         stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                         preexec_fn=lambda: os.sched_setaffinity(0, range(os.cpu_count())))
