@@ -20,7 +20,6 @@ process (docs/capture.md has the details and the 22.11 caveats).
 """
 from __future__ import annotations
 
-import errno
 import itertools
 import os
 import threading
@@ -32,8 +31,7 @@ from . import eal as _eal
 from .ethdev import hooks as _port_hooks
 from ._native import ffi, lib, cstr
 from ._resource import Resource
-from .dpdk_features import FEATURES
-from .errors import DpdkError, NotSupportedError, PortError, check, invalid
+from .errors import DpdkError, PortError, check, invalid
 from .ethdev import Port
 
 __all__ = ["Capture", "CaptureStats", "capture", "check_filter", "pdump_enabled"]
@@ -82,12 +80,6 @@ class Capture(Resource):
         ctx = "pydpdk.capture.Capture"
         if not isinstance(port, Port):
             raise invalid("port", port, "a pydpdk.Port", ctx)
-        if FEATURES.release >= (23, 11):
-            raise NotSupportedError(errno.ENOTSUP, "in-process pcapng capture is built for DPDK 22.11's librte_pcapng: "
-                                    f"DPDK {FEATURES.version} changed the pcapng API (23.11: rte_pcapng_copy without "
-                                    "a timestamp, interfaces added with rte_pcapng_add_interface) and pydpdk does not "
-                                    "drive it yet; use dpdk-dumpcap against this process (rte_pdump_init is on)",
-                                    "rte_pcapng_copy", driver=port.driver)
         port._check_open()
         if not (rx or tx):
             raise invalid("rx/tx", (rx, tx), "at least one direction", ctx)

@@ -18,15 +18,6 @@ from conftest import ROOT, drain, have_hugepages, unpin
 
 need_tshark = pytest.mark.skipif(shutil.which("tshark") is None, reason="tshark not installed (.ci/install.sh)")
 
-from pydpdk.dpdk_features import FEATURES  # noqa: E402
-
-NEW_PCAPNG = FEATURES.release >= (23, 11)
-pytestmark = pytest.mark.skipif(NEW_PCAPNG, reason=f"DPDK {FEATURES.version}: pydpdk's in-process capture drives "
-                                "22.11's librte_pcapng; the 23.11+ API (rte_pcapng_add_interface, copy without "
-                                "timestamps) is not ported yet, so capture() raises NotSupportedError there "
-                                "(tested by test_capture_release.py)")
-
-
 def udp_frame(dport: int, size: int = 60) -> bytes:
     pay = bytes(size - 42)
     l4 = (1234).to_bytes(2, "big") + dport.to_bytes(2, "big") + (8 + len(pay)).to_bytes(2, "big") + b"\0\0" + pay

@@ -15,7 +15,7 @@ ALL = {doc: doc_blocks.blocks(os.path.join(ROOT, doc)) for doc in DOCS}
 RUNS = [(doc, i, group) for doc in DOCS for i, group in enumerate(doc_blocks.processes(ALL[doc]))]
 
 #: the blocks that do not run here, and why (a new one must be added here on purpose)
-NO_RUN_ALLOWED = 11      # 7 host/NIC-lab blocks; rte_flow (TC flower), RX interrupts (tap + a packet), capture (22.11 only), a script reading another process
+NO_RUN_ALLOWED = 10      # 7 host/NIC-lab blocks; rte_flow (TC flower), RX interrupts (tap + a packet), a script reading another process
 
 
 @pytest.mark.parametrize("doc,i,group", RUNS, ids=[f"{d}#{i}" for d, i, _ in RUNS])

@@ -3,6 +3,7 @@
 #include "strict.h"
 #include "dpdk_compat.h"
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <pcap/pcap.h>
@@ -24,6 +25,7 @@ struct pydpdk_capture {
     struct rte_ring *ring;
     struct rte_mempool *mp;
     struct rte_bpf *bpf;
+    char *filter;                   /* the expression, recorded in the file's interface block */
     uint32_t snaplen;
     uint16_t port;
     uint16_t nb_rxq, nb_txq;
@@ -91,6 +93,12 @@ struct pydpdk_capture *pydpdk_capture_new(int fd, const char *filter, uint32_t s
         c->bpf = compile_filter(filter, snaplen, err, errlen);
         if (c->bpf == NULL)
             goto fail;
+        c->filter = strdup(filter);
+        if (c->filter == NULL) {
+            snprintf(err, errlen, "strdup failed");
+            rte_errno = ENOMEM;
+            goto fail;
+        }
     }
     snprintf(rname, sizeof(rname), "%s_r", name);
     c->ring = rte_ring_create(rname, ring_size, SOCKET_ID_ANY, RING_F_SC_DEQ);
@@ -116,6 +124,7 @@ fail:
     {
         int e = rte_errno ? rte_errno : EINVAL;
         if (c->bpf) rte_bpf_destroy(c->bpf);
+        free(c->filter);
         rte_ring_free(c->ring);
         rte_mempool_free(c->mp);
         rte_free(c);
@@ -188,6 +197,9 @@ int pydpdk_capture_attach(struct pydpdk_capture *c, uint16_t port, uint16_t nb_r
                           uint16_t nb_txq, int rx, int tx)
 {
     uint16_t q;
+
+    if (PYDPDK_PCAPNG_ADD_INTERFACE(c->pcapng, port, c->filter) < 0)
+        return -(rte_errno ? rte_errno : EINVAL);
     c->port = port;
     c->nb_rxq = rx ? nb_rxq : 0;
     c->nb_txq = tx ? nb_txq : 0;
@@ -282,6 +294,7 @@ int pydpdk_capture_close(struct pydpdk_capture *c, uint16_t port, uint64_t start
     rte_pcapng_close(c->pcapng);      /* closes the fd */
     if (c->bpf)
         rte_bpf_destroy(c->bpf);
+    free(c->filter);
     rte_ring_free(c->ring);
     rte_mempool_free(c->mp);
     rte_free(c);

@@ -53,4 +53,18 @@
     rte_pcapng_write_stats((pc), (port), NULL, (start), (end), (recv), (drop))
 #endif
 
+/* pcapng interfaces: 22.11's rte_pcapng_fdopen() writes an interface block for every port; from
+ * 23.11 the application adds each port it captures with rte_pcapng_add_interface() (before any
+ * packet: rte_pcapng_write_packets() refuses a copy from a port not added), and 25.11 added its
+ * link-type argument. PYDPDK_PCAPNG_ADD_INTERFACE is 0 where there is nothing to add. */
+#if RTE_VERSION >= RTE_VERSION_NUM(25, 11, 0, 0)
+#define PYDPDK_PCAPNG_ADD_INTERFACE(pc, port, filter) \
+    rte_pcapng_add_interface((pc), (port), 1 /* DLT_EN10MB */, NULL, NULL, (filter))
+#elif RTE_VERSION >= RTE_VERSION_NUM(23, 11, 0, 0)
+#define PYDPDK_PCAPNG_ADD_INTERFACE(pc, port, filter) \
+    rte_pcapng_add_interface((pc), (port), NULL, NULL, (filter))
+#else
+#define PYDPDK_PCAPNG_ADD_INTERFACE(pc, port, filter) ((void)(pc), (void)(port), (void)(filter), 0)
+#endif
+
 #endif
