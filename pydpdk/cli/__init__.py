@@ -29,20 +29,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()       # a closed pipe shows up here for output still buffered
         return status
     except BrokenPipeError:
+        from ..host.cli import broken_pipe
         return broken_pipe()
-
-
-def broken_pipe() -> int:
-    """The reader of stdout went away: point stdout at /dev/null (so the interpreter's final
-    flush does not raise again) and return 141, the shell's status for death by SIGPIPE."""
-    import os
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-    except (OSError, ValueError):
-        pass
-    return 141
 
 
 def _main(argv: Sequence[str] | None = None) -> int:
