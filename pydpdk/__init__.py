@@ -20,7 +20,8 @@ from . import vdev
 from .forward import Forwarder, ForwardStats
 from . import stats  # records and the rate Sampler (pydpdk.stats.Sampler)
 from .interop import sendp, sniff, sniff_iter  # scapy-style, on top of the burst API
-from . import flow, capture, ethdev_intr  # noqa: F401,E402  (Port.flow, Port.capture, Port.wait_rx)
+from . import flow, capture  # noqa: F401,E402  (Port.flow, Port.capture)
+from .ethdev import intr as _intr  # noqa: F401,E402  (Port.wait_rx, Port.recv)
 from . import drivers  # noqa: F401  (subscribes the driver checks to port configuration)
 from . import notebook  # noqa: F401  (registers the HTML views with IPython when it runs)
 

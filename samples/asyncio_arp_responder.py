@@ -1,5 +1,5 @@
 """An ARP responder in asyncio that sleeps between packets: a tap port with RX interrupts
-(pydpdk.ethdev_intr), ``async for burst in rxi.bursts(0)``, and a reply for every ARP request
+(pydpdk.ethdev.intr), ``async for burst in rxi.bursts(0)``, and a reply for every ARP request
 for 10.70.0.2. The kernel on the tap's other side resolves 10.70.0.2 (it sends a datagram
 there) and its neighbour table ends up holding the port's MAC. Per-packet Python is fine here:
 ARP is rare control-plane traffic, and between packets the process uses no CPU.
@@ -14,7 +14,7 @@ import time
 
 import pydpdk
 from pydpdk import vdev
-from pydpdk.ethdev_intr import RxInterrupts
+from pydpdk.ethdev.intr import RxInterrupts
 
 cap = vdev.capabilities()["net_tap"]
 if not cap:

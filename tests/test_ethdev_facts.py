@@ -7,7 +7,8 @@ import os
 import pytest
 
 import pydpdk
-from pydpdk import ethdev_facts as facts, vdev
+from pydpdk import vdev
+from pydpdk.ethdev import facts
 from pydpdk.errors import InvalidArgumentError, NotSupportedError
 
 CALLS = {

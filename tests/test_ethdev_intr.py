@@ -16,7 +16,7 @@ import pytest
 import pydpdk
 from pydpdk import vdev
 from pydpdk.errors import InvalidArgumentError, NotSupportedError
-from pydpdk.ethdev_intr import RxInterrupts
+from pydpdk.ethdev.intr import RxInterrupts
 
 
 IDLE_CPU_S = 0.1          # CPU seconds allowed over a 1 s idle wait (a polling loop uses ~1)

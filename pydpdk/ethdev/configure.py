@@ -41,7 +41,7 @@ class ConfigureMixin(PortBase):
                   link_speeds: int = 0, rx_interrupts: bool = False) -> None:
         """rte_eth_dev_configure. ``rss`` names hash functions (``["ip", "udp"]``) and turns
         RSS on; offloads are DPDK's names (``"vlan_strip"``, ``"ipv4_cksum"``, ``"scatter"``);
-        ``rx_interrupts`` sets intr_conf.rxq (waits without polling: pydpdk.ethdev_intr)."""
+        ``rx_interrupts`` sets intr_conf.rxq (waits without polling: pydpdk.ethdev.intr)."""
         ctx = f"Port.configure({self._describe()})"
         info = self._dev_info_raw()
         if self._started:

@@ -97,7 +97,7 @@ class Port(IdentityMixin, ConfigureMixin, LinkMixin, CountersMixin, RssMixin, Bu
             port._use(r)
         return port
 
-    # -- features that live in their own modules (pydpdk.flow, pydpdk.capture, pydpdk.ethdev_intr) --
+    # -- features that live in their own modules (pydpdk.flow, pydpdk.capture, pydpdk.ethdev.intr) --
     @property
     def flow(self) -> Any:
         """This port's rte_flow rules: a :class:`pydpdk.flow.FlowTable` (``validate``, ``create``,
@@ -112,7 +112,7 @@ class Port(IdentityMixin, ConfigureMixin, LinkMixin, CountersMixin, RssMixin, Bu
 
     @property
     def rx_interrupts(self) -> Any:
-        """This port's RX interrupts (:class:`pydpdk.ethdev_intr.RxInterrupts`, made on first use;
+        """This port's RX interrupts (:class:`pydpdk.ethdev.intr.RxInterrupts`, made on first use;
         the port must be configured with ``rx_interrupts=True``)."""
         return hooks.port_extension("rx_interrupts")(self)
 

@@ -12,7 +12,7 @@ PTP_SYNC = bytes.fromhex("011b19000000") + bytes(6) + b"\x88\xf7" + bytes([0x00,
 
 def run(checks: dict, pool, ports, label: str = "igb", full: bool = True) -> None:
     """Record facts and RX interrupts of a cabled pair (full: also controls and timesync)."""
-    from pydpdk import ethdev_facts as facts
+    from pydpdk.ethdev import facts
     from pydpdk.errors import NotSupportedError
     a, b = ports
 
@@ -86,7 +86,7 @@ def run(checks: dict, pool, ports, label: str = "igb", full: bool = True) -> Non
         run_check(checks, f"{label} timesync", timesync)
 
     def interrupts():
-        from pydpdk.ethdev_intr import RxInterrupts
+        from pydpdk.ethdev.intr import RxInterrupts
         a.stop()
         try:
             a.configure(1, 1, rx_interrupts=True)

@@ -6,7 +6,7 @@ timesync (PTP) API.
 Each call returns data or raises :class:`~pydpdk.errors.NotSupportedError` naming the PMD
 (``exc.driver``): DPDK answers ``-ENOTSUP``/``-ENOSYS`` for what a driver does not implement.
 
-    from pydpdk import ethdev_facts as facts
+    from pydpdk.ethdev import facts
     facts.fw_version(port)              # "3.25, 0x800007c4" or NotSupportedError
     facts.registers(port).data          # bytes of the register dump
     facts.flow_control(port)            # FlowControl(mode="full", ...)
@@ -20,9 +20,9 @@ import errno as _errno
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from ._native import ffi, lib, cstr
-from .errors import NotSupportedError, PortError, check, invalid
-from .ethdev import Port
+from .._native import ffi, lib, cstr
+from ..errors import NotSupportedError, PortError, check, invalid
+from .port import Port
 
 __all__ = [
     "fw_version", "registers", "Registers", "eeprom", "module_info", "ModuleInfo", "module_eeprom",

@@ -29,12 +29,12 @@ import os
 import time
 from typing import Any, AsyncIterator, Iterable
 
-from .ethdev import hooks as _port_hooks
-from ._native import ffi, lib
-from ._resource import Resource
-from .errors import NotSupportedError, PortError, check, invalid
-from .ethdev import Port
-from .mbuf import MbufBurst
+from . import hooks as _port_hooks
+from .._native import ffi, lib
+from .._resource import Resource
+from ..errors import NotSupportedError, PortError, check, invalid
+from .port import Port
+from ..mbuf import MbufBurst
 
 __all__ = ["RxInterrupts"]
 
