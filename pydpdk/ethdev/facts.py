@@ -11,8 +11,6 @@ Each call returns data or raises :class:`~pydpdk.errors.NotSupportedError` namin
     facts.registers(port).data          # bytes of the register dump
     facts.flow_control(port)            # FlowControl(mode="full", ...)
     facts.timesync_enable(port); facts.timesync_read_time(port)
-
-Lead's note: this module is meant to become ``pydpdk/ethdev/facts.py``.
 """
 from __future__ import annotations
 
