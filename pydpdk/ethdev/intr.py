@@ -18,8 +18,6 @@ In DPDK 22.11 among the vdevs, net_tap implements RX queue interrupts (its queue
 events); net_memif and virtio-user do too when their peer sends notifications; net_null,
 net_ring, net_pcap and net_af_packet do not, and raise :class:`~pydpdk.errors.NotSupportedError`
 naming the PMD. (docs/core.md lists what was measured.)
-
-Lead's note: this module is meant to become ``pydpdk/ethdev/intr.py``.
 """
 from __future__ import annotations
 
