@@ -56,6 +56,41 @@ def test_tx_hands_unsent_back(eal, pool):
     ring.close()
 
 
+def test_queue_handles_keep_the_unsent_in_the_burst_and_lose_no_mbuf(eal, pool):
+    """rxq.rx_burst()/txq.tx_burst() on a port whose ring holds 15: a short TX leaves the unsent
+    at the burst's front, rx_burst returns the count and refuses while its burst still holds
+    packets, and every mbuf is sent or freed exactly once (the pool's count comes back)."""
+    ring = pydpdk.Ring.create("qh_tiny", 16, sp_enq=True, sc_deq=True)
+    port = pydpdk.Port.from_rings("qh_tiny", [ring], [ring])
+    port.setup(pool)
+    in_use = pool.in_use
+    rxq, txq = port.rxq(0, burst=32), port.txq(0)
+    assert rxq.rx_burst is rxq.rx and txq.tx_burst is txq.tx
+    assert rxq.rx_burst() == 0 and len(rxq.burst) == 0         # nothing there yet
+    src = pool.burst([make_frame(i) for i in range(32)])
+    first_unsent = bytes(src[15])
+    assert txq.tx_burst(src) == 15 and len(src) == 17 and bytes(src[0]) == first_unsent
+    assert rxq.rx_burst() == 15
+    assert [bytes(m) for m in rxq.burst] == [make_frame(i) for i in range(15)]
+    with pytest.raises(pydpdk.InvalidArgumentError, match="empty burst"):
+        rxq.rx_burst()
+    assert len(rxq.burst) == 15                                  # refused: nothing received or lost
+    assert txq.tx_burst(src) == 15 and len(src) == 2            # the ring is full again
+    assert txq.tx_burst(rxq.burst) == 0 and len(rxq.burst) == 15
+    with pytest.raises(pydpdk.InvalidArgumentError, match="TxQueue.tx_burst.*an MbufBurst"):
+        txq.tx_burst(list(src))
+    src.free()
+    rxq.burst.free()
+    assert rxq.rx_burst() == 15 and txq.tx_burst(rxq.burst) == 15 and len(rxq.burst) == 0
+    assert rxq.rx_burst() == 15                                  # the flags were released each time
+    rxq.burst.free()
+    assert pool.in_use == in_use
+    port.close()
+    with pytest.raises(pydpdk.ResourceClosedError, match="queue handle"):
+        rxq.rx_burst()
+    ring.close()
+
+
 def test_tx_list_of_mbufs_transfers_ownership(ring_pair, pool):
     p0, _ = ring_pair
     ms = [pool.mbuf(make_frame(i)) for i in range(4)]

@@ -37,8 +37,8 @@ class PortBase(Resource):
     _server_virtio: bool            # a virtio-user port in vhost-user server mode (see keep_open)
     _link_seen_up: bool
     _keep_open: str                 # why closing it would crash DPDK ("" when it would not)
-    _rx_busy: bytearray             # per RX queue: 0 free, 1 a Python burst is in C, 2 an engine owns it
-    _tx_busy: bytearray
+    _rx_busy: Any                   # uint8_t[] per RX queue: 0 free, 1 a Python burst is in C, 2 an engine
+    _tx_busy: Any                   # owns it, 3 dead; taken and given back in C (c/burst.h, busy flags)
     _claims: dict[tuple[str, int], Any]   # (kind, queue) -> the engine that owns it
 
     def _init_state(self, port_id: int) -> None:
@@ -57,8 +57,8 @@ class PortBase(Resource):
         self._server_virtio = _is_server_virtio(port_id)
         self._link_seen_up = False
         self._keep_open = ""
-        self._rx_busy = bytearray(0)
-        self._tx_busy = bytearray(0)
+        self._rx_busy = _flags(0)
+        self._tx_busy = _flags(0)
         self._claims = {}
 
     def _note_link(self, up: bool) -> None:
@@ -80,9 +80,10 @@ class PortBase(Resource):
         """New queue counts: fresh busy flags; the old ones are marked dead, so queue handles
         made before (which hold them) refuse use."""
         for flags in (self._rx_busy, self._tx_busy):
-            flags[:] = bytes([3]) * len(flags)
-        self._rx_busy = bytearray(nb_rxq)
-        self._tx_busy = bytearray(nb_txq)
+            for q in range(len(flags)):
+                flags[q] = 3
+        self._rx_busy = _flags(nb_rxq)
+        self._tx_busy = _flags(nb_txq)
         self._claims.clear()
 
     def _busy_error(self, kind: str, queue: int, flag: int = 0) -> Exception:
@@ -123,6 +124,11 @@ class PortBase(Resource):
         def driver(self) -> str: ...
         def _check_not_forwarding(self, what: str) -> None: ...
         def _forget(self) -> None: ...
+
+
+def _flags(n: int) -> Any:
+    """n busy flags, all free (queue handles hold on to the array they were made with)."""
+    return ffi.new("uint8_t[]", max(n, 1))
 
 
 def _is_server_virtio(port_id: int) -> bool:
