@@ -85,6 +85,13 @@ def test_queue_handles_keep_the_unsent_in_the_burst_and_lose_no_mbuf(eal, pool):
     assert rxq.rx_burst() == 15                                  # the flags were released each time
     rxq.burst.free()
     assert pool.in_use == in_use
+    port.stop()                                                  # refused in C, DPDK's queue untouched
+    with pytest.raises(pydpdk.InvalidArgumentError, match="a started port"):
+        rxq.rx_burst()
+    with pytest.raises(pydpdk.InvalidArgumentError, match="a started port"):
+        txq.tx_burst(rxq.burst)
+    port.start()
+    assert rxq.rx_burst() == 0 and txq.tx_burst(rxq.burst) == 0
     port.close()
     with pytest.raises(pydpdk.ResourceClosedError, match="queue handle"):
         rxq.rx_burst()
