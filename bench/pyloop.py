@@ -4,11 +4,13 @@ rows "pyloop" and "numpy"), and the cost of one Python forwarding step (``step``
     python3 bench/pyloop.py plain|inspect|step WARMUP SECONDS [EAL options] -- [pydpdk fwd options]
 
 Ports, pool and queues are built exactly as ``pydpdk fwd`` builds them from the same options
-(pydpdk.cli.fwd.session_from_argv: a pydpdk.session.Session); the loop runs on the EAL's main lcore (give ``--main-lcore 1`` to
-run it where testpmd forwards). Each port is primed with one burst (testpmd's tx_first), then
-packets go 0 -> 1 -> 0 ... ``inspect`` also reads every packet's Ethernet header through the
-numpy view (MbufBurst.headers) and counts IPv4 frames. Prints one JSON line: the rate from
-the ports' RX counters over the window after the warm-up.
+(pydpdk.cli.fwd.session_from_argv: a pydpdk.session.Session); the loop runs on the EAL's main
+lcore (give ``--main-lcore 1`` to run it where testpmd forwards). Each port is primed with one
+burst (testpmd's tx_first), then packets go 0 -> 1 -> 0 ... through the queue handles
+(``port.rxq(0)``/``port.txq(0)``: ``n = rx_burst()``, then ``if tx_burst(burst) != n:
+burst.free()``). ``inspect`` also reads every packet's Ethernet header through the numpy view
+(MbufBurst.headers) and counts IPv4 frames. Prints one JSON line: the rate from the ports' RX
+counters over the window after the warm-up.
 
 ``step`` times one forwarding step, the receive and the send of one burst (32 packets at
 ``--burst 32``), written three ways over the same two ports with the same packets circulating:
@@ -74,8 +76,9 @@ def main(argv: list[str]) -> int:
 
 
 def run(kind: str, p0, p1, burst: int, warmup: float, seconds: float, MbufBurst) -> dict:
-    b = MbufBurst(burst)
-    rx0, rx1, tx0, tx1 = p0.rx_burst, p1.rx_burst, p0.tx_burst, p1.tx_burst
+    rq0, rq1, tq0, tq1 = p0.rxq(0, burst), p1.rxq(0, burst), p0.txq(0), p1.txq(0)
+    rx0, rx1, tx0, tx1 = rq0.rx_burst, rq1.rx_burst, tq0.tx_burst, tq1.tx_burst
+    b0, b1 = rq0.burst, rq1.burst
     inspect = kind == "inspect"
     if inspect:
         import numpy as np
@@ -87,22 +90,20 @@ def run(kind: str, p0, p1, burst: int, warmup: float, seconds: float, MbufBurst)
         mono = time.monotonic
         while mono() < until:
             for _ in range(256):
-                rx0(0, burst, into=b)               # port 0 -> port 1
-                if b:
+                n = rx0()                           # port 0 -> port 1
+                if n:
                     if inspect:
-                        h = b.headers(14, out=scratch).view(np.uint16)
+                        h = b0.headers(14, out=scratch).view(np.uint16)
                         ipv4 += int(np.count_nonzero(h[:, 6] == ipv4_le))
-                    tx1(b)
-                    if b:
-                        b.free()
-                rx1(0, burst, into=b)               # port 1 -> port 0
-                if b:
+                    if tx1(b0) != n:
+                        b0.free()
+                n = rx1()                           # port 1 -> port 0
+                if n:
                     if inspect:
-                        h = b.headers(14, out=scratch).view(np.uint16)
+                        h = b1.headers(14, out=scratch).view(np.uint16)
                         ipv4 += int(np.count_nonzero(h[:, 6] == ipv4_le))
-                    tx0(b)
-                    if b:
-                        b.free()
+                    if tx0(b1) != n:
+                        b1.free()
 
     ipv4 = 0
     window(time.monotonic() + warmup)
