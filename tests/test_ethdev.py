@@ -98,6 +98,63 @@ def test_queue_handles_keep_the_unsent_in_the_burst_and_lose_no_mbuf(eal, pool):
     ring.close()
 
 
+def test_queue_handles_and_port_bursts_in_two_threads_share_one_busy_flag(ring_pair, pool):
+    """One thread on net_ring0's queue through the handles, one through Port.rx_burst/tx_burst:
+    both take the same flag in C, so every collision is a ResourceBusyError naming the thread
+    rule (on either side) and no mbuf is lost or freed twice."""
+    import threading
+    p0, _ = ring_pair
+    rxq, txq = p0.rxq(0, burst=32), p0.txq(0)
+    in_use = pool.in_use
+    busy: list[str] = []
+    errors: list[BaseException] = []
+
+    def handles() -> None:
+        try:
+            for i in range(3000):
+                b = pool.burst([make_frame(i)])
+                try:
+                    txq.tx_burst(b)
+                except pydpdk.ResourceBusyError as e:
+                    busy.append(str(e))
+                b.free()
+                try:
+                    rxq.rx_burst()
+                except pydpdk.ResourceBusyError as e:
+                    busy.append(str(e))
+                rxq.burst.free()
+        except BaseException as e:  # noqa: BLE001
+            errors.append(e)
+
+    def methods() -> None:
+        try:
+            for i in range(3000):
+                b = pool.burst([make_frame(i)])
+                try:
+                    p0.tx_burst(b)
+                except pydpdk.ResourceBusyError as e:
+                    busy.append(str(e))
+                b.free()
+                try:
+                    p0.rx_burst(0, 32).free()
+                except pydpdk.ResourceBusyError as e:
+                    busy.append(str(e))
+        except BaseException as e:  # noqa: BLE001
+            errors.append(e)
+
+    threads = [threading.Thread(target=handles), threading.Thread(target=methods)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not any(t.is_alive() for t in threads)
+    assert not errors, errors
+    assert all("another thread" in m for m in busy), busy[:3]
+    drain(p0)
+    assert pool.in_use == in_use
+    assert rxq.rx_burst() == 0                  # every flag was given back
+
+
 def test_tx_list_of_mbufs_transfers_ownership(ring_pair, pool):
     p0, _ = ring_pair
     ms = [pool.mbuf(make_frame(i)) for i in range(4)]

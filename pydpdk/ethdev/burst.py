@@ -120,8 +120,9 @@ class BurstMixin(PortBase):
 
     # -- queue objects and engine claims ---------------------------------------------------
     def rxq(self, queue: int = 0, burst: int = 32) -> "RxQueue":
-        """A pre-checked RX queue handle for tight Python loops (``q.rx()``): everything is
-        checked here, once; it stops working when the port is reconfigured, reset or closed."""
+        """A pre-checked RX queue handle for tight Python loops (``n = q.rx_burst()`` fills
+        ``q.burst``): everything is checked here, once; it refuses while the port is stopped and
+        stops working when the port is reconfigured, reset or closed."""
         ctx = f"Port.rxq({self._describe()})"
         self._check_queue(queue, "rx", ctx)
         if not self._started:
@@ -130,7 +131,7 @@ class BurstMixin(PortBase):
         return RxQueue(self, queue, burst)
 
     def txq(self, queue: int = 0) -> "TxQueue":
-        """A pre-checked TX queue handle (``q.tx(burst)``), like :meth:`rxq`."""
+        """A pre-checked TX queue handle (``q.tx_burst(burst)``), like :meth:`rxq`."""
         ctx = f"Port.txq({self._describe()})"
         self._check_queue(queue, "tx", ctx)
         if not self._started:
