@@ -32,9 +32,10 @@ uint16_t pydpdk_tx_burst_compact(uint16_t port_id, uint16_t queue_id, struct rte
 
 /* Per-queue busy flags, one uint8_t per queue in an array the Port owns: 0 free, 1 a Python
  * burst is in C, 2 an engine owns the queue, 3 dead (the port was reconfigured, reset, closed or
- * detached), 4 the port is stopped. A Python burst takes a free flag with a compare-and-swap and gives it back the same
- * way, in C, after cffi released the GIL: so two threads are never both in a queue. The burst
- * calls below return the count, or -(the flag seen) when the queue was not free (nothing done). */
+ * detached), 4 the port is stopped. A Python burst takes a free flag with a compare-and-swap
+ * and gives it back the same way, in C, after cffi released the GIL: so two threads are never
+ * both in a queue. The burst calls below return the count, or -(the flag seen) when the queue
+ * was not free (nothing done). */
 int32_t pydpdk_rx_burst_flagged(uint8_t *flags, uint16_t port_id, uint16_t queue_id,
                                 struct rte_mbuf **pkts, uint16_t n);
 /* pydpdk_tx_burst_compact under the queue's flag. */
