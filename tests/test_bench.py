@@ -38,3 +38,21 @@ def test_bench_quick_every_row(tmp_path):
     assert all(x["ipv4_seen"] > 0 for x in numpy)          # the headers were really read
     pcap = data["rows"]["pcap"]["details"]
     assert all(x["packets"] >= data["pcap_packets"] for side in pcap.values() for x in side)
+
+
+def test_pyloop_step_reports_both_ways_and_their_ratio(tmp_path):
+    """bench/pyloop.py step: the queue handles, the bare cffi calls and the Port methods each
+    timed per forwarding step, and the ratio printed (never asserted: shared machines)."""
+    argv = [sys.executable, os.path.join(ROOT, "bench", "pyloop.py"), "step", "0", "0.2",
+            "-l", "0", "--no-pci", "--no-huge", "-m", "128", "--file-prefix", f"pyq{os.getpid()}",
+            "--log-level", "lib.eal:warning", "--vdev", "net_ring0", "--vdev", "net_ring1", "--",
+            "--burst", "32", "--rxd", "512", "--txd", "512", "--total-num-mbufs", "4096"]
+    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=120, env=env, cwd=ROOT,
+                          preexec_fn=unpin)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "ratio queues / cffi" in proc.stdout
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert sorted(out["ns_per_step"]) == ["cffi", "methods", "queues"]
+    assert all(v > 0 for v in out["ns_per_step"].values()) and out["ratio"] > 0
+    assert out["rounds"] >= 3 and out["burst"] == 32

@@ -56,6 +56,105 @@ def test_tx_hands_unsent_back(eal, pool):
     ring.close()
 
 
+def test_queue_handles_keep_the_unsent_in_the_burst_and_lose_no_mbuf(eal, pool):
+    """rxq.rx_burst()/txq.tx_burst() on a port whose ring holds 15: a short TX leaves the unsent
+    at the burst's front, rx_burst returns the count and refuses while its burst still holds
+    packets, and every mbuf is sent or freed exactly once (the pool's count comes back)."""
+    ring = pydpdk.Ring.create("qh_tiny", 16, sp_enq=True, sc_deq=True)
+    port = pydpdk.Port.from_rings("qh_tiny", [ring], [ring])
+    port.setup(pool)
+    in_use = pool.in_use
+    rxq, txq = port.rxq(0, burst=32), port.txq(0)
+    assert rxq.rx_burst is rxq.rx and txq.tx_burst is txq.tx
+    assert rxq.rx_burst() == 0 and len(rxq.burst) == 0         # nothing there yet
+    src = pool.burst([make_frame(i) for i in range(32)])
+    first_unsent = bytes(src[15])
+    assert txq.tx_burst(src) == 15 and len(src) == 17 and bytes(src[0]) == first_unsent
+    assert rxq.rx_burst() == 15
+    assert [bytes(m) for m in rxq.burst] == [make_frame(i) for i in range(15)]
+    with pytest.raises(pydpdk.InvalidArgumentError, match="empty burst"):
+        rxq.rx_burst()
+    assert len(rxq.burst) == 15                                  # refused: nothing received or lost
+    assert txq.tx_burst(src) == 15 and len(src) == 2            # the ring is full again
+    assert txq.tx_burst(rxq.burst) == 0 and len(rxq.burst) == 15
+    with pytest.raises(pydpdk.InvalidArgumentError, match="TxQueue.tx_burst.*an MbufBurst"):
+        txq.tx_burst(list(src))
+    src.free()
+    rxq.burst.free()
+    assert rxq.rx_burst() == 15 and txq.tx_burst(rxq.burst) == 15 and len(rxq.burst) == 0
+    assert rxq.rx_burst() == 15                                  # the flags were released each time
+    rxq.burst.free()
+    assert pool.in_use == in_use
+    port.stop()                                                  # refused in C, DPDK's queue untouched
+    with pytest.raises(pydpdk.InvalidArgumentError, match="a started port"):
+        rxq.rx_burst()
+    with pytest.raises(pydpdk.InvalidArgumentError, match="a started port"):
+        txq.tx_burst(rxq.burst)
+    port.start()
+    assert rxq.rx_burst() == 0 and txq.tx_burst(rxq.burst) == 0
+    port.close()
+    with pytest.raises(pydpdk.ResourceClosedError, match="queue handle"):
+        rxq.rx_burst()
+    ring.close()
+
+
+def test_queue_handles_and_port_bursts_in_two_threads_share_one_busy_flag(ring_pair, pool):
+    """One thread on net_ring0's queue through the handles, one through Port.rx_burst/tx_burst:
+    both take the same flag in C, so every collision is a ResourceBusyError naming the thread
+    rule (on either side) and no mbuf is lost or freed twice."""
+    import threading
+    p0, _ = ring_pair
+    rxq, txq = p0.rxq(0, burst=32), p0.txq(0)
+    in_use = pool.in_use
+    busy: list[str] = []
+    errors: list[BaseException] = []
+
+    def handles() -> None:
+        try:
+            for i in range(3000):
+                b = pool.burst([make_frame(i)])
+                try:
+                    txq.tx_burst(b)
+                except pydpdk.ResourceBusyError as e:
+                    busy.append(str(e))
+                b.free()
+                try:
+                    rxq.rx_burst()
+                except pydpdk.ResourceBusyError as e:
+                    busy.append(str(e))
+                rxq.burst.free()
+        except BaseException as e:  # noqa: BLE001
+            errors.append(e)
+
+    def methods() -> None:
+        try:
+            for i in range(3000):
+                b = pool.burst([make_frame(i)])
+                try:
+                    p0.tx_burst(b)
+                except pydpdk.ResourceBusyError as e:
+                    busy.append(str(e))
+                b.free()
+                try:
+                    p0.rx_burst(0, 32).free()
+                except pydpdk.ResourceBusyError as e:
+                    busy.append(str(e))
+        except BaseException as e:  # noqa: BLE001
+            errors.append(e)
+
+    threads = [threading.Thread(target=handles), threading.Thread(target=methods)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not any(t.is_alive() for t in threads)
+    assert not errors, errors
+    assert all("another thread" in m for m in busy), busy[:3]
+    drain(p0)
+    assert pool.in_use == in_use
+    assert rxq.rx_burst() == 0                  # every flag was given back
+
+
 def test_tx_list_of_mbufs_transfers_ownership(ring_pair, pool):
     p0, _ = ring_pair
     ms = [pool.mbuf(make_frame(i)) for i in range(4)]

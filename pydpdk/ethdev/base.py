@@ -12,6 +12,9 @@ from .records import QueueConf
 
 __all__ = ["PortBase", "registry", "port_name", "port_list", "key_size"]
 
+#: the busy-flag value of the queues of a stopped port (0 free, 1 a Python burst in C, 2 an engine, 3 dead)
+STOPPED = 4
+
 #: the one live Port object per port id
 registry: dict[int, "PortBase"] = {}
 
@@ -37,8 +40,8 @@ class PortBase(Resource):
     _server_virtio: bool            # a virtio-user port in vhost-user server mode (see keep_open)
     _link_seen_up: bool
     _keep_open: str                 # why closing it would crash DPDK ("" when it would not)
-    _rx_busy: bytearray             # per RX queue: 0 free, 1 a Python burst is in C, 2 an engine owns it
-    _tx_busy: bytearray
+    _rx_busy: Any                   # uint8_t[] per RX queue: 0 free, 1 a Python burst is in C, 2 an engine
+    _tx_busy: Any                   # owns it, 3 dead, 4 port stopped; taken and given back in C (c/burst.h)
     _claims: dict[tuple[str, int], Any]   # (kind, queue) -> the engine that owns it
 
     def _init_state(self, port_id: int) -> None:
@@ -57,8 +60,8 @@ class PortBase(Resource):
         self._server_virtio = _is_server_virtio(port_id)
         self._link_seen_up = False
         self._keep_open = ""
-        self._rx_busy = bytearray(0)
-        self._tx_busy = bytearray(0)
+        self._rx_busy = _flags(0, STOPPED)
+        self._tx_busy = _flags(0, STOPPED)
         self._claims = {}
 
     def _note_link(self, up: bool) -> None:
@@ -80,15 +83,18 @@ class PortBase(Resource):
         """New queue counts: fresh busy flags; the old ones are marked dead, so queue handles
         made before (which hold them) refuse use."""
         for flags in (self._rx_busy, self._tx_busy):
-            flags[:] = bytes([3]) * len(flags)
-        self._rx_busy = bytearray(nb_rxq)
-        self._tx_busy = bytearray(nb_txq)
+            for q in range(len(flags)):
+                flags[q] = 3
+        self._rx_busy = _flags(nb_rxq, 0 if self._started else STOPPED)
+        self._tx_busy = _flags(nb_txq, 0 if self._started else STOPPED)
         self._claims.clear()
 
     def _busy_error(self, kind: str, queue: int, flag: int = 0) -> Exception:
         """Why a burst on this queue is refused: the handle's port changed, an engine owns the
         queue, or another thread is in it."""
         from ..errors import ResourceBusyError, ResourceClosedError
+        if flag == STOPPED:
+            return invalid("port", self._describe(), "a started port", f"{kind.upper()} queue {queue}")
         if flag == 3:
             return ResourceClosedError("this queue handle no longer works: its port was reconfigured, "
                                        "reset, closed or detached (make a new one with port.rxq()/txq())")
@@ -99,6 +105,13 @@ class PortBase(Resource):
             return ResourceBusyError(f"{name} is driven by {what}: stop it before Python bursts on the queue")
         return ResourceBusyError(f"{name} is in use by another thread right now: DPDK queues are not "
                                  "thread-safe, use one thread per queue (docs/core.md, Threads)")
+
+    def _set_stopped(self, stopped: bool) -> None:
+        """Before stop / after start: the free flags become STOPPED (bursts refused, in C) or back."""
+        a, b = (0, STOPPED) if stopped else (STOPPED, 0)
+        for flags in (self._rx_busy, self._tx_busy):
+            for q in range(len(flags)):
+                lib.pydpdk_queue_flag_cas(flags, q, a, b)
 
     def _describe(self) -> str:
         return f"port {self._id} ({self._name})"
@@ -123,6 +136,11 @@ class PortBase(Resource):
         def driver(self) -> str: ...
         def _check_not_forwarding(self, what: str) -> None: ...
         def _forget(self) -> None: ...
+
+
+def _flags(n: int, value: int) -> Any:
+    """n busy flags set to value (queue handles hold on to the array they were made with)."""
+    return ffi.new("uint8_t[]", [value] * max(n, 1))
 
 
 def _is_server_virtio(port_id: int) -> bool:

@@ -12,8 +12,8 @@ from .queues import RxQueue, TxQueue
 
 __all__ = ["BurstMixin"]
 
-_rx_burst = lib.rte_eth_rx_burst              # bound once: the burst methods run per burst
-_tx_compact = lib.pydpdk_tx_burst_compact
+_rx_burst = lib.pydpdk_rx_burst_flagged       # bound once: the burst methods run per burst
+_tx_compact = lib.pydpdk_tx_burst_flagged
 _TX_FORMS = "an MbufBurst, a list of Mbufs, or a list of packets (bytes, bytes-likes, scapy/dpkt packets)"
 
 
@@ -40,12 +40,10 @@ class BurstMixin(PortBase):
             max_pkts = into._cap
         if not self._started:
             raise invalid("port", self._describe(), "a started port", "Port.rx_burst")
-        busy = self._rx_busy
-        if busy[queue]:
-            raise self._busy_error("rx", queue)
-        busy[queue] = 1
-        into._n = _rx_burst(self._id, queue, into._arr, max_pkts)
-        busy[queue] = 0
+        n = _rx_burst(self._rx_busy, self._id, queue, into._arr, max_pkts)
+        if n < 0:
+            raise self._busy_error("rx", queue, -n)
+        into._n = n
         into._gen += 1
         return into
 
@@ -66,12 +64,9 @@ class BurstMixin(PortBase):
             burst: Any = pkts
             if burst._views:
                 burst._before_handoff()
-            busy = self._tx_busy
-            if busy[queue]:
-                raise self._busy_error("tx", queue)
-            busy[queue] = 1
-            sent = _tx_compact(self._id, queue, burst._arr, burst._n)
-            busy[queue] = 0
+            sent = _tx_compact(self._tx_busy, self._id, queue, burst._arr, burst._n)
+            if sent < 0:
+                raise self._busy_error("tx", queue, -sent)
             burst._n -= sent
             burst._gen += 1
             return sent
@@ -103,12 +98,9 @@ class BurstMixin(PortBase):
         for m in mbufs:
             m._before_handoff()
         arr = ffi.new("struct rte_mbuf *[]", ptrs)
-        busy = self._tx_busy
-        if busy[queue]:
-            raise self._busy_error("tx", queue)
-        busy[queue] = 1
-        sent = lib.rte_eth_tx_burst(self._id, queue, arr, len(ptrs))
-        busy[queue] = 0
+        sent = _tx_compact(self._tx_busy, self._id, queue, arr, len(ptrs))   # compacts arr only
+        if sent < 0:
+            raise self._busy_error("tx", queue, -sent)
         for m in mbufs[:sent]:
             m._take()
         return sent
@@ -128,8 +120,9 @@ class BurstMixin(PortBase):
 
     # -- queue objects and engine claims ---------------------------------------------------
     def rxq(self, queue: int = 0, burst: int = 32) -> "RxQueue":
-        """A pre-checked RX queue handle for tight Python loops (``q.rx()``): everything is
-        checked here, once; it stops working when the port is reconfigured, reset or closed."""
+        """A pre-checked RX queue handle for tight Python loops (``n = q.rx_burst()`` fills
+        ``q.burst``): everything is checked here, once; it refuses while the port is stopped and
+        stops working when the port is reconfigured, reset or closed."""
         ctx = f"Port.rxq({self._describe()})"
         self._check_queue(queue, "rx", ctx)
         if not self._started:
@@ -138,7 +131,7 @@ class BurstMixin(PortBase):
         return RxQueue(self, queue, burst)
 
     def txq(self, queue: int = 0) -> "TxQueue":
-        """A pre-checked TX queue handle (``q.tx(burst)``), like :meth:`rxq`."""
+        """A pre-checked TX queue handle (``q.tx_burst(burst)``), like :meth:`rxq`."""
         ctx = f"Port.txq({self._describe()})"
         self._check_queue(queue, "tx", ctx)
         if not self._started:
@@ -149,14 +142,19 @@ class BurstMixin(PortBase):
         """An engine takes these queues: Python bursts on them are refused (naming the owner)
         until :meth:`release_queues`. All or nothing; ResourceBusyError if one is taken."""
         rx, tx = list(rx), list(tx)
+        taken: list[tuple[str, int, Any]] = []
         for kind, queues, flags in (("rx", rx, self._rx_busy), ("tx", tx, self._tx_busy)):
-            for q in queues:
-                if flags[q] and self._claims.get((kind, q)) is not owner:
-                    raise self._busy_error(kind, q)
-        for kind, queues, flags in (("rx", rx, self._rx_busy), ("tx", tx, self._tx_busy)):
-            for q in queues:
-                flags[q] = 2
-                self._claims[(kind, q)] = owner
+            for q in dict.fromkeys(queues):
+                if flags[q] == 2 and self._claims.get((kind, q)) is owner:
+                    continue
+                seen = lib.pydpdk_queue_flag_cas(flags, q, 0, 2)   # atomic: a burst may be in C
+                if seen:
+                    for _, q2, f in taken:
+                        lib.pydpdk_queue_flag_cas(f, q2, 2, 0)
+                    raise self._busy_error(kind, q, seen)
+                taken.append((kind, q, flags))
+        for kind, q, _ in taken:
+            self._claims[(kind, q)] = owner
 
     def release_queues(self, owner: Any) -> None:
         """Give back every queue owner claimed."""
@@ -165,4 +163,4 @@ class BurstMixin(PortBase):
                 del self._claims[(kind, q)]
                 flags = self._rx_busy if kind == "rx" else self._tx_busy
                 if q < len(flags):
-                    flags[q] = 0
+                    lib.pydpdk_queue_flag_cas(flags, q, 2, 0)

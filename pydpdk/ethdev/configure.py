@@ -231,6 +231,7 @@ class ConfigureMixin(PortBase):
                           "Port.start")
         check(lib.rte_eth_dev_start(self._id), f"rte_eth_dev_start(port {self._id})", PortError)
         self._started = True
+        self._set_stopped(False)
 
     def _check_not_forwarding(self, what: str) -> None:
         busy = self.users(where=lambda u: bool(getattr(u, "running", False)))
@@ -243,7 +244,12 @@ class ConfigureMixin(PortBase):
         self._check_open()
         self._check_not_forwarding("stopping the port")
         if self._started:
-            check(lib.rte_eth_dev_stop(self._id), f"rte_eth_dev_stop(port {self._id})", PortError)
+            self._set_stopped(True)             # queue handles refuse from here on
+            try:
+                check(lib.rte_eth_dev_stop(self._id), f"rte_eth_dev_stop(port {self._id})", PortError)
+            except BaseException:
+                self._set_stopped(False)
+                raise
             self._started = False
 
     def reset(self) -> None:

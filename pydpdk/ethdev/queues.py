@@ -1,17 +1,24 @@
 """Pre-checked queue handles for tight Python loops: ``port.rxq(0)`` and ``port.txq(0)``.
 
-Everything Port.rx_burst/tx_burst check per call (queue id, started port, burst object) is
-checked once, when the handle is made; ``rx``/``tx`` are closures over what they need, reuse one
-burst and do the least per call: a per-queue busy flag (refusing a second thread or an engine on
-the queue) and the burst's count. A handle stops working (ResourceClosedError) when its port is
-reconfigured, reset, closed or detached: the port marks the old flags dead. Measured against the
-two bare cffi calls in bench/pyloop.py (rows ``pyqueue`` and ``cffi``).
+Everything Port.rx_burst/tx_burst check per call (queue id, started port, burst size, burst
+object) is checked once, when the handle is made, and frozen in a C ``struct pydpdk_queue``:
+the per-burst C call takes that one pointer (cffi passes it without converting four
+arguments). ``rx_burst``/``tx_burst`` are closures over what they need, reuse one burst and do
+the least per call in Python: the burst's count, and the C call's answer. The queue's busy flag
+(refusing a second thread while the first is in C, an engine that owns the queue, or a port
+that changed) is taken and given back in C with a compare-and-swap (c/burst.h).
+
+Ownership is the burst's, as everywhere: what rx_burst() received is in ``rxq.burst`` until it
+is sent or freed (rx_burst() refuses while it still holds packets); tx_burst() leaves the unsent
+at the front of the burst it was given. A handle stops working (ResourceClosedError) when its
+port is reconfigured, reset, closed or detached: the port marks the old flags dead. Measured
+against the two bare cffi calls by ``python3 bench/pyloop.py step`` (docs/performance.md).
 """
 from __future__ import annotations
 
 from typing import Any, Callable
 
-from .._native import lib
+from .._native import ffi, lib
 from ..errors import invalid
 from ..mbuf import MbufBurst
 
@@ -21,58 +28,70 @@ __all__ = ["RxQueue", "TxQueue", "DEAD"]
 DEAD = 3
 
 
-class RxQueue:
-    """An RX queue of a started port: ``n = q.rx()`` fills ``q.burst`` (send or free it before
-    the next rx())."""
+def _state(port: Any, queue: int, flags: Any, burst: int = 0, pkts: Any = ffi.NULL) -> Any:
+    return ffi.new("struct pydpdk_queue *", {"port_id": port.id, "queue_id": queue, "burst": burst,
+                                             "pkts": pkts, "busy": flags + queue})
 
-    __slots__ = ("port", "queue", "burst", "rx")
+
+class RxQueue:
+    """An RX queue of a started port: ``n = q.rx_burst()`` fills ``q.burst`` and returns how many
+    came (send or free them before the next rx_burst()). ``q.rx`` is the same function."""
+
+    __slots__ = ("port", "queue", "burst", "rx_burst", "rx", "_state", "_flags")
 
     def __init__(self, port: Any, queue: int, burst: int) -> None:
         self.port, self.queue = port, queue
         b = self.burst = MbufBurst(burst)
-        rx_c, pid, q, arr, busy = lib.rte_eth_rx_burst, port.id, queue, b._arr, port._rx_busy
+        flags = self._flags = port._rx_busy           # st.busy points into it: kept alive here
+        st = self._state = _state(port, queue, flags, burst, b._arr)
+        rx_c = lib.pydpdk_queue_rx
 
-        def rx() -> int:
+        def rx_burst() -> int:
             """Receive up to the burst size into ``self.burst``; returns how many came."""
             if b._n:
-                raise invalid("burst", b, "an empty burst: send or free what the last rx() returned",
-                              "RxQueue.rx")
-            if busy[q]:
-                raise port._busy_error("rx", q, busy[q])
-            busy[q] = 1
-            n = b._n = rx_c(pid, q, arr, burst)
-            busy[q] = 0
+                raise invalid("burst", b, "an empty burst: send or free what the last rx_burst() "
+                              "returned", "RxQueue.rx_burst")
+            n = b._n = rx_c(st)
+            if n < 0:                                   # the queue was not free: nothing received
+                b._n = 0
+                raise port._busy_error("rx", queue, -n)
             return n
-        self.rx: Callable[[], int] = rx
+        self.rx_burst: Callable[[], int] = rx_burst
+        self.rx: Callable[[], int] = rx_burst
 
     def __repr__(self) -> str:
         return f"<RxQueue port {self.port.id} queue {self.queue} burst {self.burst.capacity}>"
 
 
 class TxQueue:
-    """A TX queue of a started port: ``q.tx(burst)`` sends, leaving the unsent at the burst's front."""
+    """A TX queue of a started port: ``q.tx_burst(burst)`` sends and returns how many the driver
+    took, leaving the unsent at the burst's front. ``q.tx`` is the same function."""
 
-    __slots__ = ("port", "queue", "tx")
+    __slots__ = ("port", "queue", "tx_burst", "tx", "_state", "_flags")
 
     def __init__(self, port: Any, queue: int) -> None:
         self.port, self.queue = port, queue
-        tx_c, pid, q, busy = lib.pydpdk_tx_burst_compact, port.id, queue, port._tx_busy
+        flags = self._flags = port._tx_busy
+        st = self._state = _state(port, queue, flags)
+        tx_c = lib.pydpdk_queue_tx
 
-        def tx(burst: MbufBurst) -> int:
+        def tx_burst(burst: MbufBurst) -> int:
             """Send a burst; returns how many the driver took (the burst keeps the rest)."""
-            if burst.__class__ is not MbufBurst:
-                raise invalid("burst", type(burst).__name__, "an MbufBurst", "TxQueue.tx")
-            if burst._views:
-                burst._before_handoff()
-            if busy[q]:
-                raise port._busy_error("tx", q, busy[q])
-            busy[q] = 1
-            sent = tx_c(pid, q, burst._arr, burst._n)
-            busy[q] = 0
+            try:                                        # no type test per call: only an MbufBurst
+                if burst._views:                        # has these slots (and a struct rte_mbuf **)
+                    burst._before_handoff()
+                sent = tx_c(st, burst._arr, burst._n)
+            except (AttributeError, TypeError):
+                if type(burst) is MbufBurst:
+                    raise
+                raise invalid("burst", type(burst).__name__, "an MbufBurst", "TxQueue.tx_burst") from None
+            if sent < 0:                                # the queue was not free: nothing sent
+                raise port._busy_error("tx", queue, -sent)
             burst._n -= sent
             burst._gen += 1
             return sent
-        self.tx: Callable[[MbufBurst], int] = tx
+        self.tx_burst: Callable[[MbufBurst], int] = tx_burst
+        self.tx: Callable[[MbufBurst], int] = tx_burst
 
     def __repr__(self) -> str:
         return f"<TxQueue port {self.port.id} queue {self.queue}>"

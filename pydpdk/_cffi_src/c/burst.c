@@ -2,6 +2,7 @@
 #include "strict.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 #include <rte_ethdev.h>
 #include <rte_memcpy.h>
@@ -106,6 +107,82 @@ uint16_t pydpdk_tx_burst_compact(uint16_t port_id, uint16_t queue_id, struct rte
     if (sent > 0 && sent < n)
         memmove(pkts, pkts + sent, (size_t)(n - sent) * sizeof(*pkts));
     return sent;
+}
+
+/* Take a queue's flag (0 -> 1): 0, or -(the value seen) when it was not free. */
+static inline int32_t flag_enter(uint8_t *flag)
+{
+    uint8_t seen = 0;
+
+    if (__atomic_compare_exchange_n(flag, &seen, 1, false, __ATOMIC_ACQUIRE, __ATOMIC_ACQUIRE))
+        return 0;
+    return -(int32_t)seen;
+}
+
+/* Give it back (1 -> 0); a flag marked dead meanwhile stays dead. */
+static inline void flag_leave(uint8_t *flag)
+{
+    uint8_t held = 1;
+
+    __atomic_compare_exchange_n(flag, &held, 0, false, __ATOMIC_RELEASE, __ATOMIC_RELAXED);
+}
+
+static inline int32_t rx_flagged(uint8_t *flag, uint16_t port_id, uint16_t queue_id,
+                                 struct rte_mbuf **pkts, uint16_t n)
+{
+    int32_t rc = flag_enter(flag);
+    uint16_t got;
+
+    if (rc != 0)
+        return rc;
+    got = rte_eth_rx_burst(port_id, queue_id, pkts, n);
+    flag_leave(flag);
+    return got;
+}
+
+static inline int32_t tx_flagged(uint8_t *flag, uint16_t port_id, uint16_t queue_id,
+                                 struct rte_mbuf **pkts, uint16_t n)
+{
+    int32_t rc = flag_enter(flag);
+    uint16_t sent;
+
+    if (rc != 0)
+        return rc;
+    sent = rte_eth_tx_burst(port_id, queue_id, pkts, n);
+    flag_leave(flag);
+    if (sent > 0 && sent < n)
+        memmove(pkts, pkts + sent, (size_t)(n - sent) * sizeof(*pkts));
+    return sent;
+}
+
+int32_t pydpdk_rx_burst_flagged(uint8_t *flags, uint16_t port_id, uint16_t queue_id,
+                                struct rte_mbuf **pkts, uint16_t n)
+{
+    return rx_flagged(&flags[queue_id], port_id, queue_id, pkts, n);
+}
+
+int32_t pydpdk_tx_burst_flagged(uint8_t *flags, uint16_t port_id, uint16_t queue_id,
+                                struct rte_mbuf **pkts, uint16_t n)
+{
+    return tx_flagged(&flags[queue_id], port_id, queue_id, pkts, n);
+}
+
+uint8_t pydpdk_queue_flag_cas(uint8_t *flags, uint16_t queue, uint8_t from, uint8_t to)
+{
+    uint8_t seen = from;
+
+    __atomic_compare_exchange_n(&flags[queue], &seen, to, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+    return seen;
+}
+
+int32_t pydpdk_queue_rx(const struct pydpdk_queue *q)
+{
+    return rx_flagged(q->busy, q->port_id, q->queue_id, q->pkts, q->burst);
+}
+
+int32_t pydpdk_queue_tx(const struct pydpdk_queue *q, struct rte_mbuf **pkts, uint16_t n)
+{
+    return tx_flagged(q->busy, q->port_id, q->queue_id, pkts, n);
 }
 
 unsigned int pydpdk_ring_enqueue_compact(struct rte_ring *r, struct rte_mbuf **pkts, unsigned int n)

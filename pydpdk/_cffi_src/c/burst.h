@@ -30,6 +30,36 @@ uint64_t pydpdk_mbufs_bytes(struct rte_mbuf *const *pkts, uint16_t n);
 uint16_t pydpdk_tx_burst_compact(uint16_t port_id, uint16_t queue_id, struct rte_mbuf **pkts,
                                  uint16_t n);
 
+/* Per-queue busy flags, one uint8_t per queue in an array the Port owns: 0 free, 1 a Python
+ * burst is in C, 2 an engine owns the queue, 3 dead (the port was reconfigured, reset, closed or
+ * detached), 4 the port is stopped. A Python burst takes a free flag with a compare-and-swap
+ * and gives it back the same way, in C, after cffi released the GIL: so two threads are never
+ * both in a queue. The burst calls below return the count, or -(the flag seen) when the queue
+ * was not free (nothing done). */
+int32_t pydpdk_rx_burst_flagged(uint8_t *flags, uint16_t port_id, uint16_t queue_id,
+                                struct rte_mbuf **pkts, uint16_t n);
+/* pydpdk_tx_burst_compact under the queue's flag. */
+int32_t pydpdk_tx_burst_flagged(uint8_t *flags, uint16_t port_id, uint16_t queue_id,
+                                struct rte_mbuf **pkts, uint16_t n);
+/* flags[queue]: from -> to if it holds from; returns the value seen (from when it was set). */
+uint8_t pydpdk_queue_flag_cas(uint8_t *flags, uint16_t queue, uint8_t from, uint8_t to);
+
+/* A queue handle's fixed part (pydpdk.ethdev.queues): everything checked once when it was
+ * made, so the per-burst calls take one pointer instead of four converted arguments. */
+struct pydpdk_queue {
+    uint16_t port_id;
+    uint16_t queue_id;
+    uint16_t burst;             /* RX: how many packets to ask for */
+    struct rte_mbuf **pkts;     /* RX: the handle's burst array, received into */
+    uint8_t *busy;              /* this queue's flag in the port's array (kept alive by the handle) */
+};
+
+/* pydpdk_rx_burst_flagged(q->busy, q->port_id, q->queue_id, q->pkts, q->burst). */
+int32_t pydpdk_queue_rx(const struct pydpdk_queue *q);
+
+/* pydpdk_tx_burst_flagged on q's flag, port and queue: the unsent move to the front of pkts. */
+int32_t pydpdk_queue_tx(const struct pydpdk_queue *q, struct rte_mbuf **pkts, uint16_t n);
+
 /* rte_ring_enqueue_burst, then move what did not fit to the front. Returns the number enqueued. */
 unsigned int pydpdk_ring_enqueue_compact(struct rte_ring *r, struct rte_mbuf **pkts, unsigned int n);
 
