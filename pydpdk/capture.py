@@ -224,7 +224,8 @@ class PacketSummary:
     """One packet as a :class:`PacketDump` callback saw it: where (port, queue, rx or tx), its
     burst (``burst`` number, ``nb_pkts`` in it, ``index`` in it), the mbuf's lengths, segments,
     pool, offload flags and packet types (``packet_type`` the PMD's, ``sw_ptype`` parsed by
-    rte_net_get_ptype, with the header lengths), and ``head``: its first bytes (at most 64)."""
+    rte_net_get_ptype, with the header lengths), ``head``: its first bytes (at most 64), and
+    its RX ``timestamp`` where the PMD sets one."""
 
     port: int
     queue: int
@@ -249,6 +250,7 @@ class PacketSummary:
     inner_l3_len: int
     inner_l4_len: int
     head: bytes
+    timestamp: int | None = None     # the RX timestamp dynamic field, where the PMD sets it
 
     @property
     def dst(self) -> str:
@@ -334,7 +336,8 @@ class PacketDump(Resource):
                 r.port, r.queue, bool(r.is_rx), r.burst, r.nb_pkts, r.index, r.pkt_len, r.nb_segs,
                 ffi.string(r.pool).decode(errors="replace"), r.ol_flags, r.packet_type, r.sw_ptype, r.rss,
                 r.vlan_tci, r.vlan_tci_outer, r.l2_len, r.l3_len, r.l4_len, r.tunnel_len, r.inner_l2_len,
-                r.inner_l3_len, r.inner_l4_len, bytes(ffi.buffer(r.head, r.head_len))))
+                r.inner_l3_len, r.inner_l4_len, bytes(ffi.buffer(r.head, r.head_len)),
+                int(r.timestamp) if r.has_timestamp else None))
         return out
 
     @property

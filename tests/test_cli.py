@@ -76,8 +76,9 @@ def forward_stats(out: str) -> list[tuple[int, int]]:
     res, lines = [], out.splitlines()
     for i, line in enumerate(lines):
         if "Forward statistics for port" in line:
-            rx = int(lines[i + 1].split()[1])
-            tx = int(lines[i + 2].split()[1])
+            block = lines[i + 1:i + 8]            # csum mode has Bad-*csum lines between RX and TX
+            rx = next(int(x.split()[1]) for x in block if x.strip().startswith("RX-packets:"))
+            tx = next(int(x.split()[1]) for x in block if x.strip().startswith("TX-packets:"))
             res.append((rx, tx))
     return res
 

@@ -16,7 +16,7 @@ from conftest import ROOT
 from pydpdk.pcap import write_pcap
 from pydpdk.testing.procs import unpin
 from pydpdk.testing.wait import WaitTimeout, wait_for
-from test_cli import ENV, Lines, forward_stats, prefix
+from test_cli import ENV, TESTPMD, Lines, forward_stats, prefix
 
 _SRC = re.compile(r"^  src=(\S+) - dst=(\S+) - pool=(\S+) - type=0x([0-9a-f]{4}) - length=(\d+) - nb_segs=(\d+)(.*)$")
 _HEAD = re.compile(r"^port (\d+)/queue (\d+): (received|sent) (\d+) packets$")
@@ -52,9 +52,16 @@ def _say(proc: subprocess.Popen, *commands: str) -> None:
     proc.stdin.flush()
 
 
+def _unprompted(line: str) -> str:
+    """A line without testpmd's prompts in front (it prints them on a pipe too)."""
+    while line.startswith("testpmd> "):
+        line = line[len("testpmd> "):]
+    return line
+
+
 def _count(lines: Lines, n: int, what: str = "  src=", timeout: float = 30) -> None:
     try:
-        wait_for(lambda: sum(line.startswith(what) for line in list(lines.lines)) >= n, timeout,
+        wait_for(lambda: sum(_unprompted(x).startswith(what) for x in list(lines.lines)) >= n, timeout,
                  f"{n} lines starting {what!r}", interval=0.05)
     except WaitTimeout:
         raise AssertionError("".join(lines.lines)[-3000:]) from None
@@ -156,3 +163,39 @@ def test_help_lists_every_forwarding_mode_with_its_description():
     for out in (shell.stdout, cli.stdout):
         for mode, text in MODE_HELP.items():
             assert re.search(rf"^  {re.escape(mode)} +{re.escape(text)}$", out, re.M), (mode, out[-1500:])
+
+
+def _normalised(out: str) -> list[str]:
+    """The verbose lines, without what differs by design: the pool's name, the pcap timestamp
+    (the time the file is read), the L4 port pydpdk adds from the software parse."""
+    keep = []
+    for line in map(_unprompted, out.splitlines()):
+        if _HEAD.match(line) or line.startswith(("  src=", "  ol_flags:")):
+            line = re.sub(r" - pool=\S+", "", line)
+            line = re.sub(r" - timestamp \d+ ", "", line)
+            line = re.sub(r" - Destination (UDP|TCP) port=\d+", "", line)
+            keep.append(line.rstrip())
+    return keep
+
+
+@pytest.mark.skipif(TESTPMD is None, reason="dpdk-testpmd not installed (Debian package dpdk)")
+def test_verbose_lines_side_by_side_with_testpmd(short_dir):
+    """The same pcap through dpdk-testpmd and pydpdk fwd, `set verbose 1`: the same lines."""
+    frames = _frames()
+    src = short_dir / "s.pcap"
+    write_pcap(str(src), frames)
+    outs = []
+    for cmd in ([TESTPMD], [sys.executable, "-m", "pydpdk", "fwd"]):
+        proc = subprocess.Popen(["stdbuf", "-oL", *cmd, "-l", "0-1", "--no-pci", "--vdev",
+                                 f"net_pcap0,rx_pcap={src},tx_pcap={short_dir}/{len(outs)}.pcap", *prefix(),
+                                 "--", "-i", "--no-flush-rx"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True, env=ENV, cwd=ROOT, preexec_fn=unpin)
+        lines = Lines(proc.stdout)
+        try:
+            _say(proc, "set verbose 1", "start")
+            _count(lines, len(frames))
+        finally:
+            outs.append(_finish(proc, lines, "stop", "quit"))
+    theirs, ours = (_normalised(o) for o in outs)
+    assert len(theirs) == 1 + 2 * len(frames), outs[0][-3000:]
+    assert ours == theirs

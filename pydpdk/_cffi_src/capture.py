@@ -27,6 +27,7 @@ struct pydpdk_capture;
 struct pydpdk_dump_rec {
     uint64_t burst;
     uint64_t ol_flags;
+    uint64_t timestamp;
     uint32_t pkt_len;
     uint32_t packet_type;
     uint32_t sw_ptype;
@@ -40,6 +41,7 @@ struct pydpdk_dump_rec {
     uint8_t l2_len, l4_len, inner_l2_len, inner_l4_len;
     uint8_t is_rx;
     uint8_t head_len;
+    uint8_t has_timestamp;
     char pool[...];
     uint8_t head[...];
     ...;

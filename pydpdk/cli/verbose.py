@@ -11,7 +11,7 @@ lcore that polls; a thread of the shell drains them and prints, per burst::
 Levels as testpmd's: 0 off, 1 received packets, 2 sent packets, 3 and above both. Where
 testpmd's line differs: the L4 destination port comes from the software parse (testpmd reads it
 from the PMD's packet type, which ring and pcap ports leave 0), and flow-restore info, FDIR,
-timestamps, metadata and dynamic flags are not shown. When packets arrive faster than the
+metadata and dynamic flags are not shown. When packets arrive faster than the
 terminal prints, the ring fills and a line says how many were not shown.
 """
 from __future__ import annotations
@@ -41,6 +41,8 @@ def packet_line(s: PacketSummary) -> str:
            f"length={s.pkt_len} - nb_segs={s.nb_segs}"]
     if s.is_rx and s.ol_flags & lib.RTE_MBUF_F_RX_RSS_HASH:
         out.append(f" - RSS hash=0x{s.rss:x} - RSS queue=0x{s.queue:x}")
+    if s.timestamp is not None:
+        out.append(f" - timestamp {s.timestamp} ")
     qinq = lib.RTE_MBUF_F_RX_QINQ if s.is_rx else lib.RTE_MBUF_F_TX_QINQ
     vlan = lib.RTE_MBUF_F_RX_VLAN if s.is_rx else lib.RTE_MBUF_F_TX_VLAN
     if s.ol_flags & qinq:
@@ -82,7 +84,7 @@ def burst_lines(summaries: Iterable[PacketSummary]) -> list[str]:
                    f"{first.nb_pkts} packets")
         for s in pkts:
             out.append(packet_line(s))
-            out.append(f"  ol_flags: {s.ol_flag_names()}")
+            out.append(f"  ol_flags: {s.ol_flag_names()} ")     # testpmd's trailing space
     return out
 
 
@@ -138,11 +140,12 @@ class VerbosePrinter:
                 self._dump.detach(p)
 
     def flush(self) -> int:
-        """Print every summary waiting now (before statistics are printed); returns how many."""
+        """Print the summaries waiting now (before statistics are printed), at most a ring's
+        worth (the callbacks may go on adding); returns how many."""
         total = 0
         with self._lock:
             dump = self._dump
-            while dump is not None and not dump.closed:
+            while dump is not None and not dump.closed and total < self._ring_size:
                 recs = dump.drain()
                 if not recs:
                     break

@@ -10,6 +10,7 @@
 #include <rte_ethdev.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
 #include <rte_net.h>
 #include <rte_pause.h>
 #include <rte_ring.h>
@@ -32,12 +33,14 @@ struct pydpdk_dump {
     uint64_t bursts;           /* burst numbers handed out */
     uint64_t packets;          /* packets seen by the callbacks */
     uint64_t lost;             /* records not written: ring full */
+    uint64_t ts_flag;          /* the RX timestamp dynflag (0: not registered when attached) */
+    int ts_off;                /* and its dynfield's offset */
     struct dump_port ports[RTE_MAX_ETHPORTS];
 };
 
-static __rte_always_inline void fill(struct pydpdk_dump_rec *r, struct rte_mbuf *m, uint64_t burst,
-                                     uint16_t port, uint16_t queue, uint16_t n, uint16_t index,
-                                     uint8_t is_rx)
+static __rte_always_inline void fill(const struct pydpdk_dump *d, struct pydpdk_dump_rec *r,
+                                     struct rte_mbuf *m, uint64_t burst, uint16_t port, uint16_t queue,
+                                     uint16_t n, uint16_t index, uint8_t is_rx)
 {
     struct rte_net_hdr_lens lens;
     const void *head;
@@ -46,6 +49,10 @@ static __rte_always_inline void fill(struct pydpdk_dump_rec *r, struct rte_mbuf 
     memset(r, 0, offsetof(struct pydpdk_dump_rec, pool));
     r->burst = burst;
     r->ol_flags = m->ol_flags;
+    if (d->ts_flag != 0 && (m->ol_flags & d->ts_flag) != 0) {
+        r->has_timestamp = 1;
+        r->timestamp = *RTE_MBUF_DYNFIELD(m, d->ts_off, rte_mbuf_timestamp_t *);
+    }
     r->pkt_len = m->pkt_len;
     r->packet_type = m->packet_type;
     memset(&lens, 0, sizeof(lens));
@@ -93,7 +100,7 @@ static void dump_burst(struct pydpdk_dump *d, uint16_t port, uint16_t queue, str
     for (done = 0; done < n; done += chunk) {
         chunk = RTE_MIN(n - done, DUMP_CHUNK);
         for (i = 0; i < chunk; i++)
-            fill(&recs[i], pkts[done + i], burst, port, queue, n, done + i, is_rx);
+            fill(d, &recs[i], pkts[done + i], burst, port, queue, n, done + i, is_rx);
         q = rte_ring_enqueue_burst_elem(d->ring, recs, sizeof(recs[0]), chunk, NULL);
         lost += chunk - q;
     }
@@ -184,6 +191,15 @@ int pydpdk_dump_attach(struct pydpdk_dump *d, uint16_t port, uint16_t nb_rxq, ui
     if (port >= RTE_MAX_ETHPORTS)
         return -EINVAL;
     pydpdk_dump_detach(d, port);
+    if (d->ts_flag == 0) {     /* as testpmd: the PMD registers it when it sets timestamps */
+        int off = rte_mbuf_dynfield_lookup(RTE_MBUF_DYNFIELD_TIMESTAMP_NAME, NULL);
+        int bit = rte_mbuf_dynflag_lookup(RTE_MBUF_DYNFLAG_RX_TIMESTAMP_NAME, NULL);
+
+        if (off >= 0 && bit >= 0) {
+            d->ts_off = off;
+            d->ts_flag = RTE_BIT64(bit);
+        }
+    }
     p = &d->ports[port];
     p->nb_rxq = rx ? nb_rxq : 0;
     p->nb_txq = tx ? nb_txq : 0;

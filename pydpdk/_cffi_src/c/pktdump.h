@@ -20,6 +20,7 @@
 struct pydpdk_dump_rec {
     uint64_t burst;            /* the burst's number (from 1, per dump object) */
     uint64_t ol_flags;
+    uint64_t timestamp;        /* the RX timestamp dynamic field, when has_timestamp */
     uint32_t pkt_len;
     uint32_t packet_type;      /* the PMD's (hw ptype) */
     uint32_t sw_ptype;         /* rte_net_get_ptype(RTE_PTYPE_ALL_MASK) */
@@ -33,7 +34,8 @@ struct pydpdk_dump_rec {
     uint8_t l2_len, l4_len, inner_l2_len, inner_l4_len;
     uint8_t is_rx;
     uint8_t head_len;          /* bytes in head: min(pkt_len, PYDPDK_DUMP_HEAD) */
-    uint8_t _pad[6];
+    uint8_t has_timestamp;     /* the mbuf has the RX timestamp flag set (e.g. net_pcap) */
+    uint8_t _pad[5];
     char pool[PYDPDK_DUMP_POOL_NAME];
     uint8_t head[PYDPDK_DUMP_HEAD];
 };
