@@ -27,9 +27,10 @@ from .mempool import Mempool
 from .stats import Sampler
 from .units import format_rate, si
 
-__all__ = ["html", "register", "VIEWS", "eal_html", "port_html", "facts_html", "mempool_html", "port_stats_html", "xstats_html",
-           "forward_stats_html", "forwarder_html", "sampler_html", "gen_result_html", "generator_html", "sparkline_svg", "rates_svg",
-           "plot_rates", "live_rates", "HTML", "have_matplotlib"]
+__all__ = ["html", "register", "VIEWS", "eal_html", "port_html", "facts_html", "mempool_html",
+           "port_stats_html", "xstats_html", "forward_stats_html", "forwarder_html", "sampler_html",
+           "gen_result_html", "generator_html", "sparkline_svg", "rates_svg", "plot_rates", "live_rates",
+           "HTML", "have_matplotlib"]
 
 _STYLE = ("<style>.pydpdk table{border-collapse:collapse;font-size:12px;margin:2px 0}"
           ".pydpdk td,.pydpdk th{border:1px solid #ccc;padding:2px 6px;text-align:right}"

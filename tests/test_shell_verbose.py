@@ -202,3 +202,48 @@ def test_verbose_lines_side_by_side_with_testpmd(short_dir):
         ours = _finish(proc, lines, "stop", "quit")
     assert len(_normalised(theirs)) == 1 + 2 * len(frames), theirs[-3000:]
     assert _normalised(ours) == _normalised(theirs)
+
+
+def test_packet_dump_summarises_bursts_and_counts_what_its_ring_cannot_hold(ring_pair, pool):
+    """pydpdk.capture.PacketDump in-process on a looped ring port: one record per received
+    packet (MACs, ethertype, length, its burst), a full ring counts the rest as lost, a closing
+    port is detached first."""
+    from pydpdk.capture import PacketDump
+    from pydpdk.ring import ports_from_rings
+    import pydpdk
+    p0, _ = ring_pair
+    frames = _frames()
+    with PacketDump(ring_size=64) as d:
+        d.attach(p0)
+        assert p0.tx_burst(pool.burst(frames)) == len(frames)
+        got = p0.rx_burst(0, 32)
+        assert len(got) == len(frames)
+        got.free()
+        recs = d.drain()
+        assert [(r.src, r.dst, r.ether_type, r.pkt_len) for r in recs] == [
+            (":".join(f"{b:02X}" for b in f[6:12]), ":".join(f"{b:02X}" for b in f[:6]),
+             int.from_bytes(f[12:14], "big"), len(f)) for f in frames]
+        assert {(r.burst, r.nb_pkts, r.port, r.queue, r.is_rx) for r in recs} == {(recs[0].burst, 20, p0.id, 0, True)}
+        assert [r.index for r in recs] == list(range(20)) and recs[0].head == frames[0][:64]
+        assert "RX_L4_CKSUM_UNKNOWN" in recs[0].ol_flag_names() and recs[0].pool == pool.name
+        for _ in range(5):                                     # 100 packets into a ring of 63
+            assert p0.tx_burst(pool.burst(frames)) == len(frames)
+            p0.rx_burst(0, 32).free()
+        assert len(d.drain()) == 63 and d.drain() == [] and (d.packets, d.lost) == (120, 37)
+        d.detach(p0)
+        assert p0.tx_burst(pool.burst(frames[:3])) == 3
+        p0.rx_burst(0, 32).free()
+        assert d.packets == 120 and d.drain() == []
+        ring = pydpdk.Ring.create("vbdump", 64)
+        port = ports_from_rings("vbdump", [ring], [ring])
+        try:
+            port.setup(pool)
+            d.attach(port)
+            assert port.id in d.ports
+            port.close()                                       # detached first, by the release hook
+            assert port.id not in d.ports
+        finally:
+            if not port.closed:
+                port.close()
+            ring.close()
+    assert d.closed and "closed" in repr(d)
