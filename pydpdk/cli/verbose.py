@@ -8,11 +8,12 @@ lcore that polls; a thread of the shell drains them and prints, per burst::
       src=02:00:00:00:00:01 - dst=02:00:00:00:00:02 - pool=dpdk_pool - type=0x0800 - length=60 - nb_segs=1 - sw ptype: L2_ETHER L3_IPV4 L4_UDP  - l2_len=14 - l3_len=20 - l4_len=8 - Destination UDP port=9 - Receive queue=0x0
       ol_flags: RTE_MBUF_F_RX_L4_CKSUM_UNKNOWN RTE_MBUF_F_RX_IP_CKSUM_UNKNOWN RTE_MBUF_F_RX_OUTER_L4_CKSUM_UNKNOWN
 
-Levels as testpmd's: 0 off, 1 received packets, 2 sent packets, 3 and above both. Where
-testpmd's line differs: the L4 destination port comes from the software parse (testpmd reads it
-from the PMD's packet type, which ring and pcap ports leave 0), and flow-restore info, FDIR,
-metadata and dynamic flags are not shown. When packets arrive faster than the
-terminal prints, the ring fills and a line says how many were not shown.
+Levels as testpmd's: 0 off, 1 received packets, 2 sent packets, 3 and above both. Where the
+line differs from 22.11's: the "Destination UDP|TCP port" that testpmd prints from 24.11 on
+(22.11: for VXLAN packets only) is shown, found by the software parse (testpmd trusts the PMD's
+packet type, which ring and pcap ports leave 0); flow-restore info, FDIR, metadata and dynamic
+flags are not shown. When packets arrive faster than the terminal prints, the ring fills and a
+line says how many were not shown.
 """
 from __future__ import annotations
 
