@@ -17,6 +17,11 @@ When the ring or the copy pool is full the packet is not captured and counts as 
 For DPDK's own tools, pydpdk primaries call ``rte_pdump_init`` at EAL init (see
 :func:`pdump_enabled`), so ``dpdk-dumpcap``/``dpdk-pdump`` can attach to a running pydpdk
 process (docs/capture.md has the details and the 22.11 caveats).
+
+:class:`PacketDump` is the other use of the callbacks: testpmd's ``set verbose`` without printing
+on the lcore. The callbacks summarise each packet (MACs and first bytes, lengths, segments,
+offload flags, packet types) into a bounded ring in C; the owner drains :class:`PacketSummary`
+records and prints them from its own thread.
 """
 from __future__ import annotations
 
@@ -34,7 +39,8 @@ from ._resource import Resource
 from .errors import DpdkError, PortError, check, invalid
 from .ethdev import Port
 
-__all__ = ["Capture", "CaptureStats", "capture", "check_filter", "pdump_enabled"]
+__all__ = ["Capture", "CaptureStats", "capture", "check_filter", "pdump_enabled", "PacketDump",
+           "PacketSummary"]
 
 _names = itertools.count()
 _ERRLEN = 256
@@ -203,6 +209,169 @@ def _on_port_release(port: Port) -> None:
 
 
 _port_hooks.subscribe_release(_on_port_release)
+
+
+@dataclass(frozen=True)
+class PacketSummary:
+    """One packet as a :class:`PacketDump` callback saw it: where (port, queue, rx or tx), its
+    burst (``burst`` number, ``nb_pkts`` in it, ``index`` in it), the mbuf's lengths, segments,
+    pool, offload flags and packet types (``packet_type`` the PMD's, ``sw_ptype`` parsed by
+    rte_net_get_ptype, with the header lengths), ``head``: its first bytes (at most 64), and
+    its RX ``timestamp`` where the PMD sets one."""
+
+    port: int
+    queue: int
+    is_rx: bool
+    burst: int
+    nb_pkts: int
+    index: int
+    pkt_len: int
+    nb_segs: int
+    pool: str
+    ol_flags: int
+    packet_type: int
+    sw_ptype: int
+    rss: int
+    vlan_tci: int
+    vlan_tci_outer: int
+    l2_len: int
+    l3_len: int
+    l4_len: int
+    tunnel_len: int
+    inner_l2_len: int
+    inner_l3_len: int
+    inner_l4_len: int
+    head: bytes
+    timestamp: int | None = None     # the RX timestamp dynamic field, where the PMD sets it
+
+    @property
+    def dst(self) -> str:
+        """Destination MAC, as DPDK prints it (upper case)."""
+        return ":".join(f"{b:02X}" for b in self.head[0:6])
+
+    @property
+    def src(self) -> str:
+        """Source MAC, as DPDK prints it (upper case)."""
+        return ":".join(f"{b:02X}" for b in self.head[6:12])
+
+    @property
+    def ether_type(self) -> int:
+        """The Ethernet header's type field (the outer one: 0x8100 for a tagged frame)."""
+        return int.from_bytes(self.head[12:14], "big") if len(self.head) >= 14 else 0
+
+    def ol_flag_names(self) -> str:
+        """DPDK's names of the set RX (or TX) offload flags, space-separated."""
+        buf = ffi.new("char[]", 512)
+        fn = lib.rte_get_rx_ol_flag_list if self.is_rx else lib.rte_get_tx_ol_flag_list
+        fn(self.ol_flags, buf, 512)
+        return cstr(buf).strip()
+
+
+_dump_names = itertools.count()
+
+
+class PacketDump(Resource):
+    """RX (and TX) callbacks on ports' queues that summarise every packet into a ring of
+    ``ring_size`` records (C, on whichever lcore polls); :meth:`drain` takes them out. When the
+    ring is full, packets are not summarised and count in :attr:`lost`. ``attach`` again after a
+    port's queues change; a closing port is detached first."""
+
+    _rank = 0            # before ports (1): callbacks go before the port closes
+
+    def __init__(self, ring_size: int = 4096) -> None:
+        ctx = "pydpdk.capture.PacketDump"
+        _eal.require()
+        if isinstance(ring_size, bool) or not isinstance(ring_size, int) or ring_size < 64 or \
+                ring_size & (ring_size - 1) or ring_size > 1 << 20:
+            raise invalid("ring_size", ring_size, "a power of two, 64 to 1048576", ctx)
+        name = f"vb{os.getpid() % 100000}_{next(_dump_names)}"
+        ptr = lib.pydpdk_dump_new(name.encode(), ring_size)
+        if ptr == ffi.NULL:
+            e = lib.pydpdk_rte_errno()
+            raise DpdkError(e or errno.ENOMEM, f"packet dump ring {name}: {cstr(lib.rte_strerror(e))}",
+                            "pydpdk_dump_new")
+        self._ptr = ptr
+        self._buf = ffi.new("struct pydpdk_dump_rec[]", 256)
+        self.ports: dict[int, Port] = {}
+        self._register()
+        _dumps.append(self)
+
+    def _describe(self) -> str:
+        return f"packet dump of ports {sorted(self.ports)}"
+
+    def attach(self, port: Port, *, rx: bool = True, tx: bool = False) -> None:
+        """Summarise what ``port``'s RX queues receive (``rx``) and its TX queues send (``tx``);
+        replaces this dump's callbacks on the port, if any."""
+        self._check_open()
+        if not isinstance(port, Port):
+            raise invalid("port", port, "a pydpdk.Port", "PacketDump.attach")
+        port._check_open()
+        rc = lib.pydpdk_dump_attach(self._ptr, port.id, port.nb_rx_queues, port.nb_tx_queues, int(rx), int(tx))
+        check(rc, f"rte_eth_add_rx/tx_callback({port._describe()})", PortError,
+              hint="DPDK built without RTE_ETHDEV_RXTX_CALLBACKS?")
+        self.ports[port.id] = port
+
+    def detach(self, port: Port) -> None:
+        """Remove this dump's callbacks from ``port`` (no-op when it has none)."""
+        self._check_open()
+        if self.ports.pop(port.id, None) is not None:
+            lib.pydpdk_dump_detach(self._ptr, port.id)
+
+    def drain(self, limit: int = 256) -> list[PacketSummary]:
+        """The summaries waiting, oldest first (at most ``limit``, up to 256 per call)."""
+        self._check_open()
+        n = lib.pydpdk_dump_drain(self._ptr, self._buf, max(0, min(limit, 256)))
+        out = []
+        for i in range(n):
+            r = self._buf[i]
+            out.append(PacketSummary(
+                r.port, r.queue, bool(r.is_rx), r.burst, r.nb_pkts, r.index, r.pkt_len, r.nb_segs,
+                ffi.string(r.pool).decode(errors="replace"), r.ol_flags, r.packet_type, r.sw_ptype, r.rss,
+                r.vlan_tci, r.vlan_tci_outer, r.l2_len, r.l3_len, r.l4_len, r.tunnel_len, r.inner_l2_len,
+                r.inner_l3_len, r.inner_l4_len, bytes(ffi.buffer(r.head, r.head_len)),
+                int(r.timestamp) if r.has_timestamp else None))
+        return out
+
+    @property
+    def packets(self) -> int:
+        """Packets the callbacks saw."""
+        return self._counts()[0]
+
+    @property
+    def lost(self) -> int:
+        """Packets not summarised: the ring was full."""
+        return self._counts()[1]
+
+    def _counts(self) -> tuple[int, int]:
+        self._check_open()
+        a, b = ffi.new("uint64_t *"), ffi.new("uint64_t *")
+        lib.pydpdk_dump_counts(self._ptr, a, b)
+        return int(a[0]), int(b[0])
+
+    def _release(self) -> None:
+        lib.pydpdk_dump_free(self._ptr)         # detaches every port first
+        self._ptr = ffi.NULL
+        self.ports.clear()
+        if self in _dumps:
+            _dumps.remove(self)
+
+    def _force_release(self) -> None:
+        self._release()
+
+    def __repr__(self) -> str:
+        return f"<PacketDump ports {sorted(self.ports)} {'closed' if self._closed else 'live'}>"
+
+
+_dumps: list[PacketDump] = []
+
+
+def _dump_on_port_release(port: Port) -> None:
+    for d in list(_dumps):
+        if not d.closed and d.ports.get(port.id) is port:
+            d.detach(port)
+
+
+_port_hooks.subscribe_release(_dump_on_port_release)
 
 
 _port_hooks.add_port_extension("capture", capture)

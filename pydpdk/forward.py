@@ -83,12 +83,23 @@ class PortForwardStats(PortTraffic):
     #: who counted rx_bytes/tx_bytes: "engine" (the forwarding loop, from each mbuf's pkt_len)
     #: or "port" (the PMD's ibytes/obytes; 0 on net_ring/net_null, which count no bytes)
     bytes_from: str = "engine"
+    #: csum mode: checksums found bad in what this port received (counted in software by the
+    #: engine, which rewrites them; the outer ones stay 0: the engine parses no tunnels)
+    bad_ip_csum: int = 0
+    bad_l4_csum: int = 0
+    bad_outer_l4_csum: int = 0
+    bad_outer_ip_csum: int = 0
+
+    @property
+    def bytes_counted(self) -> bool:
+        """False where nobody counted bytes (the port's counters of a PMD that counts none)."""
+        return not (self.bytes_from == "port" and not (self.rx_bytes or self.tx_bytes))
 
     def rates(self) -> str:
         """``'14.88 Mpackets/s, 7.619 Gbit/s'`` for RX and TX (pydpdk.units.format_rate); the bit
-        rate reads n/a where nobody counted bytes."""
+        rate is left out where nobody counted bytes."""
         from .units import format_rate
-        none = self.bytes_from == "port" and not (self.rx_bytes or self.tx_bytes)
+        none = not self.bytes_counted
         return (f"RX {format_rate(self.rx_pps, None if none else self.rx_bps)}; "
                 f"TX {format_rate(self.tx_pps, None if none else self.tx_bps)}")
 
@@ -135,7 +146,7 @@ class ForwardStats:
     def rates(self) -> str:
         """All ports' rates in pydpdk.units' format: ``'RX 14.88 Mpackets/s, 7.619 Gbit/s; TX ...'``."""
         from .units import format_rate
-        none = all(p.bytes_from == "port" and not (p.rx_bytes or p.tx_bytes) for p in self.ports)
+        none = not any(p.bytes_counted for p in self.ports)
         return (f"RX {format_rate(self.rx_pps, None if none else self.rx_bps)}; "
                 f"TX {format_rate(self.tx_pps, None if none else self.tx_bps)}")
 
@@ -149,13 +160,18 @@ class ForwardStats:
         return json.dumps(self.as_dict())
 
     def testpmd_text(self) -> str:
-        """dpdk-testpmd's "Forward statistics" block."""
+        """dpdk-testpmd's "Forward statistics" block (in csum mode with its Bad-ipcsum,
+        Bad-l4csum and Bad-outer-* lines)."""
         out = []
         for p in self.ports:
             out.append(f"  ---------------------- Forward statistics for port {p.port}  "
                        "----------------------")
             out.append(f"  RX-packets: {p.rx_packets:<14} RX-dropped: {p.rx_dropped:<14}"
                        f"RX-total: {p.rx_packets + p.rx_dropped}")
+            if self.forward_mode == "csum":
+                out.append(f"  Bad-ipcsum: {p.bad_ip_csum:<14} Bad-l4csum: {p.bad_l4_csum:<14}"
+                           f"Bad-outer-l4csum: {p.bad_outer_l4_csum:<14}")
+                out.append(f"  Bad-outer-ipcsum: {p.bad_outer_ip_csum:<14}")
             out.append(f"  TX-packets: {p.tx_packets:<14} TX-dropped: {p.tx_dropped:<14}"
                        f"TX-total: {p.tx_packets + p.tx_dropped}")
             out.append("  " + "-" * 76)
@@ -522,7 +538,9 @@ class Forwarder(Resource):
                 p.id, p.name, rx, tx, rxb, txb,
                 missed + sum(s.other_dropped for s in streams if s.rx_port == p.id),
                 sum(s.fwd_dropped for s in streams if s.tx_port == p.id), nombuf,
-                (rx - lrx) / dt, (tx - ltx) / dt, (rxb - lrxb) * 8 / dt, (txb - ltxb) * 8 / dt, bytes_from))
+                (rx - lrx) / dt, (tx - ltx) / dt, (rxb - lrxb) * 8 / dt, (txb - ltxb) * 8 / dt, bytes_from,
+                bad_ip_csum=sum(s.bad_ip_csum for s in streams if s.rx_port == p.id),
+                bad_l4_csum=sum(s.bad_l4_csum for s in streams if s.rx_port == p.id)))
             self._last[p.id] = (rx, tx, rxb, txb)
         self._t_last = now
         iters = {lc: self._fwd.lcores[i].iterations for i, lc in enumerate(self._lcores)}

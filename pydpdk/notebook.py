@@ -17,6 +17,7 @@ import sys
 import time
 from typing import Any, Callable, Iterable, Sequence
 
+from . import ethdev_facts
 from .eal import Eal
 from .engines import Engine
 from .ethdev import Port, PortStats, ports
@@ -24,10 +25,12 @@ from .forward import Forwarder, ForwardStats
 from .gen import Generator, GenResult
 from .mempool import Mempool
 from .stats import Sampler
+from .units import format_rate, si
 
-__all__ = ["html", "register", "VIEWS", "eal_html", "port_html", "mempool_html", "port_stats_html", "xstats_html",
-           "forward_stats_html", "forwarder_html", "sampler_html", "gen_result_html", "generator_html", "sparkline_svg", "rates_svg",
-           "plot_rates", "live_rates", "HTML", "have_matplotlib"]
+__all__ = ["html", "register", "VIEWS", "eal_html", "port_html", "facts_html", "mempool_html",
+           "port_stats_html", "xstats_html", "forward_stats_html", "forwarder_html", "sampler_html",
+           "gen_result_html", "generator_html", "sparkline_svg", "rates_svg", "plot_rates", "live_rates",
+           "HTML", "have_matplotlib"]
 
 _STYLE = ("<style>.pydpdk table{border-collapse:collapse;font-size:12px;margin:2px 0}"
           ".pydpdk td,.pydpdk th{border:1px solid #ccc;padding:2px 6px;text-align:right}"
@@ -120,7 +123,22 @@ def port_html(port: Port) -> str:
             ("TX offloads", ", ".join(info.tx_offload_capa) or "none")]
     link = f"<p>{_link_html(port.link())}</p>"
     return _box(f"Port {port.id} ({port.name})", link, _kv(head), port_stats_html(port.stats()),
-                _details("xstats", xstats_html(port.xstats())))
+                _details("xstats", xstats_html(port.xstats())),
+                _details("device facts", facts_html(port)))
+
+
+def _fact(value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value) or "none"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={v}" for k, v in value.items())
+    return str(value)
+
+
+def facts_html(port: Port) -> str:
+    """pydpdk.ethdev_facts.summary(port) as a table: firmware, module, registers, EEPROM, flow
+    control, packet types, FEC, clock (or "not supported by <pmd>" for each the PMD lacks)."""
+    return _kv((name, _fact(value)) for name, value in ethdev_facts.summary(port).items())
 
 
 def port_stats_html(stats: PortStats) -> str:
@@ -135,8 +153,13 @@ def port_stats_html(stats: PortStats) -> str:
 
 
 def xstats_html(xstats: dict[str, int], nonzero: bool = False) -> str:
-    """Extended statistics as a name/value table (``nonzero`` to hide zeros)."""
+    """Extended statistics as a name/value table (``nonzero`` to hide zeros: when every counter
+    is 0, a note saying so instead of an empty table)."""
     rows = [(k, v) for k, v in xstats.items() if v or not nonzero]
+    if nonzero and not rows:
+        n = len(xstats)
+        return (f"<p><i>no non-zero extended statistics ({n} counter{'' if n == 1 else 's'}"
+                f"{', all 0' if n else ''})</i></p>")
     return _table(["xstat", "value"], rows)
 
 
@@ -155,14 +178,26 @@ def mempool_html(pool: Mempool) -> str:
     return _box(f"Mempool {pool.name!r}", bar, _kv(rows))
 
 
+def _rate(pps: float, bps: float, bytes_counted: bool) -> str:
+    """pydpdk.units' rate: packets/s, and bit/s where someone counted the bytes."""
+    return format_rate(pps, bps if bytes_counted else None)
+
+
+def _sample_bytes_counted(s: Any) -> bool:
+    return bool(s.rx_bytes or s.tx_bytes) or not (s.rx_packets or s.tx_packets)
+
+
 def forward_stats_html(st: ForwardStats) -> str:
-    """A ForwardStats: per port packets, drops and rates; totals; streams folded."""
+    """A ForwardStats: per port packets, drops and rates (packets/s and bit/s); totals; streams folded."""
     rows: list[tuple[Any, ...]] = [(p.port, p.name, p.rx_packets, p.rx_dropped, p.tx_packets, p.tx_dropped,
-                                    p.rx_pps, p.tx_pps) for p in st.ports]
+                                    _rate(p.rx_pps, p.rx_bps, p.bytes_counted),
+                                    _rate(p.tx_pps, p.tx_bps, p.bytes_counted)) for p in st.ports]
+    counted = any(p.bytes_counted for p in st.ports)
     rows.append(("all", "", st.rx_packets, sum(p.rx_dropped for p in st.ports), st.tx_packets,
-                 sum(p.tx_dropped for p in st.ports), st.rx_pps, st.tx_pps))
-    ports = _table(["port", "name", "RX-packets", "RX-dropped", "TX-packets", "TX-dropped", "RX pps",
-                    "TX pps"], rows, 2)
+                 sum(p.tx_dropped for p in st.ports), _rate(st.rx_pps, st.rx_bps, counted),
+                 _rate(st.tx_pps, st.tx_bps, counted)))
+    ports = _table(["port", "name", "RX-packets", "RX-dropped", "TX-packets", "TX-dropped", "RX rate",
+                    "TX rate"], rows, 2)
     streams = _table(["lcore", "rx port/queue", "tx port/queue", "rx", "tx", "generated", "dropped"],
                      [(s.lcore, f"{s.rx_port}/{s.rx_queue}", f"{s.tx_port}/{s.tx_queue}", s.rx_packets,
                        s.tx_packets, s.gen_packets, s.fwd_dropped + s.other_dropped) for s in st.streams], 3)
@@ -205,10 +240,9 @@ def sampler_html(sampler: Sampler) -> str:
     last: dict[int, Any] = {}
     for s in sampler.samples:
         last[s.port] = s
-    rows = [(s.port, s.name, s.rx_packets, s.tx_packets, s.rx_pps, s.tx_pps, s.rx_bps / 1e6, s.tx_bps / 1e6)
-            for s in last.values()]
-    tab = _table(["port", "name", "RX packets", "TX packets", "RX pps", "TX pps", "RX Mbit/s", "TX Mbit/s"],
-                 rows, 2)
+    rows = [(s.port, s.name, s.rx_packets, s.tx_packets, _rate(s.rx_pps, s.rx_bps, _sample_bytes_counted(s)),
+             _rate(s.tx_pps, s.tx_bps, _sample_bytes_counted(s))) for s in last.values()]
+    tab = _table(["port", "name", "RX packets", "TX packets", "RX rate", "TX rate"], rows, 2)
     return _box(repr(sampler).strip("<>"), tab, rates_svg(sampler))
 
 
@@ -247,16 +281,18 @@ def rates_svg(sampler: Sampler, fields: Sequence[str] = ("rx_pps", "tx_pps"), wi
     return (f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' font-family='sans-serif'>"
             f"<line x1='{pad}' y1='{h}' x2='{width}' y2='{h}' stroke='#999'/>"
             f"<line x1='{pad}' y1='0' x2='{pad}' y2='{h}' stroke='#999'/>"
-            f"<text x='2' y='12' font-size='10'>{_si(vmax)}</text><text x='2' y='{h}' font-size='10'>0</text>"
+            f"<text x='2' y='12' font-size='10'>{_e(si(vmax, _unit(fields)))}</text><text x='2' y='{h}' font-size='10'>0</text>"
             f"<text x='{width - 40}' y='{height - 4}' font-size='10'>{tmax:.1f} s</text>"
             f"{''.join(lines)}{legend}</svg>")
 
 
-def _si(v: float) -> str:
-    for unit, scale in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
-        if v >= scale:
-            return f"{v / scale:.1f}{unit}"
-    return f"{v:.0f}"
+def _unit(fields: Sequence[str]) -> str:
+    """The unit of RateSample rate fields: packets/s for *_pps, bit/s for *_bps, else none."""
+    if all(f.endswith("_pps") for f in fields):
+        return "packets/s"
+    if all(f.endswith("_bps") for f in fields):
+        return "bit/s"
+    return ""
 
 
 def have_matplotlib() -> bool:
@@ -283,7 +319,7 @@ def plot_rates(sampler: Sampler, fields: Sequence[str] = ("rx_pps", "tx_pps"), a
         ax.legend()
         return ax
     note = "<p><i>matplotlib is not installed: inline SVG chart (pip install matplotlib for a full plot)</i></p>"
-    text = "\n".join(f"{f}: " + " ".join(_si(v) for _, v in sampler.series(f)[-20:]) for f in fields)
+    text = "\n".join(f"{f}: " + ", ".join(si(v, _unit([f])) for _, v in sampler.series(f)[-20:]) for f in fields)
     return HTML(f"<div class='pydpdk'>{note}{rates_svg(sampler, fields)}</div>",
                 "matplotlib is not installed: rates as text (last 20 samples)\n" + text)
 
@@ -297,10 +333,11 @@ def _live_html(sampler: Sampler, elapsed: float, total: float | None) -> str:
         hist.setdefault(s.port, []).append(s.rx_pps)
     rows = "".join(
         f"<tr><td class='l'>{s.port}</td><td class='l'>{_e(s.name)}</td><td>{_num(s.rx_packets)}</td>"
-        f"<td>{_num(s.tx_packets)}</td><td>{_si(s.rx_pps)}</td><td>{_si(s.tx_pps)}</td>"
+        f"<td>{_num(s.tx_packets)}</td><td>{_e(_rate(s.rx_pps, s.rx_bps, _sample_bytes_counted(s)))}</td>"
+        f"<td>{_e(_rate(s.tx_pps, s.tx_bps, _sample_bytes_counted(s)))}</td>"
         f"<td>{sparkline_svg(hist[s.port][-60:], 120, 20)}</td></tr>" for s in last.values())
     head = ("<tr><th class='l'>port</th><th class='l'>name</th><th>RX packets</th><th>TX packets</th>"
-            "<th>RX pps</th><th>TX pps</th><th>RX pps history</th></tr>")
+            "<th>RX rate</th><th>TX rate</th><th>RX packets/s history</th></tr>")
     when = f"{elapsed:.1f} s" + (f" / {total:.1f} s" if total else "")
     return _box(f"live rates ({when})", f"<table>{head}{rows}</table>")
 
@@ -309,8 +346,9 @@ def _live_text(sampler: Sampler, elapsed: float) -> str:
     last: dict[int, Any] = {}
     for s in sampler.samples:
         last[s.port] = s
-    return f"{elapsed:5.1f}s " + "  ".join(f"port {s.port}: rx {_si(s.rx_pps)}pps tx {_si(s.tx_pps)}pps"
-                                          for s in last.values())
+    return f"{elapsed:5.1f}s " + "  ".join(
+        f"port {s.port}: rx {_rate(s.rx_pps, s.rx_bps, _sample_bytes_counted(s))}; "
+        f"tx {_rate(s.tx_pps, s.tx_bps, _sample_bytes_counted(s))}" for s in last.values())
 
 
 def live_rates(source: Engine | Port | Iterable[Port], seconds: float, interval: float = 0.5, *,

@@ -1,12 +1,14 @@
 """HTML views (what Jupyter shows for a cell's last value), charts and the live view, in-process;
 tests/test_notebooks.py executes the sample notebooks in real kernels."""
 import html.parser
+import re
 
 import pytest
 
 import pydpdk
 from pydpdk import notebook, stats
 from pydpdk.forward import Forwarder
+from pydpdk.units import format_rate
 
 from pydpdk.testing.frames import drain, make_frame
 
@@ -56,6 +58,7 @@ def test_port_html_shows_link_stats_queues_xstats(ring_pair, pool):
     assert "Port %d (net_ring0)" % p0.id in text and "Link Up" in text and "net_ring" in text
     assert "rx_good_packets" in text and "per queue" in text
     assert "<td>7</td>" in h                       # TX packets (and RX: the ring loops back)
+    assert "device facts" in text and "fw_version" in text and "not supported by net_ring" in text
 
 
 def test_mempool_html(pool):
@@ -78,13 +81,16 @@ def test_forwarder_stats_sampler_and_live_views(ring_pair, capsys):
     try:
         fwd.start(tx_first=True)
         running = parsed(notebook.html(fwd))
-        assert "running" in running and "RX pps" in running
+        assert "running" in running and "RX rate" in running and "packets/s" in running
         s = notebook.live_rates(fwd, seconds=0.4, interval=0.1)     # not in a kernel: text lines
         lines = capsys.readouterr().out.strip().splitlines()
         assert len(lines) >= 3 and "port %d: rx" % p0.id in lines[-1]
         final = fwd.stop()
         text = parsed(notebook.html(final))
         assert "io forwarding" in text and f"{final.rx_packets:,}" in text and "streams" in text
+        # rates in pydpdk.units' format (packets/s and the engine's bit/s), never raw floats
+        assert format_rate(final.ports[0].rx_pps, final.ports[0].rx_bps) in text and "bit/s" in text
+        assert not re.search(r"\d,\d{3}\.\d", text)
         assert "stopped" in parsed(notebook.html(fwd))
         sh = notebook.html(s)
         assert "<svg" in sh and "rx_pps" in parsed(sh) and len(s.samples) >= 2 * 3
@@ -112,6 +118,21 @@ def test_port_stats_and_xstats_tables(ring_pair):
     assert "RX" in text and "TX" in text and "queue" in text
     recs = stats.xstat_records(p0)
     assert len(recs) == len(p0.xstats())
+
+
+def test_xstats_html_nonzero_with_nothing_nonzero_renders_a_note(ring_pair, pool):
+    p0, _ = ring_pair
+    p0.reset_stats()
+    xs = p0.xstats()
+    assert xs and not any(xs.values())
+    h = notebook.xstats_html(xs, nonzero=True)
+    assert f"no non-zero extended statistics ({len(xs)} counters, all 0)" in parsed(h) and "<table" not in h
+    assert "<table" in notebook.xstats_html(xs)                       # all shown: zeros too
+    p0.tx_burst(pool.burst([make_frame(i) for i in range(3)]))
+    drain(p0)
+    rows = notebook.xstats_html(p0.xstats(), nonzero=True)
+    assert "<table" in rows and "no non-zero" not in rows and "<td>3</td>" in rows
+    assert "(0 counters)" in parsed(notebook.xstats_html({}, nonzero=True))
 
 
 def test_views_registered_with_ipython_formatter(ring_pair, pool):

@@ -22,6 +22,7 @@ from ..mempool import Mempool
 from ..forward import Forwarder, ForwardStats
 from ..session import EngineSettings, MempoolPolicy, PortSettings, Run, Session
 from .portstats import Throughput, port_stats_text
+from .verbose import VerbosePrinter
 
 # EAL options pydpdk fwd knows (what EalConfig.from_argv reads): (names, value, help)
 EAL_OPTIONS: list[tuple[tuple[str, ...], str | None, str]] = [
@@ -154,7 +155,8 @@ def app_parser() -> argparse.ArgumentParser:
     g.add_argument("--no-progress", dest="progress", action="store_false", help="no progress line")
     g.add_argument("--json", action="store_true", help="final statistics as one JSON object on stdout")
     g = ap.add_argument_group("forwarding")
-    g.add_argument("--forward-mode", default="io", choices=list(MODES), help="the engine (default io)")
+    g.add_argument("--forward-mode", default="io", choices=list(MODES), metavar="MODE",
+                   help="the engine (default io): one of the forwarding modes listed below")
     g.add_argument("--stage", default=None, metavar="FILE.py:FUNCTION",
                    help="run a compiled stage (numba; or FILE.c:FUNCTION, cffi) per packet: --forward-mode stage")
     g.add_argument("--burst", type=int, default=32, help="packets per burst (default 32)")
@@ -202,8 +204,11 @@ def help_text() -> str:
     for names, value, text in EAL_OPTIONS:
         spec = ", ".join(f"{n} {value}" if value else n for n in names)
         lines.append(f"  {spec:<34} {text}" if len(spec) < 34 else f"  {spec}\n  {'':<34} {text}")
+    from .shell import modes_help
     body = app_parser().format_help().split("\n", 1)[1]
-    return "\n".join(lines) + "\n\napp options (after --):" + body.split("dpdk-testpmd's options, with their meanings.", 1)[-1]
+    return ("\n".join(lines) + "\n\napp options (after --):"
+            + body.split("dpdk-testpmd's options, with their meanings.", 1)[-1].rstrip("\n")
+            + "\n\n" + modes_help("forwarding modes (--forward-mode MODE):") + "\n")
 
 
 # Session fields -> the option that sets them (to name the option in a refusal)
@@ -269,6 +274,8 @@ class Console:
         self.since = Throughput()
         self.dirty: set[int] = set()      # ports whose settings changed since they were configured
         self.base: ForwardStats | None = None   # the engine's statistics at `clear fwd stats all`
+        self._print_lock = threading.Lock()
+        self.verbose = VerbosePrinter(self.print)    # `set verbose N`: packets printed as received
 
     @property
     def session(self) -> Session:
@@ -307,8 +314,11 @@ class Console:
         return self.session.engine
 
     def print(self, text: str = "") -> None:
-        """Write a line to the console's output, flushed."""
-        print(text, file=self.out, flush=True)
+        """Write a line (or lines) to the console's output, flushed, whole: the verbose thread
+        prints too."""
+        with self._print_lock:
+            self.out.write(text + "\n")
+            self.out.flush()
 
     def banner(self) -> None:
         """testpmd's "packet forwarding" banner: mode, ports, cores, streams per lcore."""
@@ -358,6 +368,7 @@ class Console:
             self.print("Packet forwarding not started")
             return None
         final = self.since_clear(self.fwd.stop())
+        self.verbose.flush()              # every packet line before the statistics
         self.stopped(final)
         return final
 
@@ -379,7 +390,7 @@ class Console:
             return dataclasses.replace(now, **{f.name: getattr(now, f.name) - getattr(then, f.name)
                                                for f in dataclasses.fields(now)
                                                if f.name.endswith(("packets", "bytes", "dropped", "failures",
-                                                                   "nombuf"))})
+                                                                   "nombuf", "csum"))})
         ports = {p.port: p for p in base.ports}
         streams = {(s.rx_port, s.rx_queue, s.tx_port, s.tx_queue): s for s in base.streams}
         return dataclasses.replace(
@@ -418,6 +429,7 @@ class Console:
         self.print("Stopping ports...")
         for p in ports:
             self.run.stop_port(p)         # what waits in its RX queues goes back to the pool
+        self.verbose.flush()
         self.print("Checking link statuses...")
         self.print("Done")
 
@@ -430,11 +442,13 @@ class Console:
                 continue
             if p.id in self.dirty:
                 self.print(f"Configuring Port {p.id} (socket {p.socket})")
+                self.verbose.detach()         # its queues change: the callbacks go on again below
                 self.run.configure_port(p)
                 self.dirty.discard(p.id)
                 changed = True
             self.run.start_port(p)
             self.print(f"Port {p.id}: {p.mac}")
+        self.verbose.refresh(self.ports)
         if changed:
             self.run.close_engine()       # its streams follow the queues: made again at start
         self.print("Checking link statuses...")
@@ -447,8 +461,10 @@ class Console:
             if p.started:
                 self.print(f"Cannot close started device (port {p.id})")
                 continue
-            self.run.close_port(p)
+            self.verbose.flush()
+            self.run.close_port(p)            # a closing port loses its verbose callbacks first
             self.print(f"Port {p.id} is closed")
+        self.verbose.refresh(self.ports)
         self.print("Done")
 
     def port_config(self, what: str, n: int) -> None:
@@ -462,6 +478,14 @@ class Console:
     def set_engine(self, **changes: Any) -> None:
         """A new engine with these settings changed (mode, burst, txpkts, eth_peers)."""
         self.run.make_engine(**changes)
+
+    def set_verbose(self, level: int) -> None:
+        """``set verbose N``: 1 prints received packets, 2 sent ones, 3 both, 0 nothing (as testpmd)."""
+        old = self.verbose.level
+        if level <= 0:
+            self.verbose.close()          # callbacks off and what they summarised printed: then the line
+        self.print(f"Change verbose level from {old} to {level}")
+        self.verbose.set_level(level, self.ports)
 
 
 def main(argv: Sequence[str]) -> int:
@@ -520,9 +544,12 @@ def execute(session: Session, opts: argparse.Namespace, prog: str = "pydpdk fwd"
                     from .shell import Shell
                     if opts.auto_start:
                         console.start(console.engine_settings.tx_first)
-                    Shell(console).cmdloop()
-                    engine = run.engine
-                    final = None if engine is None else (console.stop() if engine.running else engine.stats())
+                    try:
+                        Shell(console).cmdloop()
+                        engine = run.engine
+                        final = None if engine is None else (console.stop() if engine.running else engine.stats())
+                    finally:
+                        console.verbose.close()
                 else:
                     final = _run(console, opts, guard)
                 if opts.json and final is not None:

@@ -17,6 +17,8 @@ import threading
 import time
 from typing import Any, Sequence
 
+from ..units import format_pps
+
 DEFAULT_EAL = ["-l", "0-1", "--no-pci", "--vdev", "net_ring0"]   # what the embedded default amounts to
 
 
@@ -222,7 +224,7 @@ def _rfc2544(tx: Any, rx: list[Any], stream: Any, opts: argparse.Namespace, out:
     from ..gen.rfc2544 import throughput
 
     def step(t: Any) -> None:
-        print(f"trial {len(steps)}: {t.rate_pps:.0f} pps: tx {t.tx_packets} rx {t.rx_packets} lost {t.lost} "
+        print(f"trial {len(steps)}: {format_pps(t.rate_pps)}: tx {t.tx_packets} rx {t.rx_packets} lost {t.lost} "
               f"({t.loss_ratio:.2e}) {'pass' if t.passed else 'FAIL'}", file=out, flush=True)
         steps.append(t)
     steps: list[Any] = []

@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from typing import Any, Iterable
 
+from ..units import format_rate
+
 __all__ = ["port_stats_text", "Throughput"]
 
 BORDER = "#" * 24
@@ -41,7 +43,8 @@ def _counters(item: Any) -> tuple[int, dict[str, int], Any]:
 
 def port_stats_text(items: Iterable[Any], *, since: Throughput | None = None, details: bool = False) -> str:
     """testpmd's NIC statistics blocks for ports (or port records). With ``since`` the
-    "Throughput (since last show)" lines follow, as testpmd prints them; ``details`` adds a
+    "Throughput (since last show)" lines follow, as testpmd prints them, and after the block a
+    "Throughput: RX ...; TX ..." line in pydpdk.units' format (packets/s and bit/s); ``details`` adds a
     record's name, driver, MAC and link, and its xstats."""
     out = []
     for item in items:
@@ -54,13 +57,21 @@ def port_stats_text(items: Iterable[Any], *, since: Throughput | None = None, de
         out.append(f"  RX-errors: {c['ierrors']}")
         out.append(f"  RX-nombuf:  {c['rx_nombuf']:<10}")
         out.append(f"  TX-packets: {c['opackets']:<10} TX-errors: {c['oerrors']:<10} TX-bytes:  {c['obytes']}")
+        rates = None
         if since is not None:
             rx_pps, rx_bps, tx_pps, tx_bps = since.rates(pid, c)
             out.append("\n  Throughput (since last show)")
             out.append(f"  Rx-pps: {rx_pps:>12}          Rx-bps: {rx_bps:>12}")
             out.append(f"  Tx-pps: {tx_pps:>12}          Tx-bps: {tx_bps:>12}")
+            # the same rates in pydpdk.units' format, after testpmd's block (kept as testpmd
+            # prints it); no bit rate where the PMD counts packets but no bytes (net_ring, net_null)
+            counted = bool(c["ibytes"] or c["obytes"]) or not (c["ipackets"] or c["opackets"])
+            rates = (f"  Throughput: RX {format_rate(rx_pps, rx_bps if counted else None)}; "
+                     f"TX {format_rate(tx_pps, tx_bps if counted else None)}")
         if details:
             for name, value in (getattr(rec, "xstats", None) or {}).items():
                 out.append(f"  {name}: {value}")
         out.append(f"  {BORDER}############################{BORDER}")
+        if rates is not None:
+            out.append(rates)
     return "\n".join(out)

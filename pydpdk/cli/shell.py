@@ -13,6 +13,7 @@ from typing import IO
 
 from ..errors import PydpdkError
 from ..ethdev import DevInfo, Port
+from ..forward import MODE_HELP
 
 _MAC = re.compile(r"([0-9a-fA-F]{2}[:-]){5}[0-9a-fA-F]{2}")
 
@@ -21,9 +22,17 @@ def _rss_flags(info: DevInfo) -> str:
     return " ".join(info.rss_hash_capa) if info.rss_hash_capa else ""
 
 
+def modes_help(heading: str = "forwarding modes (set fwd MODE):", indent: str = "  ") -> str:
+    """The forwarding modes, one per line with its description (pydpdk.forward.MODE_HELP)."""
+    width = max(len(m) for m in MODE_HELP)
+    return heading + "\n" + "\n".join(
+        f"{indent}{m:<{width}}  {text}" for m, text in MODE_HELP.items())
+
+
 class Shell(cmd.Cmd):
     """``testpmd>``: start/stop forwarding, show and clear statistics, stop, reconfigure and
-    start ports, change the engine's mode, burst, txpkts and peers."""
+    start ports, change the engine's mode, burst, txpkts and peers, print received packets
+    (``set verbose``)."""
 
     prompt = "testpmd> "
 
@@ -87,6 +96,8 @@ class Shell(cmd.Cmd):
         if parts == ["config", "fwd"]:
             if self.s.ready():
                 self.s.config_fwd()
+                self.s.print(f"  verbose level={self.s.verbose.level} (set verbose N: 1 prints received "
+                             "packets, 2 sent ones, 3 both, 0 none)")
             return
         if parts == ["fwd", "stats", "all"]:
             if self.s.run.engine is not None:
@@ -182,9 +193,14 @@ class Shell(cmd.Cmd):
     # -- set ---------------------------------------------------------------------------------
     def do_set(self, arg: str) -> None:
         """set fwd MODE | set burst N | set txpkts X[,Y]* | set eth-peer N XX:XX:XX:XX:XX:XX |
-        set flush_rx on|off"""
+        set flush_rx on|off | set verbose [N] (1: print received packets, 2: sent, 3: both, 0: off;
+        no N: show the level)"""
         parts = arg.split()
-        if len(parts) == 2 and parts[0] == "fwd":
+        if parts == ["verbose"]:
+            self.s.print(f"Verbose level: {self.s.verbose.level}")
+        elif len(parts) == 2 and parts[0] == "verbose" and parts[1].isdigit():
+            self.s.set_verbose(int(parts[1]))
+        elif len(parts) == 2 and parts[0] == "fwd":
             if not self._stopped_forwarding():
                 return
             self.s.set_engine(mode=parts[1])
@@ -205,6 +221,11 @@ class Shell(cmd.Cmd):
                 self.s.set_engine(eth_peers=peers)
         else:
             self.default("set " + arg)
+
+    def help_set(self) -> None:
+        """``help set``: the set commands, then each forwarding mode with its description."""
+        self.s.print(" ".join((self.do_set.__doc__ or "").split()))
+        self.s.print(modes_help())
 
     # -- leaving -----------------------------------------------------------------------------
     def do_quit(self, arg: str) -> bool:
