@@ -92,6 +92,15 @@ def test_queue_handles_keep_the_unsent_in_the_burst_and_lose_no_mbuf(eal, pool):
         txq.tx_burst(rxq.burst)
     port.start()
     assert rxq.rx_burst() == 0 and txq.tx_burst(rxq.burst) == 0
+    with port.rxq(0, burst=4) as q2, port.txq(0) as t2:       # close() frees what the burst holds
+        assert t2.tx_burst(pool.burst([make_frame(1)] * 3)) == 3 and q2.rx_burst() == 3
+    assert len(q2.burst) == 0 and pool.in_use == in_use
+    with pytest.raises(pydpdk.ResourceClosedError, match="it was closed"):
+        q2.rx_burst()
+    with pytest.raises(pydpdk.ResourceClosedError, match="it was closed"):
+        t2.tx_burst(rxq.burst)
+    q2.close()                                                   # idempotent
+    assert rxq.rx_burst() == 0                                   # other handles of the queue unaffected
     port.close()
     with pytest.raises(pydpdk.ResourceClosedError, match="queue handle"):
         rxq.rx_burst()

@@ -96,8 +96,9 @@ class PortBase(Resource):
         if flag == STOPPED:
             return invalid("port", self._describe(), "a started port", f"{kind.upper()} queue {queue}")
         if flag == 3:
-            return ResourceClosedError("this queue handle no longer works: its port was reconfigured, "
-                                       "reset, closed or detached (make a new one with port.rxq()/txq())")
+            return ResourceClosedError("this queue handle no longer works: it was closed, or its port was "
+                                       "reconfigured, reset, closed or detached (make a new one with "
+                                       "port.rxq()/txq())")
         owner = self._claims.get((kind, queue))
         name = f"{self._describe()} {kind.upper()} queue {queue}"
         if owner is not None:

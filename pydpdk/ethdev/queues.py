@@ -16,7 +16,7 @@ against the two bare cffi calls by ``python3 bench/pyloop.py step`` (docs/perfor
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
 
 from .._native import ffi, lib
 from ..errors import invalid
@@ -27,15 +27,37 @@ __all__ = ["RxQueue", "TxQueue", "DEAD"]
 #: the busy-flag value of a queue whose port was reconfigured, reset, closed or detached
 DEAD = 3
 
+_Q = TypeVar("_Q", bound="_Handle")
+
+
+class _Handle:
+    """close() and the context manager shared by both handles."""
+
+    __slots__ = ()
+    _state: Any
+    _flags: Any
+
+    def close(self) -> None:
+        """Stop using the handle (idempotent): later bursts raise ResourceClosedError."""
+        dead = ffi.new("uint8_t[]", [DEAD])
+        self._state.busy, self._flags = dead, dead        # the C call now finds the queue dead
+
+    def __enter__(self: _Q) -> _Q:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
 
 def _state(port: Any, queue: int, flags: Any, burst: int = 0, pkts: Any = ffi.NULL) -> Any:
     return ffi.new("struct pydpdk_queue *", {"port_id": port.id, "queue_id": queue, "burst": burst,
                                              "pkts": pkts, "busy": flags + queue})
 
 
-class RxQueue:
+class RxQueue(_Handle):
     """An RX queue of a started port: ``n = q.rx_burst()`` fills ``q.burst`` and returns how many
-    came (send or free them before the next rx_burst()). ``q.rx`` is the same function."""
+    came (send or free them before the next rx_burst()). ``q.rx`` is the same function.
+    ``close()`` (or the end of a ``with`` block) frees what the burst still holds."""
 
     __slots__ = ("port", "queue", "burst", "rx_burst", "rx", "_state", "_flags")
 
@@ -59,11 +81,16 @@ class RxQueue:
         self.rx_burst: Callable[[], int] = rx_burst
         self.rx: Callable[[], int] = rx_burst
 
+    def close(self) -> None:
+        """Free what the burst still holds and stop using the handle (idempotent)."""
+        super().close()
+        self.burst.free()
+
     def __repr__(self) -> str:
         return f"<RxQueue port {self.port.id} queue {self.queue} burst {self.burst.capacity}>"
 
 
-class TxQueue:
+class TxQueue(_Handle):
     """A TX queue of a started port: ``q.tx_burst(burst)`` sends and returns how many the driver
     took, leaving the unsent at the burst's front. ``q.tx`` is the same function."""
 
