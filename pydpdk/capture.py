@@ -25,6 +25,7 @@ records and prints them from its own thread.
 """
 from __future__ import annotations
 
+import errno
 import itertools
 import os
 import threading

@@ -17,7 +17,7 @@ import sys
 import time
 from typing import Any, Callable, Iterable, Sequence
 
-from . import ethdev_facts
+from .ethdev import facts as ethdev_facts
 from .eal import Eal
 from .engines import Engine
 from .ethdev import Port, PortStats, ports
@@ -136,7 +136,7 @@ def _fact(value: Any) -> str:
 
 
 def facts_html(port: Port) -> str:
-    """pydpdk.ethdev_facts.summary(port) as a table: firmware, module, registers, EEPROM, flow
+    """pydpdk.ethdev.facts.summary(port) as a table: firmware, module, registers, EEPROM, flow
     control, packet types, FEC, clock (or "not supported by <pmd>" for each the PMD lacks)."""
     return _kv((name, _fact(value)) for name, value in ethdev_facts.summary(port).items())
 
