@@ -523,19 +523,16 @@ static __rte_always_inline void write_fields(struct pydpdk_gen_stream *s, uint8_
     for (k = 0; k < s->nb_fields; k++) {
         struct pydpdk_gen_field *f = &s->fields[k];
         uint8_t *at = p + f->offset;
-        uint32_t c;
+        uint32_t c = 0;
         u128 v;
 
         if (likely(f->width <= 8)) {
             uint64_t x = field_next64(f);
 
-            if (f->mask != 0) {
-                x &= f->mask;
-                c = ck64(x);
-                x |= (uint64_t)load_be(at, f->width) & ~f->mask;
-            } else {
-                c = ck64(x);
-            }
+            if (f->mask != 0)
+                x = (x & f->mask) | ((uint64_t)load_be(at, f->width) & ~f->mask);
+            if (ck != NULL && f->csum)
+                c = ck64(f->mask != 0 ? x & f->mask : x);
             switch (f->width) {
             case 1: *at = (uint8_t)x; break;
             case 2: store16(at, rte_cpu_to_be_16((uint16_t)x)); break;
@@ -552,7 +549,8 @@ static __rte_always_inline void write_fields(struct pydpdk_gen_stream *s, uint8_
             store_be(at, v, f->width);
             if (f->mask != 0)
                 v &= f->mask;
-            c = ck64((uint64_t)v) + ck64((uint64_t)(v >> 64));
+            if (ck != NULL && f->csum)
+                c = ck64((uint64_t)v) + ck64((uint64_t)(v >> 64));
         }
         if (ck != NULL && f->csum) {
             c *= f->ck_mul;
@@ -576,18 +574,36 @@ static __rte_always_inline uint32_t tag_ck(const struct pydpdk_gen_stream *s, ui
     return s->tag_const + tsc_sum + (uint16_t)(seq >> 32) + (lo & 0xffff) + (lo >> 16);
 }
 
+/* The tag in three stores: magic | id | seq bits 32..47, seq bits 0..31, tsc. */
+static __rte_always_inline void write_tag(const struct pydpdk_gen_stream *s, uint8_t *t, uint64_t seq,
+                                          uint64_t tsc)
+{
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+    store64(t, PYDPDK_GEN_TAG_MAGIC | ((uint64_t)s->id << 32) | ((seq >> 32) << 48));
+#else
+    store32(t, PYDPDK_GEN_TAG_MAGIC);
+    store16(t + 4, s->id);
+    store16(t + 6, (uint16_t)(seq >> 32));
+#endif
+    store32(t + 8, (uint32_t)seq);
+    store64(t + 12, tsc);
+}
+
 static __rte_always_inline uint16_t udp_ck(const struct pydpdk_gen_stream *s, uint16_t ck)
 {
     return (s->l4_proto == IPPROTO_UDP && ck == 0) ? 0xffff : ck;
 }
 
+/* One packet. direct (s->ck_direct) and offload (s->offload != 0) are constants at each call
+ * site, so that each of build_burst's loops carries only its own path. */
 static __rte_always_inline uint32_t build_one(struct pydpdk_gen_stream *s, struct rte_mbuf *m,
-                                              uint64_t tsc, uint32_t tsc_sum)
+                                              uint64_t tsc, uint32_t tsc_sum, const int direct,
+                                              const int offload)
 {
     const struct pydpdk_gen_variant *var = &s->variants[s->size_seq[s->seq_idx]];
     const uint32_t len = var->len;
     const uint32_t base = s->l3_off & 1u;
-    const uint32_t l4_soft = s->l4_csum && !(s->offload & PYDPDK_GEN_OFFLOAD_L4);
+    const uint32_t l4_soft = s->l4_csum && !(offload && (s->offload & PYDPDK_GEN_OFFLOAD_L4));
     uint32_t l4_sum = 0;
     uint64_t seq = 0;
     uint8_t *p, *l4ck;
@@ -598,19 +614,19 @@ static __rte_always_inline uint32_t build_one(struct pydpdk_gen_stream *s, struc
      * invariants), so only first-cache-line fields are set, as testpmd's txonly does (and the
      * offload lengths, on the second, when the port does checksums). */
     m->data_off = (uint16_t)RTE_MIN((uint16_t)RTE_PKTMBUF_HEADROOM, m->buf_len);
-    m->ol_flags = (m->ol_flags & RTE_MBUF_F_EXTERNAL) | s->ol_flags;
+    m->ol_flags = (m->ol_flags & RTE_MBUF_F_EXTERNAL) | (offload ? s->ol_flags : 0);
     m->packet_type = 0;
     m->vlan_tci = 0;
     m->vlan_tci_outer = 0;
     m->port = s->port;
     m->data_len = (uint16_t)len;
     m->pkt_len = len;
-    if (s->offload)
+    if (offload && s->offload)
         m->tx_offload = s->tx_offload;
     p = rte_pktmbuf_mtod(m, uint8_t *);
     l4ck = p + s->l4_off + (s->l4_proto == IPPROTO_TCP ? 16 : 6);   /* used with l4_csum only */
     rte_memcpy(p, s->frames + var->frame_off, len);
-    if (likely(s->ck_direct)) {
+    if (direct) {
         /* RFC 1624 eqn. 3 against the fields' own bytes: their sums come from the values, the
          * tag's from its values; one fold per checksum, 16-bit stores */
         uint32_t ck[3] = {0, 0, 0};
@@ -621,11 +637,7 @@ static __rte_always_inline uint32_t build_one(struct pydpdk_gen_stream *s, struc
             uint8_t *t = p + var->tag_off;
 
             seq = s->seq++;
-            store32(t, PYDPDK_GEN_TAG_MAGIC);
-            store16(t + 4, s->id);
-            store16(t + 6, (uint16_t)(seq >> 32));
-            store32(t + 8, (uint32_t)seq);
-            store64(t + 12, tsc);
+            write_tag(s, t, seq, tsc);
             if (l4_soft) {
                 uint32_t tc = tag_ck(s, seq, tsc_sum);
 
@@ -646,11 +658,7 @@ static __rte_always_inline uint32_t build_one(struct pydpdk_gen_stream *s, struc
         uint8_t *t = p + var->tag_off;
 
         seq = s->seq++;
-        store32(t, PYDPDK_GEN_TAG_MAGIC);
-        store16(t + 4, s->id);
-        store16(t + 6, (uint16_t)(seq >> 32));
-        store32(t + 8, (uint32_t)seq);
-        store64(t + 12, tsc);
+        write_tag(s, t, seq, tsc);
         if (l4_soft) {
             if (likely(var->tag_from == var->tag_off && !((var->tag_off - base) & 1u)))
                 l4_sum += tag_ck(s, seq, tsc_sum);
@@ -697,8 +705,16 @@ static __rte_always_inline uint16_t build_burst(struct pydpdk_gen_stream *s,
         const uint32_t tsc_sum = (uint32_t)(tsc & 0xffff) + (uint32_t)((tsc >> 16) & 0xffff) +
                                  (uint32_t)((tsc >> 32) & 0xffff) + (uint32_t)(tsc >> 48);
 
-        for (i = 0; i < n; i++)
-            lens[i] = build_one(s, pkts[i], tsc, tsc_sum);
+        if (likely(s->ck_direct && !s->offload)) {
+            for (i = 0; i < n; i++)
+                lens[i] = build_one(s, pkts[i], tsc, tsc_sum, 1, 0);
+        } else if (s->ck_direct) {
+            for (i = 0; i < n; i++)
+                lens[i] = build_one(s, pkts[i], tsc, tsc_sum, 1, 1);
+        } else {
+            for (i = 0; i < n; i++)
+                lens[i] = build_one(s, pkts[i], tsc, tsc_sum, 0, 1);
+        }
     }
     s->gen_packets += n;
     return n;
