@@ -513,14 +513,15 @@ int pydpdk_gen_prepare(struct pydpdk_gen *gen)
 
 /* ---- Building packets ---- */
 
-/* Write every field's next value. With ck != NULL (ck_direct), also add each checksummed
+/* Write the first nb_fields fields' next values. With ck != NULL (ck_direct), also add each checksummed
  * field's checksum-word sum, from the value (no bytes re-read), to ck[0] (IP), ck[1] (L4) and
  * ck[2] (pseudo-header) as its csum bits say. */
-static __rte_always_inline void write_fields(struct pydpdk_gen_stream *s, uint8_t *p, uint32_t *ck)
+static __rte_always_inline void write_fields(struct pydpdk_gen_stream *s, uint32_t nb_fields,
+                                             uint8_t *p, uint32_t *ck)
 {
     uint32_t k;
 
-    for (k = 0; k < s->nb_fields; k++) {
+    for (k = 0; k < nb_fields; k++) {
         struct pydpdk_gen_field *f = &s->fields[k];
         uint8_t *at = p + f->offset;
         uint32_t c = 0;
@@ -564,9 +565,23 @@ static __rte_always_inline void write_fields(struct pydpdk_gen_stream *s, uint8_
     }
 }
 
+/* What build_one reads of a stream, copied once per burst: the packet stores (through uint8_t
+ * pointers, which may alias anything) would otherwise make the compiler reload each of these
+ * from the stream after every store; a local copy whose address does not escape stays in
+ * registers. seq and seq_idx are written back after the burst. */
+struct build_ctx {
+    const uint8_t *frames;
+    const struct pydpdk_gen_variant *variants;
+    const uint16_t *size_seq;
+    uint64_t ol_flags, tx_offload, seq, seq_idx;
+    uint32_t nb_size_seq, nb_fields, tag_const, offload, tag;
+    uint16_t port, id, l3_off, l4_off, nb_ip_ranges;
+    uint8_t l3_type, l4_proto, ip_csum, l4_csum;
+};
+
 /* The tag's checksum-word sum from the values just written (magic and id in tag_const), for a
  * tag at an even (odd: times 256, as for a field) distance from the checksum's first word. */
-static __rte_always_inline uint32_t tag_ck(const struct pydpdk_gen_stream *s, uint64_t seq,
+static __rte_always_inline uint32_t tag_ck(const struct build_ctx *s, uint64_t seq,
                                            uint32_t tsc_sum)
 {
     const uint32_t lo = (uint32_t)seq;
@@ -575,7 +590,7 @@ static __rte_always_inline uint32_t tag_ck(const struct pydpdk_gen_stream *s, ui
 }
 
 /* The tag in three stores: magic | id | seq bits 32..47, seq bits 0..31, tsc. */
-static __rte_always_inline void write_tag(const struct pydpdk_gen_stream *s, uint8_t *t, uint64_t seq,
+static __rte_always_inline void write_tag(const struct build_ctx *s, uint8_t *t, uint64_t seq,
                                           uint64_t tsc)
 {
 #if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
@@ -589,79 +604,79 @@ static __rte_always_inline void write_tag(const struct pydpdk_gen_stream *s, uin
     store64(t + 12, tsc);
 }
 
-static __rte_always_inline uint16_t udp_ck(const struct pydpdk_gen_stream *s, uint16_t ck)
+static __rte_always_inline uint16_t udp_ck(const struct build_ctx *s, uint16_t ck)
 {
     return (s->l4_proto == IPPROTO_UDP && ck == 0) ? 0xffff : ck;
 }
 
 /* One packet. direct (s->ck_direct) and offload (s->offload != 0) are constants at each call
  * site, so that each of build_burst's loops carries only its own path. */
-static __rte_always_inline uint32_t build_one(struct pydpdk_gen_stream *s, struct rte_mbuf *m,
-                                              uint64_t tsc, uint32_t tsc_sum, const int direct,
-                                              const int offload)
+static __rte_always_inline uint32_t build_one(struct pydpdk_gen_stream *s, struct build_ctx *c,
+                                              struct rte_mbuf *m, uint64_t tsc, uint32_t tsc_sum,
+                                              const int direct, const int offload)
 {
-    const struct pydpdk_gen_variant *var = &s->variants[s->size_seq[s->seq_idx]];
+    const struct pydpdk_gen_variant *var = &c->variants[c->size_seq[c->seq_idx]];
     const uint32_t len = var->len;
-    const uint32_t base = s->l3_off & 1u;
-    const uint32_t l4_soft = s->l4_csum && !(offload && (s->offload & PYDPDK_GEN_OFFLOAD_L4));
+    const uint32_t base = c->l3_off & 1u;
+    const uint32_t l4_soft = c->l4_csum && !(offload && (c->offload & PYDPDK_GEN_OFFLOAD_L4));
     uint32_t l4_sum = 0;
     uint64_t seq = 0;
     uint8_t *p, *l4ck;
 
-    if (++s->seq_idx == s->nb_size_seq)
-        s->seq_idx = 0;
+    if (++c->seq_idx == c->nb_size_seq)
+        c->seq_idx = 0;
     /* A raw mbuf: a pool's free mbufs already have next == NULL and nb_segs == 1 (rte_mbuf
      * invariants), so only first-cache-line fields are set, as testpmd's txonly does (and the
      * offload lengths, on the second, when the port does checksums). */
     m->data_off = (uint16_t)RTE_MIN((uint16_t)RTE_PKTMBUF_HEADROOM, m->buf_len);
-    m->ol_flags = (m->ol_flags & RTE_MBUF_F_EXTERNAL) | (offload ? s->ol_flags : 0);
+    m->ol_flags = (m->ol_flags & RTE_MBUF_F_EXTERNAL) | (offload ? c->ol_flags : 0);
     m->packet_type = 0;
     m->vlan_tci = 0;
     m->vlan_tci_outer = 0;
-    m->port = s->port;
+    m->port = c->port;
     m->data_len = (uint16_t)len;
     m->pkt_len = len;
-    if (offload && s->offload)
-        m->tx_offload = s->tx_offload;
+    if (offload && c->offload)
+        m->tx_offload = c->tx_offload;
     p = rte_pktmbuf_mtod(m, uint8_t *);
-    l4ck = p + s->l4_off + (s->l4_proto == IPPROTO_TCP ? 16 : 6);   /* used with l4_csum only */
-    rte_memcpy(p, s->frames + var->frame_off, len);
+    l4ck = p + c->l4_off + (c->l4_proto == IPPROTO_TCP ? 16 : 6);   /* used with l4_csum only */
+    rte_memcpy(p, c->frames + var->frame_off, len);
     if (direct) {
         /* RFC 1624 eqn. 3 against the fields' own bytes: their sums come from the values, the
          * tag's from its values; one fold per checksum, 16-bit stores */
         uint32_t ck[3] = {0, 0, 0};
 
-        if (s->nb_fields)
-            write_fields(s, p, ck);
-        if (s->tag) {
+        if (c->nb_fields)
+            write_fields(s, c->nb_fields, p, ck);
+        if (c->tag) {
             uint8_t *t = p + var->tag_off;
 
-            seq = s->seq++;
-            write_tag(s, t, seq, tsc);
+            seq = c->seq++;
+            write_tag(c, t, seq, tsc);
             if (l4_soft) {
-                uint32_t tc = tag_ck(s, seq, tsc_sum);
+                uint32_t tc = tag_ck(c, seq, tsc_sum);
 
                 ck[1] += ((var->tag_off - base) & 1u) ? (uint32_t)fold(tc) * 256u : tc;
             }
         }
-        if (s->ip_csum && s->nb_ip_ranges)
-            store16(p + s->l3_off + 10, (uint16_t)~fold(var->ip_fbase + ck[0]));
+        if (c->ip_csum && c->nb_ip_ranges)
+            store16(p + c->l3_off + 10, (uint16_t)~fold(var->ip_fbase + ck[0]));
         if (l4_soft)
-            store16(l4ck, udp_ck(s, (uint16_t)~fold(var->l4_fbase + ck[1])));
-        else if (s->l4_csum && s->nb_fields)     /* offload: the pseudo-header sum */
+            store16(l4ck, udp_ck(c, (uint16_t)~fold(var->l4_fbase + ck[1])));
+        else if (c->l4_csum && c->nb_fields)     /* offload: the pseudo-header sum */
             store16(l4ck, fold(var->l4_fbase + ck[2]));
         return len;
     }
-    if (s->nb_fields)
-        write_fields(s, p, NULL);
-    if (s->tag) {
+    if (c->nb_fields)
+        write_fields(s, c->nb_fields, p, NULL);
+    if (c->tag) {
         uint8_t *t = p + var->tag_off;
 
-        seq = s->seq++;
-        write_tag(s, t, seq, tsc);
+        seq = c->seq++;
+        write_tag(c, t, seq, tsc);
         if (l4_soft) {
             if (likely(var->tag_from == var->tag_off && !((var->tag_off - base) & 1u)))
-                l4_sum += tag_ck(s, seq, tsc_sum);
+                l4_sum += tag_ck(c, seq, tsc_sum);
             else if (var->tag_from < len)
                 l4_sum += sum_words(p, var->tag_from, len, base, len);
         }
@@ -669,20 +684,20 @@ static __rte_always_inline uint32_t build_one(struct pydpdk_gen_stream *s, struc
     {
         uint32_t ip_sum = 0;
 
-        if (s->ip_csum && s->nb_ip_ranges) {
-            ip_sum = sum_ranges(p, (const uint16_t (*)[2])s->ip_ranges, s->nb_ip_ranges, base, len);
-            store16(p + s->l3_off + 10, (uint16_t)~fold(var->ip_base + ip_sum));
+        if (c->ip_csum && c->nb_ip_ranges) {
+            ip_sum = sum_ranges(p, (const uint16_t (*)[2])s->ip_ranges, c->nb_ip_ranges, base, len);
+            store16(p + c->l3_off + 10, (uint16_t)~fold(var->ip_base + ip_sum));
         }
         if (l4_soft && s->nb_l4_ranges)
-            l4_sum += (s->same_ranges && s->ip_csum) ? ip_sum :
+            l4_sum += (s->same_ranges && c->ip_csum) ? ip_sum :
                       sum_ranges(p, (const uint16_t (*)[2])s->l4_ranges, s->nb_l4_ranges, base, len);
     }
     if (l4_soft) {
-        store16(l4ck, udp_ck(s, (uint16_t)~fold(var->l4_base + l4_sum)));
-    } else if (s->l4_csum) {    /* offload: the pseudo-header sum, from the packet */
-        const void *ip = p + s->l3_off;
+        store16(l4ck, udp_ck(c, (uint16_t)~fold(var->l4_base + l4_sum)));
+    } else if (c->l4_csum) {    /* offload: the pseudo-header sum, from the packet */
+        const void *ip = p + c->l3_off;
 
-        store16(l4ck, s->l3_type == 4 ? rte_ipv4_phdr_cksum(ip, 0) : rte_ipv6_phdr_cksum(ip, 0));
+        store16(l4ck, c->l3_type == 4 ? rte_ipv4_phdr_cksum(ip, 0) : rte_ipv6_phdr_cksum(ip, 0));
     }
     return len;
 }
@@ -705,16 +720,28 @@ static __rte_always_inline uint16_t build_burst(struct pydpdk_gen_stream *s,
         const uint32_t tsc_sum = (uint32_t)(tsc & 0xffff) + (uint32_t)((tsc >> 16) & 0xffff) +
                                  (uint32_t)((tsc >> 32) & 0xffff) + (uint32_t)(tsc >> 48);
 
+        struct build_ctx c = {
+            .frames = s->frames, .variants = s->variants, .size_seq = s->size_seq,
+            .ol_flags = s->ol_flags, .tx_offload = s->tx_offload, .seq = s->seq,
+            .seq_idx = s->seq_idx, .nb_size_seq = s->nb_size_seq, .nb_fields = s->nb_fields,
+            .tag_const = s->tag_const, .offload = s->offload, .tag = s->tag, .port = s->port,
+            .id = s->id, .l3_off = s->l3_off, .l4_off = s->l4_off, .nb_ip_ranges = s->nb_ip_ranges,
+            .l3_type = s->l3_type, .l4_proto = s->l4_proto, .ip_csum = s->ip_csum,
+            .l4_csum = s->l4_csum,
+        };
+
         if (likely(s->ck_direct && !s->offload)) {
             for (i = 0; i < n; i++)
-                lens[i] = build_one(s, pkts[i], tsc, tsc_sum, 1, 0);
+                lens[i] = build_one(s, &c, pkts[i], tsc, tsc_sum, 1, 0);
         } else if (s->ck_direct) {
             for (i = 0; i < n; i++)
-                lens[i] = build_one(s, pkts[i], tsc, tsc_sum, 1, 1);
+                lens[i] = build_one(s, &c, pkts[i], tsc, tsc_sum, 1, 1);
         } else {
             for (i = 0; i < n; i++)
-                lens[i] = build_one(s, pkts[i], tsc, tsc_sum, 0, 1);
+                lens[i] = build_one(s, &c, pkts[i], tsc, tsc_sum, 0, 1);
         }
+        s->seq = c.seq;
+        s->seq_idx = c.seq_idx;
     }
     s->gen_packets += n;
     return n;
