@@ -121,11 +121,12 @@ def test_linux_stack_routing_between_two_veths(eal, pool):
 def test_checksum_offload_over_virtio_user_checked_after_testpmd_vhost(eal, pool):
     """virtio-user TX checksum offload, vhost-user side in dpdk-testpmd (io, loop): virtio offers
     udp_cksum/tcp_cksum once the vhost side negotiates VIRTIO_NET_F_CSUM, never ipv4_cksum. So
-    checksum='offload' is refused naming what the port offers, 'auto' leaves UDP/TCP to the port
+    checksum='offload' is refused for IPv4 naming what the port offers (and accepted for IPv6/UDP,
+    which has no header checksum), 'auto' leaves UDP/TCP to the port
     (the frames carry the pseudo-header sum, the mbufs the offload flags and lengths) and the IPv4
     header checksum to the engine; what comes back through testpmd verifies with scapy."""
     import tempfile
-    from scapy.all import IP, TCP, UDP, Ether, Raw
+    from scapy.all import IP, TCP, UDP, Ether, IPv6, Raw
     from pydpdk import interop
     from pydpdk._native import lib
     from pydpdk.errors import InvalidArgumentError
@@ -136,7 +137,9 @@ def test_checksum_offload_over_virtio_user_checked_after_testpmd_vhost(eal, pool
         UDP(sport=1000, dport=2000) / Raw(bytes(range(40)))
     tcp_t = Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02") / IP(src="10.0.0.1", dst="10.1.0.1") / \
         TCP(sport=1000, dport=2000, flags="A") / Raw(bytes(range(40)))
-    n = 100                    # both streams' packets wait in the 256-slot virtio RX ring
+    udp6_t = Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02") / IPv6(src="2001:db8::1", dst="2001:db8::2") / \
+        UDP(sport=1000, dport=2000) / Raw(bytes(range(40)))
+    n = 80                     # the streams' packets wait in the 256-slot virtio RX ring
     try:
         with Testpmd([vdev.Vhost("net_vhost0", iface=sock)], ["--port-topology=loop", "--forward-mode=io"]) as tp:
             tp.ready()
@@ -157,10 +160,13 @@ def test_checksum_offload_over_virtio_user_checked_after_testpmd_vhost(eal, pool
                           Field("udp.sport", min=1, max=999)]
                 streams = [Stream(udp_t, size=(64, 300, 59), count=n, rate="20kpps", checksum="auto", fields=fields),
                            Stream(tcp_t, size=(80, 200, 13), count=n, rate="20kpps", checksum="auto",
-                                  fields=[Field("ip.src", op="random"), Field("tcp.seq", op="random")])]
+                                  fields=[Field("ip.src", op="random"), Field("tcp.seq", op="random")]),
+                           Stream(udp6_t, size=(90, 300, 7), count=n, rate="20kpps", checksum="offload",
+                                  fields=[Field("ipv6.src", op="random"), Field("udp.dport", op="random")])]
                 with Generator(streams, port=port, rx=None) as gen:
                     assert gen.checksums(0) == {"ipv4": "software", "udp": "offload"}
                     assert gen.checksums(1) == {"ipv4": "software", "tcp": "offload"}
+                    assert gen.checksums(2) == {"udp": "offload"}     # IPv6: no header checksum
                     b = gen.build(0, 8)
                     try:
                         for i, f in enumerate(b.tobytes_list()):
@@ -178,20 +184,22 @@ def test_checksum_offload_over_virtio_user_checked_after_testpmd_vhost(eal, pool
                     gen.reset()
                     gen.start()
                     assert gen.wait(60)
-                    assert [s.tx_packets for s in gen.stats().streams] == [n, n]
-                got = interop.receive(port, 2 * n, timeout=10)
+                    assert [s.tx_packets for s in gen.stats().streams] == [n, n, n]
+                got = interop.receive(port, 3 * n, timeout=10)
             finally:
                 vdev.detach(port)
     finally:
         for f in os.listdir(d):
             os.unlink(os.path.join(d, f))
         os.rmdir(d)
-    assert len(got) == 2 * n
-    kinds = {UDP: 0, TCP: 0}
+    assert len(got) == 3 * n
+    kinds = {IP: 0, TCP: 0, IPv6: 0}
     for f in got:
         q = Ether(f)
         l4 = UDP if q.haslayer(UDP) else TCP
-        kinds[l4] += 1
-        del q[IP].chksum, q[l4].chksum
+        kinds[IPv6 if q.haslayer(IPv6) else l4 if l4 is TCP else IP] += 1
+        if q.haslayer(IP):
+            del q[IP].chksum
+        del q[l4].chksum
         assert bytes(q) == f, f.hex()                    # checksums as scapy computes them
-    assert kinds == {UDP: n, TCP: n}
+    assert kinds == {IP: n, TCP: n, IPv6: n}
