@@ -4,8 +4,9 @@
  *   tx: a stream whose next packet is due builds up to tx_burst packets (copy of the variant
  *       frame of the size sequence's next size, fields written, tag written, IPv4 and L4
  *       checksums updated incrementally per RFC 1624 from the variant's own checksums, or left
- *       to the port's TX offload) and transmits them; what the queue refuses is kept and offered first next time (never
- *       spun on, so one lcore can feed and drain a port looped to itself).
+ *       to the port's TX offload) and transmits them; what the queue refuses is kept and
+ *       offered first next time (never spun on, so one lcore can feed and drain a port looped
+ *       to itself).
  *   rx: receive a burst, take one TSC reading for it, read each packet's tag, update that
  *       stream's counters, sequence window, latency histogram and jitter, free the burst.
  * Pacing: constant rate = packets due by time t are base_sent + (t - base_tsc) * rate, computed
@@ -513,9 +514,9 @@ int pydpdk_gen_prepare(struct pydpdk_gen *gen)
 
 /* ---- Building packets ---- */
 
-/* Write the first nb_fields fields' next values. With ck != NULL (ck_direct), also add each checksummed
- * field's checksum-word sum, from the value (no bytes re-read), to ck[0] (IP), ck[1] (L4) and
- * ck[2] (pseudo-header) as its csum bits say. */
+/* Write the first nb_fields fields' next values. With ck != NULL (ck_direct), also add each
+ * checksummed field's checksum-word sum, from the value (no bytes re-read), to ck[0] (IP), ck[1]
+ * (L4) and ck[2] (pseudo-header) as its csum bits say. */
 static __rte_always_inline void write_fields(struct pydpdk_gen_stream *s, uint32_t nb_fields,
                                              uint8_t *p, uint32_t *ck)
 {
