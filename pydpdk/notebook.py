@@ -8,7 +8,9 @@ in a kernel). :func:`html` renders any of them by hand.
 
     eal                     # a cell ending in an object shows its HTML view
     live_rates(fwd, seconds=5)             # a table + sparkline updated in place every interval
+    live_rates(gen, seconds=5)             # a Generator: per-stream TX/RX rates, loss, p99 too
     plot_rates(sampler)                    # matplotlib figure, or an SVG without matplotlib
+                                           # (per-stream series when it sampled a Generator)
 """
 from __future__ import annotations
 
@@ -243,7 +245,38 @@ def sampler_html(sampler: Sampler) -> str:
     rows = [(s.port, s.name, s.rx_packets, s.tx_packets, _rate(s.rx_pps, s.rx_bps, _sample_bytes_counted(s)),
              _rate(s.tx_pps, s.tx_bps, _sample_bytes_counted(s))) for s in last.values()]
     tab = _table(["port", "name", "RX packets", "TX packets", "RX rate", "TX rate"], rows, 2)
-    return _box(repr(sampler).strip("<>"), tab, rates_svg(sampler))
+    return _box(repr(sampler).strip("<>"), tab, _streams_table(sampler), rates_svg(sampler))
+
+
+def _p99(v: float | None) -> str:
+    return "-" if v is None else f"{v / 1e3:.2f}"
+
+
+def _last_streams(sampler: Sampler) -> tuple[dict[int, Any], dict[int, list[float]]]:
+    """The latest StreamSample of each stream, and each stream's TX pps history."""
+    last: dict[int, Any] = {}
+    hist: dict[int, list[float]] = {}
+    for s in sampler.stream_samples:
+        last[s.stream] = s
+        hist.setdefault(s.stream, []).append(s.tx_pps)
+    return last, hist
+
+
+def _streams_table(sampler: Sampler, spark: bool = False) -> str:
+    """Per-stream rates, loss and latency p99 of the latest sample ('' without stream samples)."""
+    last, hist = _last_streams(sampler)
+    if not last:
+        return ""
+    head = ("<tr><th class='l'>stream</th><th class='l'>name</th><th>TX packets</th><th>RX packets</th>"
+            "<th>TX rate</th><th>RX rate</th><th>lost</th><th>p99 us</th>"
+            + ("<th>TX pps history</th>" if spark else "") + "</tr>")
+    rows = "".join(
+        f"<tr><td class='l'>{s.stream}</td><td class='l'>{_e(s.name)}</td><td>{_num(s.tx_packets)}</td>"
+        f"<td>{_num(s.rx_packets)}</td><td>{si(s.tx_pps, 'packets/s')}</td><td>{si(s.rx_pps, 'packets/s')}</td><td>{_num(s.lost)}</td>"
+        f"<td>{_p99(s.latency_p99_ns)}</td>"
+        + (f"<td>{sparkline_svg(hist[s.stream][-60:], 120, 20, _COLORS[s.stream % len(_COLORS)])}</td>" if spark else "")
+        + "</tr>" for s in last.values())
+    return f"<table>{head}{rows}</table>"
 
 
 # -- charts ------------------------------------------------------------------------------------
@@ -264,24 +297,39 @@ def sparkline_svg(values: Sequence[float], width: int = 160, height: int = 30, c
             f"<polyline fill='none' stroke='{color}' stroke-width='1.5' points='{pts}'/></svg>")
 
 
+def _stream_series(sampler: Sampler, fields: Sequence[str]) -> list[tuple[str, list[tuple[float, float]]]]:
+    """(label, series) of each sampled stream's rates: "<name> tx_pps", ..."""
+    return [(f"{name} {f}", sampler.stream_series(f, sid)) for sid, name in sampler.streams().items()
+            for f in fields]
+
+
 def rates_svg(sampler: Sampler, fields: Sequence[str] = ("rx_pps", "tx_pps"), width: int = 480,
-              height: int = 160) -> str:
-    """An SVG chart of summed rates over time (axes labelled with the maximum and duration)."""
+              height: int = 160, *, streams: bool = True) -> str:
+    """An SVG chart of summed rates over time (axes labelled with the maximum and duration), and
+    each stream's (``streams``) when the sampler recorded a Generator."""
     series = [(f, sampler.series(f)) for f in fields]
+    if streams:
+        series += _stream_series(sampler, fields)
+    rows = (len(series) + 3) // 4
+    height += 12 * max(rows - 1, 0)
     tmax = max((s[-1][0] for _, s in series if s), default=0.0) or 1.0
     vmax = max((v for _, s in series for _, v in s), default=0.0) or 1.0
     pad = 40
     w, h = width - pad, height - 20
+    top = 12 * rows            # the legend's lines
     lines = []
-    for (name, s), color in zip(series, _COLORS):
-        pts = " ".join(f"{pad + t / tmax * w:.1f},{h - v / vmax * (h - 4):.1f}" for t, v in s)
-        lines.append(f"<polyline fill='none' stroke='{color}' stroke-width='1.5' points='{pts}'/>")
-    legend = "".join(f"<text x='{pad + 8 + i * 90}' y='12' fill='{c}' font-size='11'>{_e(n)}</text>"
-                     for i, ((n, _), c) in enumerate(zip(series, _COLORS)))
+    colors = [(_COLORS[i % len(_COLORS)], "" if i < len(_COLORS) else " stroke-dasharray='4 2'")
+              for i in range(len(series))]
+    for (name, s), (color, dash) in zip(series, colors):
+        pts = " ".join(f"{pad + t / tmax * w:.1f},{h - v / vmax * (h - top):.1f}" for t, v in s)
+        lines.append(f"<polyline fill='none' stroke='{color}' stroke-width='1.5'{dash} points='{pts}'>"
+                     f"<title>{_e(name)}</title></polyline>")
+    legend = "".join(f"<text x='{pad + 8 + (i % 4) * 110}' y='{12 + (i // 4) * 12}' fill='{c}' font-size='11'>"
+                     f"{_e(n)}</text>" for i, ((n, _), (c, _d)) in enumerate(zip(series, colors)))
     return (f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' font-family='sans-serif'>"
             f"<line x1='{pad}' y1='{h}' x2='{width}' y2='{h}' stroke='#999'/>"
             f"<line x1='{pad}' y1='0' x2='{pad}' y2='{h}' stroke='#999'/>"
-            f"<text x='2' y='12' font-size='10'>{_e(si(vmax, _unit(fields)))}</text><text x='2' y='{h}' font-size='10'>0</text>"
+            f"<text x='2' y='{top}' font-size='10'>{_e(si(vmax, _unit(fields)))}</text><text x='2' y='{h}' font-size='10'>0</text>"
             f"<text x='{width - 40}' y='{height - 4}' font-size='10'>{tmax:.1f} s</text>"
             f"{''.join(lines)}{legend}</svg>")
 
@@ -304,9 +352,12 @@ def have_matplotlib() -> bool:
         return False
 
 
-def plot_rates(sampler: Sampler, fields: Sequence[str] = ("rx_pps", "tx_pps"), ax: Any = None) -> Any:
+def plot_rates(sampler: Sampler, fields: Sequence[str] = ("rx_pps", "tx_pps"), ax: Any = None, *,
+               streams: bool = True) -> Any:
     """Rates over time: a matplotlib Axes when matplotlib is installed, otherwise an HTML
-    object holding an SVG chart and a note saying matplotlib would give a full plot."""
+    object holding an SVG chart and a note saying matplotlib would give a full plot. With a
+    sampler of a Generator, each stream's rates too (``streams``), dashed."""
+    per_stream = _stream_series(sampler, fields) if streams else []
     if have_matplotlib() and ax is not False:
         import matplotlib.pyplot as plt
         if ax is None:
@@ -314,13 +365,16 @@ def plot_rates(sampler: Sampler, fields: Sequence[str] = ("rx_pps", "tx_pps"), a
         for f in fields:
             s = sampler.series(f)
             ax.plot([t for t, _ in s], [v for _, v in s], label=f)
+        for label, s in per_stream:
+            ax.plot([t for t, _ in s], [v for _, v in s], label=label, linestyle="--")
         ax.set_xlabel("seconds")
         ax.set_ylabel("rate")
         ax.legend()
         return ax
     note = "<p><i>matplotlib is not installed: inline SVG chart (pip install matplotlib for a full plot)</i></p>"
-    text = "\n".join(f"{f}: " + ", ".join(si(v, _unit([f])) for _, v in sampler.series(f)[-20:]) for f in fields)
-    return HTML(f"<div class='pydpdk'>{note}{rates_svg(sampler, fields)}</div>",
+    text = "\n".join(f"{f}: " + ", ".join(si(v, _unit([f])) for _, v in s[-20:])
+                     for f, s in [(f, sampler.series(f)) for f in fields] + per_stream)
+    return HTML(f"<div class='pydpdk'>{note}{rates_svg(sampler, fields, streams=streams)}</div>",
                 "matplotlib is not installed: rates as text (last 20 samples)\n" + text)
 
 
@@ -339,21 +393,25 @@ def _live_html(sampler: Sampler, elapsed: float, total: float | None) -> str:
     head = ("<tr><th class='l'>port</th><th class='l'>name</th><th>RX packets</th><th>TX packets</th>"
             "<th>RX rate</th><th>TX rate</th><th>RX packets/s history</th></tr>")
     when = f"{elapsed:.1f} s" + (f" / {total:.1f} s" if total else "")
-    return _box(f"live rates ({when})", f"<table>{head}{rows}</table>")
+    return _box(f"live rates ({when})", f"<table>{head}{rows}</table>", _streams_table(sampler, spark=True))
 
 
 def _live_text(sampler: Sampler, elapsed: float) -> str:
     last: dict[int, Any] = {}
     for s in sampler.samples:
         last[s.port] = s
+    streams, _ = _last_streams(sampler)
     return f"{elapsed:5.1f}s " + "  ".join(
-        f"port {s.port}: rx {_rate(s.rx_pps, s.rx_bps, _sample_bytes_counted(s))}; "
-        f"tx {_rate(s.tx_pps, s.tx_bps, _sample_bytes_counted(s))}" for s in last.values())
+        [f"port {s.port}: rx {_rate(s.rx_pps, s.rx_bps, _sample_bytes_counted(s))}; "
+         f"tx {_rate(s.tx_pps, s.tx_bps, _sample_bytes_counted(s))}" for s in last.values()] +
+        [f"{s.name}: tx {si(s.tx_pps, 'packets/s')} rx {si(s.rx_pps, 'packets/s')} lost {s.lost} "
+         f"p99 {_p99(s.latency_p99_ns)} us" for s in streams.values()])
 
 
 def live_rates(source: Engine | Port | Iterable[Port], seconds: float, interval: float = 0.5, *,
                sampler: Sampler | None = None) -> Sampler:
-    """Show rates of a Forwarder (or ports) for ``seconds``, updated in place every interval
+    """Show rates of a Forwarder, a Generator (per stream too: TX/RX rates, loss, latency p99)
+    or ports for ``seconds``, updated in place every interval
     (IPython display when available, one text line per interval otherwise). Returns the
     Sampler that recorded them (stopped), for plots and exports."""
     own = sampler is None

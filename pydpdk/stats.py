@@ -24,7 +24,7 @@ from .engines import Engine, PortTraffic
 from .ethdev import Port, PortCounters
 from .errors import ResourceClosedError, invalid
 
-__all__ = ["PortRecord", "QueueRecord", "XstatRecord", "RateSample", "port_records",
+__all__ = ["PortRecord", "QueueRecord", "XstatRecord", "RateSample", "StreamSample", "port_records",
            "queue_records", "xstat_records", "to_csv", "to_json", "to_pandas", "Sampler"]
 
 
@@ -80,6 +80,23 @@ class RateSample(PortTraffic, _PortAt):
     tx_pps: float
     rx_bps: float       # bits per second (bytes * 8)
     tx_bps: float
+
+
+@dataclass(frozen=True)
+class StreamSample:
+    """One stream of an engine that keeps per-stream counters (a Generator: ``stream_totals()``)
+    at time ``t`` (seconds since the sampler started), with the rates over the interval before
+    it and the stream's latency p99 so far (ns; None before a tagged packet came back)."""
+
+    t: float
+    stream: int
+    name: str
+    tx_packets: int
+    rx_packets: int
+    lost: int
+    tx_pps: float
+    rx_pps: float
+    latency_p99_ns: float | None
 
 
 def _ports(ports: Port | Iterable[Port]) -> list[Port]:
@@ -184,6 +201,8 @@ class Sampler(Resource):
         self.max_samples = max_samples
         self.on_sample = on_sample
         self._samples: list[RateSample] = []
+        self._stream_samples: list[StreamSample] = []
+        self._stream_prev: dict[int, tuple[float, int, int]] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -219,13 +238,35 @@ class Sampler(Resource):
             rows.append(RateSample(round(now - self._t0, 6), pid, name, rxp, txp, rxb, txb, drop,
                                    rate(rxp, prxp), rate(txp, ptxp), 8 * rate(rxb, prxb), 8 * rate(txb, ptxb)))
             self._prev[pid] = (now, rxp, txp, rxb, txb)
+        srows = self._sample_streams(now)
         with self._lock:
             self._samples.extend(rows)
             extra = len(self._samples) - self.max_samples * max(len(rows), 1)
             if extra > 0:
                 del self._samples[:extra]
+            self._stream_samples.extend(srows)
+            extra = len(self._stream_samples) - self.max_samples * max(len(srows), 1)
+            if extra > 0:
+                del self._stream_samples[:extra]
         if self.on_sample is not None:
             self.on_sample(rows)
+        return rows
+
+    def _sample_streams(self, now: float) -> list[StreamSample]:
+        """Per-stream rows, when the engine keeps per-stream counters (``stream_totals()``)."""
+        totals = getattr(self._fwd, "stream_totals", None)
+        if totals is None:
+            return []
+        rows = []
+        for st in totals():
+            t_prev, ptx, prx = self._stream_prev.get(st.stream, (now, st.tx_packets, st.rx_packets))
+            if st.tx_packets < ptx or st.rx_packets < prx:     # restarted: counters reset
+                ptx = prx = 0
+            dt = now - t_prev
+            rows.append(StreamSample(round(now - self._t0, 6), st.stream, st.name, st.tx_packets,
+                                     st.rx_packets, st.lost, (st.tx_packets - ptx) / dt if dt > 0 else 0.0,
+                                     (st.rx_packets - prx) / dt if dt > 0 else 0.0, st.latency_p99_ns))
+            self._stream_prev[st.stream] = (now, st.tx_packets, st.rx_packets)
         return rows
 
     # -- the thread -----------------------------------------------------------------------
@@ -296,6 +337,25 @@ class Sampler(Resource):
             if port is None or s.port == port:
                 out[s.t] = out.get(s.t, 0.0) + getattr(s, field)
         return sorted(out.items())
+
+    @property
+    def stream_samples(self) -> list[StreamSample]:
+        """Every per-stream sample so far, oldest first (a copy; empty for engines without
+        per-stream counters)."""
+        with self._lock:
+            return list(self._stream_samples)
+
+    def stream_series(self, field: str = "tx_pps", stream: int = 0) -> list[tuple[float, float]]:
+        """(t, value) of one StreamSample field for one stream (latency_p99_ns: samples that have one)."""
+        if field not in {f.name for f in fields(StreamSample)} - {"t", "name", "stream"}:
+            raise invalid("field", field, "a numeric StreamSample field such as tx_pps, rx_pps, lost, "
+                          "latency_p99_ns", "Sampler.stream_series")
+        return [(s.t, float(getattr(s, field))) for s in self.stream_samples
+                if s.stream == stream and getattr(s, field) is not None]
+
+    def streams(self) -> dict[int, str]:
+        """The streams sampled so far: id -> name."""
+        return {s.stream: s.name for s in self.stream_samples}
 
     def to_csv(self, path: str | None = None) -> str:
         """The samples so far as CSV text (:func:`to_csv`); also written to path if given."""

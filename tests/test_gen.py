@@ -404,3 +404,124 @@ def test_live_snapshots_never_show_more_received_than_sent(ring0):
             seen += 1
         final = gen.stop().streams[0]
     assert seen == 200 and final.rx_packets == final.tx_packets and final.lost == 0
+
+
+# ---- checksums: from the fields' values (RFC 1624), the re-summing fallback, TX offload ----------
+
+def _scapy_checksums_ok(frame):
+    """scapy recomputes every checksum of the frame: it must give the same bytes."""
+    q = Ether(frame)
+    for layer in (IP, UDP, TCP):
+        if q.haslayer(layer):
+            del q[layer].chksum
+    return bytes(q) == frame
+
+
+def _ip(n):
+    import ipaddress
+    return str(ipaddress.ip_address(n))
+
+
+def test_csum_inc_wraps_across_16_bit_chunks_and_dec_wraps(null0):
+    """ip.src increments across a 16-bit word boundary (10.0.255.254 -> 10.1.0.2, then back to
+    min), ip.dst by 3 past max back to min, udp.sport decrements through 0 back to max."""
+    lo, hi = 0x0A00FFFE, 0x0A010002
+    s = Stream(BASE, size=64, fields=[Field("ip.src", min=_ip(lo), max=_ip(hi)),
+                                      Field("ip.dst", min="10.1.0.1", max="10.1.0.8", step=3),
+                                      Field("udp.sport", op="dec", min=0, max=2)])
+    with Generator([s], port=null0, rx=None) as gen:
+        got = built(gen, 12)
+    dsts = ["10.1.0.1", "10.1.0.4", "10.1.0.7"]
+    for i, frame in enumerate(got):
+        sets = {IP: {"src": _ip(lo + i % 5), "dst": dsts[i % 3]}, UDP: {"sport": [2, 1, 0][i % 3]}}
+        assert frame == expected(BASE, 64, i, sets), i
+
+
+def test_csum_full_range_wrap_and_list_extremes(null0):
+    """Values whose checksum words are 0x0000 and 0xffff (both one's complement zeros): ip.src
+    wrapping 255.255.255.255 -> 0.0.0.0 (a full-range field), ip.dst from a list, TCP."""
+    t = Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02") / IP(src="1.2.3.4", dst="5.6.7.8") / \
+        TCP(sport=1, dport=2, flags="A")
+    vals = ["0.0.0.0", "255.255.255.255", "255.255.0.0", "0.0.255.255", "10.0.0.1"]
+    s = Stream(t, size=90, fields=[Field("ip.src", init="255.255.255.254"),
+                                   Field("ip.dst", op="list", values=vals, step=2),
+                                   Field("tcp.seq", op="dec", min=0, max=0xFFFFFFFF, init=1)])
+    with Generator([s], port=null0, rx=None) as gen:
+        got = built(gen, 8)
+    for i, frame in enumerate(got):
+        sets = {IP: {"src": _ip((0xFFFFFFFE + i) % 2**32), "dst": vals[(2 * i) % 5]},
+                TCP: {"seq": (1 - i) % 2**32}}
+        assert frame == expected(t, 90, i, sets), i
+
+
+def test_csum_random_and_list_fields_at_odd_offsets_odd_sizes(null0):
+    """Random and list fields of 1, 3 and 5 bytes starting at odd and even offsets of the payload,
+    odd frame lengths (the tag at odd word positions), random ip.src: scapy's checksums."""
+    s = Stream(BASE, size=(75, 81, 3), fields=[Field("ip.src", op="random"),
+                                               Field(43, width=1, op="random"),
+                                               Field(44, width=3, op="list", values=[0, 0xFFFFFF, 0x123456]),
+                                               Field(48, width=5, op="random", min=0xFFFFFF0000, max=0xFFFFFFFFFF),
+                                               Field(53, width=2, op="dec", min=0, max=1),
+                                               Field("udp.dport", op="random")])
+    with Generator([s], port=null0, rx=None) as gen:
+        got = built(gen, 60)
+    for i, frame in enumerate(got):
+        assert len(frame) == 75 + 3 * (i % 3)
+        assert frame[53:55] == (1 - i % 2).to_bytes(2, "big")
+        assert frame[44:47] == [0, 0xFFFFFF, 0x123456][i % 3].to_bytes(3, "big")
+        assert frame[48:51] == b"\xff\xff\xff"
+        assert frame[-TAG_LEN:-8] == tag(0, i)[:-8]
+        assert _scapy_checksums_ok(frame), i
+
+
+def test_csum_ipv6_128_bit_random_with_udp(null0):
+    t = Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02") / IPv6(src="2001:db8::1", dst="2001:db8::2") / \
+        UDP(sport=1, dport=2)
+    s = Stream(t, size=101, fields=[Field("ipv6.src", op="random"), Field("ipv6.dst", op="list",
+                                    values=["::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "2001:db8::9"])])
+    with Generator([s], port=null0, rx=None) as gen:
+        got = built(gen, 30)
+    for frame in got:
+        q = Ether(frame)
+        del q[UDP].chksum
+        assert bytes(q) == frame
+
+
+def test_csum_from_values_equals_resumming_fallback(null0):
+    """The engine's two ways (sums from the field values, or re-summed from the packet as it does
+    when checksummed fields overlap) give the same bytes; overlapping fields verify too."""
+    fields = [Field("ip.src", min="10.0.255.250", max="10.1.0.5"), Field("udp.sport", op="dec", min=3, max=9),
+              Field(45, width=3, op="list", values=[1, 0xFFFFFF, 7]), Field("ip.ttl", op="list", values=[0, 255, 9])]
+    runs = []
+    for direct in (1, 0):
+        with Generator([Stream(BASE, size=(70, 73, 1), fields=fields)], port=null0, rx=None) as gen:
+            assert gen._cs[0].ck_direct == 1
+            gen._cs[0].ck_direct = direct
+            runs.append(built(gen, 40))
+    assert runs[0] == runs[1]
+    assert all(_scapy_checksums_ok(f) for f in runs[0])
+    overlap = [Field("ip.src", op="random"), Field(28, width=2, min=5, max=9)]   # the low half of ip.src
+    with Generator([Stream(BASE, size=64, fields=overlap)], port=null0, rx=None) as gen:
+        assert gen._cs[0].ck_direct == 0
+        got = built(gen, 20)
+    for i, f in enumerate(got):
+        assert f[28:30] == (5 + i % 5).to_bytes(2, "big") and _scapy_checksums_ok(f), i
+
+
+def test_checksum_modes_on_a_port_without_offloads(null0):
+    """net_null offers no checksum offload: 'offload' is refused naming what the port offers;
+    'auto' computes them in software; anything else is refused."""
+    with pytest.raises(InvalidArgumentError) as ei:
+        Generator([Stream(BASE, checksum="offload")], port=null0, rx=None)
+    msg = str(ei.value)
+    assert ei.value.param == "checksum" and "offload" in msg and "ipv4_cksum" in msg and "udp_cksum" in msg
+    assert "net_null0 offers" in msg
+    with Generator([Stream(BASE, size=80, checksum="auto", fields=[Field("ip.src", op="random")])],
+                   port=null0, rx=None) as gen:
+        assert gen.checksums(0) == {"ipv4": "software", "udp": "software"}
+        assert all(_scapy_checksums_ok(f) for f in built(gen, 10))
+    with Generator([Stream(BASE, checksum=False)], port=null0, rx=None) as gen:
+        assert gen.checksums(0) == {"ipv4": "software", "udp": "zero"}
+    with pytest.raises(InvalidArgumentError) as ei:
+        Generator([Stream(BASE, checksum="hardware")], port=null0, rx=None)
+    assert ei.value.param == "checksum"

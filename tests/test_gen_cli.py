@@ -76,3 +76,12 @@ def test_bad_input_exits_1_naming_the_parameter():
     assert proc.returncode == 1 and "size=30" in proc.stderr
     proc = gen("--field", "udp.sport=grow:1-2", "--duration", "1")
     assert proc.returncode == 1 and "--field" in proc.stderr
+
+
+def test_checksum_offload_refused_on_a_ring_auto_computes():
+    proc = gen("--duration", "0.2", "--checksum", "offload")
+    assert proc.returncode != 0
+    err = proc.stdout + proc.stderr
+    assert "checksum" in err and "offload" in err and "ipv4_cksum" in err, err[-2000:]
+    d = gen_json("--duration", "0.3", "--checksum", "auto")
+    assert d["streams"][0]["tx_packets"] > 0 and d["streams"][0]["lost"] == 0

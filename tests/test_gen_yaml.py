@@ -48,3 +48,13 @@ def test_generator_streams_are_checked_with_their_lines():
     assert e.value.line == 3 and "rate" in str(e.value)
     with pytest.raises(ConfigError, match="either forwarding: or generator:"):
         config.loads("forwarding: {mode: io}\ngenerator:\n  streams: [{size: 64}]\n", "g.yaml", check_env=False)
+
+
+def test_stream_checksum_modes_in_yaml():
+    for v in ("true", "false", "software", "offload", "auto"):
+        config.loads(f"vdevs: [net_ring0]\ngenerator:\n  streams:\n    - {{checksum: {v}}}\n", "g.yaml",
+                     check_env=False)
+    with pytest.raises(ConfigError) as e:
+        config.loads("vdevs: [net_ring0]\ngenerator:\n  streams:\n    - {checksum: hardware}\n", "g.yaml",
+                     check_env=False)
+    assert e.value.line == 4 and "checksum" in str(e.value) and "auto" in str(e.value)

@@ -146,3 +146,41 @@ def test_views_registered_with_ipython_formatter(ring_pair, pool):
         data, _meta = shell.display_formatter.format(obj)
         assert data.get("text/html") == notebook.html(obj)
     assert not hasattr(p0, "_repr_html_")
+
+
+def test_generator_per_stream_series_in_sampler_live_view_and_plot(ring_pair, capsys):
+    """A running generator on a ring port looped to itself: the sampler records each stream, the
+    live view and the rate plot show per-stream TX/RX rates, loss and latency p99."""
+    from pydpdk.gen import Generator, Stream
+    from pydpdk.stats import Sampler
+    from pydpdk.testing.wait import wait_for
+    ring0 = ring_pair[0]
+    streams = [Stream(rate="20kpps", name="slow"), Stream(size=128, rate="60kpps", name="fast<1>")]
+    with Generator(streams, port=ring0) as gen:
+        gen.start()
+        with Sampler(gen, 0.05) as sampler:
+            def both_measured():
+                last = {s.stream: s for s in sampler.stream_samples}
+                return len(last) == 2 and all(s.rx_pps > 0 and s.latency_p99_ns for s in last.values()) \
+                    and len(sampler.stream_series("tx_pps", 1)) >= 3
+            wait_for(both_measured, 20, "both streams sampled with RX rates and latency")
+            live = notebook._live_html(sampler, 1.0, 2.0)
+            svg = notebook.rates_svg(sampler)
+            plot = notebook.plot_rates(sampler, ax=False)
+            text = notebook._live_text(sampler, 1.0)
+            page = notebook.html(sampler)
+        recorded = notebook.live_rates(gen, seconds=0.3, interval=0.1)      # not in a kernel: text lines
+        out = capsys.readouterr().out.strip().splitlines()
+        gen.stop()
+    last = {s.stream: s for s in sampler.stream_samples}
+    assert [last[0].name, last[1].name] == ["slow", "fast<1>"]
+    assert last[0].tx_packets < last[1].tx_packets            # 20 kpps vs 60 kpps, same start
+    body = parsed(live)
+    assert "slow" in body and "fast<1>" in body and "p99 us" in body and "TX pps history" in body
+    assert live.count("<polyline") >= 3                       # the port's and both streams' sparklines
+    assert "fast&lt;1&gt; tx_pps" in svg and "slow rx_pps" in svg
+    assert svg.count("<polyline") == 6                        # 2 port totals + 2 x 2 stream series
+    assert "slow tx_pps:" in repr(plot) and "fast<1> rx_pps:" in repr(plot)
+    assert "slow: tx" in text and "p99" in text and "lost" in text
+    assert "fast&lt;1&gt;" in page and "lost" in parsed(page)
+    assert len(recorded.stream_samples) >= 4 and any("slow: tx" in ln and "fast<1>: tx" in ln for ln in out)

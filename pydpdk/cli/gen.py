@@ -41,6 +41,9 @@ def app_parser() -> argparse.ArgumentParser:
     ap.add_argument("--pcap", default=None, help="send the frames of this pcap file in turn")
     ap.add_argument("--streams", type=int, default=1, help="N identical streams (ids 0..N-1)")
     ap.add_argument("--no-checksum", action="store_true", help="UDP checksum 0")
+    ap.add_argument("--checksum", choices=["software", "offload", "auto"], default="software",
+                    help="IPv4/UDP/TCP checksums by the engine, the port's TX offload (the ports are "
+                         "configured with the checksum offloads they offer), or offloaded where offered")
     ap.add_argument("--txd", type=int, default=1024)
     ap.add_argument("--rxd", type=int, default=1024)
     ap.add_argument("--burst-size", type=int, default=32, help="packets per tx/rx burst")
@@ -140,14 +143,16 @@ def _build(eal_argv: list[str], opts: argparse.Namespace) -> tuple[Any, list[Any
     pool = pydpdk.Mempool.create("pydpdk_gen_pool", max(nb, 8191), cache_size=256)
     used = {opts.tx_port, *rx_ids}
     for pid in sorted(used):
-        byid[pid].setup(pool, nb_rxd=opts.rxd, nb_txd=opts.txd)
+        offl = [o for o in ("ipv4_cksum", "udp_cksum", "tcp_cksum")
+                if opts.checksum != "software" and o in byid[pid].info().tx_offload_capa]
+        byid[pid].setup(pool, nb_rxd=opts.rxd, nb_txd=opts.txd, tx_offloads=offl)
         try:
             byid[pid].promiscuous = True
         except pydpdk.PortError:
             pass
     fields = [_field(f) for f in opts.field]
     kw: dict[str, Any] = dict(fields=fields, rate=opts.rate, poisson=opts.poisson, count=opts.count,
-                              burst=opts.burst, ibg=opts.ibg, bursts=opts.bursts, checksum=not opts.no_checksum)
+                              burst=opts.burst, ibg=opts.ibg, bursts=opts.bursts, checksum=False if opts.no_checksum else opts.checksum)
     if opts.pcap:
         kw["pcap"] = opts.pcap
     else:

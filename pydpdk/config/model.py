@@ -119,7 +119,8 @@ STREAM = Map({
                   Dict(Int(14, 16384), Int(1, 1 << 20))),
     "rate": OneOf(Str(desc="'1.5Mpps', '800Mbps', '100%' or 'max'"), Float(0.0)),
     "poisson": Bool(), "count": Int(1), "burst": Int(1), "ibg": Float(0.0), "bursts": Int(1),
-    "start_after": Int(0), "delay": Float(0.0), "tag": Bool(), "checksum": Bool(), "queue": Int(0, 1023),
+    "start_after": Int(0), "delay": Float(0.0), "tag": Bool(),
+    "checksum": OneOf(Bool(), Enum(["software", "offload", "auto"])), "queue": Int(0, 1023),
     "fields": List(FIELD),
 }, desc="a generated stream")
 

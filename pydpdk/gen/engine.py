@@ -20,8 +20,9 @@ from .._resource import Resource
 from ..errors import DpdkError, check, invalid
 from ..engines import PortTotals
 from ..ethdev import Port
+from ..ethdev.tables import TX_OFFLOADS, flag_names
 from ..mempool import Mempool
-from .results import BUCKETS, GenResult, Latency, StreamResult, percentile, _LOWER
+from .results import BUCKETS, GenResult, Latency, StreamResult, StreamTotals, percentile, _LOWER
 from .stream import L1_OVERHEAD, L2_OVERHEAD, Stream
 
 __all__ = ["Generator"]
@@ -39,6 +40,30 @@ def _aligned(ctype: str, count: int = 1) -> tuple[Any, Any]:
 
 def _split128(v: int) -> tuple[int, int]:
     return v & 0xFFFFFFFFFFFFFFFF, v >> 64
+
+
+def _offload_bits(s: Stream, b: dict[str, Any], p: Port, ctx: str) -> int:
+    """The checksums stream s leaves to port p's TX offload (PYDPDK_GEN_OFFLOAD_* bits), from
+    its checksum mode and the offloads p's TX queue runs with."""
+    h = b["headers"]
+    need: dict[int, str] = {}
+    if h.l3_type == 4:
+        need[lib.PYDPDK_GEN_OFFLOAD_IP] = "ipv4_cksum"
+    if b["l4_csum"]:
+        need[lib.PYDPDK_GEN_OFFLOAD_L4] = "udp_cksum" if h.l4_proto == 17 else "tcp_cksum"
+    if b["checksum"] not in ("offload", "auto") or not need:
+        return 0
+    conf = lib.pydpdk_gen_tx_offloads(p.id, s.queue)
+    have = [bit for bit, name in need.items() if conf & TX_OFFLOADS.get(name, 0)]
+    if b["checksum"] == "offload" and len(have) < len(need):
+        capa = p.info().tx_offload_capa
+        missing = [n for bit, n in need.items() if bit not in have]
+        raise invalid("checksum", "offload", f"a port running the TX offloads {', '.join(need.values())}: "
+                      f"{p.name} offers {', '.join(capa) or 'none'}, and is configured with "
+                      f"{', '.join(flag_names(conf, TX_OFFLOADS)) or 'none'}, so not {', '.join(missing)} "
+                      "(Port.configure(tx_offloads=[...]) with what it offers; checksum='auto' offloads "
+                      "what it can and computes the rest, 'software' all)", ctx)
+    return sum(have)
 
 
 class Generator(Resource):
@@ -83,7 +108,9 @@ class Generator(Resource):
             if s.start_after is not None and (not isinstance(s.start_after, int) or
                                               not 0 <= s.start_after < len(streams) or s.start_after == i):
                 raise invalid("start_after", s.start_after, f"the index of another stream (0..{len(streams) - 1})", ctx)
-            built.append(s.build())
+            b = s.build()
+            off = _offload_bits(s, b, p, ctx)
+            built.append(s.build(off) if off else b)
             tx_ports.append(p)
         # rates, checked against the links
         self._pps: list[float | None] = []
@@ -152,7 +179,8 @@ class Generator(Resource):
             cs.tag = int(s.tag)
             h = b["headers"]
             cs.l3_off, cs.l4_off, cs.l3_type, cs.l4_proto = h.l3_off, h.l4_off, h.l3_type, h.l4_proto
-            cs.ip_csum = int(h.l3_type == 4)
+            cs.offload = b["offload"]
+            cs.ip_csum = int(h.l3_type == 4 and not b["offload"] & lib.PYDPDK_GEN_OFFLOAD_IP)
             cs.l4_csum = int(b["l4_csum"])
             frames = ffi.new("uint8_t[]", b["frames"])
             variants, vmem = _aligned("struct pydpdk_gen_variant", len(b["variants"]))
@@ -216,6 +244,16 @@ class Generator(Resource):
         self.ports = list({p.id: p for p in tx_ports + [x for x, _ in rxq]}.values())
         self._tx_ports = tx_ports
         self._lengths = [b["mean_len"] for b in built]
+        self._checksums: list[dict[str, str]] = []
+        for b in built:
+            h, off = b["headers"], b["offload"]
+            ck: dict[str, str] = {}
+            if h.l3_type == 4:
+                ck["ipv4"] = "offload" if off & lib.PYDPDK_GEN_OFFLOAD_IP else "software"
+            if h.l4_proto:
+                ck["udp" if h.l4_proto == 17 else "tcp"] = (
+                    "offload" if off & lib.PYDPDK_GEN_OFFLOAD_L4 else "software" if b["l4_csum"] else "zero")
+            self._checksums.append(ck)
         self._t0 = 0.0
         self._elapsed = 0.0
         self._final = False
@@ -245,6 +283,11 @@ class Generator(Resource):
     def burst(self) -> int:
         """Packets per TX burst."""
         return self._rxs[0].burst if self._gen.nb_rx else self._cs[0].tx_burst
+
+    def checksums(self, i: int) -> dict[str, str]:
+        """Where stream i's checksums are computed: {"ipv4": ..., "udp"/"tcp": ...}, each
+        "software", "offload" (the port's TX offload) or "zero" (UDP checksum 0)."""
+        return dict(self._checksums[i])
 
     def pps(self, i: int) -> float | None:
         """The rate asked of stream i, in packets/s (None: as fast as possible)."""
@@ -393,7 +436,9 @@ class Generator(Resource):
     # -- inspection ---------------------------------------------------------------------------
     def build(self, stream: int, n: int, *, tsc: int = 0) -> Any:
         """n packets of stream `stream` built as the engine would (fields, tag with time tsc,
-        checksums), advancing its state: an MbufBurst the caller frees. For tests and checks."""
+        checksums; offloaded ones as the port gets them: IPv4 checksum 0, the pseudo-header sum
+        in the UDP/TCP one, the mbufs' ol_flags/l2_len/l3_len set), advancing its state: an
+        MbufBurst the caller frees. For tests and checks."""
         from ..mbuf import MbufBurst
         self._check_open()
         if not isinstance(stream, int) or not 0 <= stream < len(self.streams):
@@ -417,6 +462,11 @@ class Generator(Resource):
         """Zero counters and restart fields and sequence numbers (stopped only)."""
         self._check_open()
         check(lib.pydpdk_gen_reset(self._gen), "pydpdk_gen_reset", hint="stop the generator first")
+
+    def stream_totals(self) -> list[StreamTotals]:
+        """Per-stream cumulative counters and latency p99, live (what samplers record per stream)."""
+        return [StreamTotals(s.id, s.name, s.tx_packets, s.rx_packets, s.tx_bytes, s.rx_bytes, s.lost,
+                             s.latency.p99 if s.latency else None) for s in self.stats().streams]
 
     def port_totals(self) -> list[PortTotals]:
         """Per-port cumulative counters (the Engine interface the observers read)."""

@@ -100,9 +100,20 @@ def _csum(data: bytes) -> int:
     return ~s & 0xFFFF
 
 
-def build_variant(template: bytes, h: Headers, length: int, *, tag: bool, l4_csum: bool) -> bytes:
+def _raw_sum(data: bytes) -> int:
+    """The folded one's complement sum (not complemented): a pseudo-header checksum seed."""
+    s = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return s
+
+
+def build_variant(template: bytes, h: Headers, length: int, *, tag: bool, l4_csum: bool,
+                  offload: int = 0) -> bytes:
     """The template cut or zero-padded to length bytes, its IPv4/IPv6/UDP lengths set so the
-    IP packet ends with the frame, the tag bytes zero, checksums complete."""
+    IP packet ends with the frame, the tag bytes zero, checksums complete; those the port
+    offloads (offload bits 1: IPv4 header, 2: UDP/TCP) as the port expects them: IPv4 checksum
+    0, the L4 checksum field holding the pseudo-header sum (rte_ipv4/ipv6_phdr_cksum)."""
     f = bytearray(template[:length].ljust(length, b"\0"))
     if tag:
         f[length - TAG_LEN:] = bytes(TAG_LEN)
@@ -110,7 +121,8 @@ def build_variant(template: bytes, h: Headers, length: int, *, tag: bool, l4_csu
         struct.pack_into("!H", f, h.l3_off + 2, length - h.l3_off)
         ihl = (f[h.l3_off] & 15) * 4
         struct.pack_into("!H", f, h.l3_off + 10, 0)
-        struct.pack_into("!H", f, h.l3_off + 10, _csum(bytes(f[h.l3_off:h.l3_off + ihl])))
+        if not offload & 1:
+            struct.pack_into("!H", f, h.l3_off + 10, _csum(bytes(f[h.l3_off:h.l3_off + ihl])))
     elif h.l3_type == 6:
         struct.pack_into("!H", f, h.l3_off + 4, length - h.l3_off - 40)
     if h.l4_proto == 17:
@@ -124,9 +136,12 @@ def build_variant(template: bytes, h: Headers, length: int, *, tag: bool, l4_csu
                 pseudo = bytes(f[h.l3_off + 12:h.l3_off + 20]) + struct.pack("!BBH", 0, h.l4_proto, len(seg))
             else:
                 pseudo = bytes(f[h.l3_off + 8:h.l3_off + 40]) + struct.pack("!IxxxB", len(seg), h.l4_proto)
-            ck = _csum(pseudo + seg)
-            if h.l4_proto == 17 and ck == 0:
-                ck = 0xFFFF
+            if offload & 2:
+                ck = _raw_sum(pseudo)
+            else:
+                ck = _csum(pseudo + seg)
+                if h.l4_proto == 17 and ck == 0:
+                    ck = 0xFFFF
             struct.pack_into("!H", f, at, ck)
     return bytes(f)
 

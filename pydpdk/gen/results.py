@@ -15,7 +15,7 @@ from typing import Any, Sequence
 
 from .._native import lib
 
-__all__ = ["Latency", "StreamResult", "GenResult", "percentile", "RELATIVE_ERROR"]
+__all__ = ["Latency", "StreamResult", "StreamTotals", "GenResult", "percentile", "RELATIVE_ERROR"]
 
 SUB = lib.PYDPDK_GEN_HIST_SUB_BITS
 BUCKETS = lib.PYDPDK_GEN_HIST_BUCKETS
@@ -102,6 +102,21 @@ class StreamResult:
         for k in ("start_s", "end_s"):
             d[k] = None if d[k] is None else round(d[k], 6)
         return d
+
+
+@dataclass(frozen=True)
+class StreamTotals:
+    """One stream's cumulative counters and latency p99 (ns, None before a tagged packet came
+    back): what observers (pydpdk.stats.Sampler, the notebook's live view) sample per stream."""
+
+    stream: int
+    name: str
+    tx_packets: int
+    rx_packets: int
+    tx_bytes: int
+    rx_bytes: int
+    lost: int
+    latency_p99_ns: float | None
 
 
 @dataclass(frozen=True)

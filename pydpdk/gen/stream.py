@@ -17,7 +17,10 @@ from ..errors import invalid
 from .packet import TAG_LEN, Headers, build_variant, default_template, parse_headers, parse_value, \
     resolve_field
 
-__all__ = ["Field", "Stream", "parse_rate", "IMIX", "MAX_VARIANTS"]
+__all__ = ["Field", "Stream", "parse_rate", "IMIX", "MAX_VARIANTS", "CHECKSUM_MODES"]
+
+#: Stream(checksum=...): where the IPv4 header and UDP/TCP checksums are computed
+CHECKSUM_MODES = ("software", "offload", "auto")
 
 OPS = {"inc": 0, "dec": 1, "random": 2, "list": 3}
 #: Simple IMIX (7:4:1), frame lengths without the FCS
@@ -201,8 +204,12 @@ class Stream:
     :func:`parse_rate`; ``poisson``: exponential gaps of that mean. Pattern: ``count`` packets
     (None: until stopped); ``burst`` packets then a gap of ``ibg`` seconds, ``bursts`` times
     (None: forever); ``start_after``: index of a stream to wait for, then ``delay`` seconds.
-    ``tag``: the 20-byte measurement tag at the end of each frame; ``checksum``: UDP checksums
-    computed (TCP and IPv4 header checksums always are).
+    ``tag``: the 20-byte measurement tag at the end of each frame. ``checksum``: where the IPv4
+    header and UDP/TCP checksums are fixed after the fields change: ``"software"`` (or True, the
+    default: by the engine, incrementally), ``"offload"`` (by the port's TX offload: the port must
+    be configured with ``tx_offloads`` ``ipv4_cksum`` and ``udp_cksum``/``tcp_cksum``), ``"auto"``
+    (offloaded where the port is so configured, in software otherwise), or False (UDP checksum 0;
+    IPv4 header and TCP checksums still in software).
     """
 
     template: Any = None
@@ -217,16 +224,30 @@ class Stream:
     start_after: int | None = None
     delay: float = 0.0
     tag: bool = True
-    checksum: bool = True
+    checksum: bool | str = True
     port: Any = None
     queue: int = 0
     pcap: str | None = None
     name: str | None = None
 
-    def build(self) -> dict[str, Any]:
-        """Validate and compile: frames, variant table, size sequence, fields, rate. Raises
-        InvalidArgumentError naming the parameter, the value and what is allowed."""
+    def checksum_mode(self) -> str:
+        """``checksum`` as one of CHECKSUM_MODES or ``"none"`` (False); InvalidArgumentError otherwise."""
+        c = self.checksum
+        if c is True:
+            return "software"
+        if c is False:
+            return "none"
+        if isinstance(c, str) and c in CHECKSUM_MODES:
+            return c
+        raise invalid("checksum", c, "'software' (or True), 'offload', 'auto', or False (UDP checksum 0)",
+                      "Stream")
+
+    def build(self, offload: int = 0) -> dict[str, Any]:
+        """Validate and compile: frames, variant table, size sequence, fields, rate. ``offload``:
+        the checksums the port computes (bits 1: IPv4 header, 2: UDP/TCP; Generator decides).
+        Raises InvalidArgumentError naming the parameter, the value and what is allowed."""
         ctx = "Stream"
+        mode = self.checksum_mode()
         if self.pcap is not None:
             if self.template is not None or self.size is not None:
                 raise invalid("pcap", self.pcap, "a pcap file, or a template and size, not both", ctx)
@@ -269,7 +290,7 @@ class Stream:
         fields = []
         pseudo = ((h.l3_off + 12, h.l3_off + 20) if h.l3_type == 4 else
                   (h.l3_off + 8, h.l3_off + 40) if h.l3_type == 6 else None)
-        l4_csum = bool(h.l4_proto == 6 or (h.l4_proto == 17 and (self.checksum or h.l3_type == 6)))
+        l4_csum = bool(h.l4_proto == 6 or (h.l4_proto == 17 and (mode != "none" or h.l3_type == 6)))
         fixed = []               # bytes the engine owns: lengths and checksums
         if h.l3_type == 4:
             fixed += [(h.l3_off + 2, 2, "ip total length"), (h.l3_off + 10, 2, "ip checksum")]
@@ -309,7 +330,7 @@ class Stream:
             if pseudo and a < pseudo[1] and pseudo[0] < b:
                 if not (pseudo[0] <= a and b <= pseudo[1]):
                     raise invalid("field", f.where, "a field entirely inside or outside the IP addresses", ctx)
-                csum |= 2
+                csum |= 2 | 4            # 4: in the pseudo-header (the offload's seed)
             if not l4_csum:
                 csum &= 1
             r["csum"] = csum
@@ -329,10 +350,11 @@ class Stream:
             raise invalid("poisson", True, "a stream with a rate (poisson needs a mean)", ctx)
         variants, blob = [], bytearray()
         for t, n in zip(templates, lengths):
-            v = build_variant(t, h, n, tag=self.tag, l4_csum=l4_csum)
+            v = build_variant(t, h, n, tag=self.tag, l4_csum=l4_csum, offload=offload)
             variants.append((len(blob), n))
             blob += v
             blob += bytes(-len(blob) % 64)
         mean_len = sum(lengths[i] for i in seq) / len(seq)
         return {"headers": h, "frames": bytes(blob), "variants": variants, "seq": seq, "fields": fields,
-                "rate": rate, "mean_len": mean_len, "l4_csum": l4_csum, "lengths": lengths}
+                "rate": rate, "mean_len": mean_len, "l4_csum": l4_csum, "lengths": lengths,
+                "checksum": mode, "offload": offload}

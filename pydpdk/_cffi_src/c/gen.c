@@ -3,9 +3,10 @@
  * Each lcore loops over its streams (tx) and its rx queues until gen->stop is raised:
  *   tx: a stream whose next packet is due builds up to tx_burst packets (copy of the variant
  *       frame of the size sequence's next size, fields written, tag written, IPv4 and L4
- *       checksums updated incrementally per RFC 1624 from the variant's own checksums) and
- *       transmits them; what the queue refuses is kept and offered first next time (never
- *       spun on, so one lcore can feed and drain a port looped to itself).
+ *       checksums updated incrementally per RFC 1624 from the variant's own checksums, or left
+ *       to the port's TX offload) and transmits them; what the queue refuses is kept and
+ *       offered first next time (never spun on, so one lcore can feed and drain a port looped
+ *       to itself).
  *   rx: receive a burst, take one TSC reading for it, read each packet's tag, update that
  *       stream's counters, sequence window, latency histogram and jitter, free the burst.
  * Pacing: constant rate = packets due by time t are base_sent + (t - base_tsc) * rate, computed
@@ -23,6 +24,7 @@
 #include <rte_byteorder.h>
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
+#include <rte_ip.h>
 #include <rte_launch.h>
 #include <rte_memcpy.h>
 #include <rte_prefetch.h>
@@ -51,6 +53,17 @@ static inline uint16_t fold(uint32_t s)
 {
     s = (s & 0xffff) + (s >> 16);
     return (uint16_t)((s & 0xffff) + (s >> 16));
+}
+
+/* A field's bytes, added as checksum words stored in memory, sum to (its value * ck_mul) mod 0xffff
+ * (2^16 == 1 mod 0xffff, so a number's 16-bit chunks sum to itself mod 0xffff): ck_mul is 1 or
+ * 256 depending on the byte order and whether the field ends on a word boundary (prepare). These
+ * return a value < 2^18 congruent to x mod 0xffff: times 256, still far from overflowing a sum of
+ * eight fields, the tag and a base in 32 bits. */
+static inline uint32_t ck64(uint64_t x)
+{
+    x = (x & 0xffffffffu) + (x >> 32);
+    return (uint32_t)((x & 0xffff) + (x >> 16));
 }
 
 static inline uint16_t load16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
@@ -270,6 +283,98 @@ static inline uint32_t sum_ranges(const uint8_t *p, const uint16_t r[][2], uint3
     return s;
 }
 
+/* The checksum words' sum of field f's bytes in frame p (masked bits only), as ck64 gives it. */
+static uint32_t field_ck(const struct pydpdk_gen_field *f, const uint8_t *p)
+{
+    u128 v = load_be(p + f->offset, f->width);
+
+    if (f->mask != 0)
+        v &= f->mask;
+    return (ck64((uint64_t)v) + ck64((uint64_t)(v >> 64))) * f->ck_mul;
+}
+
+/* Sum the fields' bytes from their values (ck_direct) unless two checksummed fields overlap (the
+ * later one's bytes win: then the words are summed from the packet, as before). */
+static void prepare_fields_ck(struct pydpdk_gen_stream *s)
+{
+    const uint32_t base = s->l3_off & 1u;
+    uint32_t k, j;
+
+    s->ck_direct = 1;
+    for (k = 0; k < s->nb_fields; k++) {
+        struct pydpdk_gen_field *f = &s->fields[k];
+        const uint32_t ends_mid_word = (f->offset - base + f->width) & 1u;
+
+        /* memory words: the byte at an even distance from base is the low byte on a
+         * little-endian CPU; a field ending mid-word is its value shifted by 8 bits */
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+        f->ck_mul = ends_mid_word ? 1 : 256;
+#else
+        f->ck_mul = ends_mid_word ? 256 : 1;
+#endif
+        for (j = 0; j < k; j++) {
+            const struct pydpdk_gen_field *g = &s->fields[j];
+
+            if (f->csum && g->csum && f->offset < g->offset + g->width && g->offset < f->offset + f->width)
+                s->ck_direct = 0;
+        }
+    }
+}
+
+static uint32_t sum_fields_ck(const struct pydpdk_gen_stream *s, const uint8_t *p, uint8_t bit)
+{
+    uint32_t k, sum = 0;
+
+    for (k = 0; k < s->nb_fields; k++)
+        if (s->fields[k].csum & bit)
+            sum += field_ck(&s->fields[k], p);
+    return sum;
+}
+
+/* Offload set-up: the mbufs' flags and lengths. */
+static int prepare_offload(struct pydpdk_gen *gen, uint32_t si)
+{
+    struct pydpdk_gen_stream *s = &gen->streams[si];
+    const uint8_t *p = s->frames + s->variants[0].frame_off;
+    uint32_t l3_len;
+
+    s->ol_flags = 0;
+    s->tx_offload = 0;
+    if (s->offload == 0)
+        return 0;
+    if (s->offload & ~(uint32_t)(PYDPDK_GEN_OFFLOAD_IP | PYDPDK_GEN_OFFLOAD_L4))
+        return fail(gen, EINVAL, "stream %u: offload=%u: PYDPDK_GEN_OFFLOAD_IP|_L4 bits only", si, s->offload);
+    if ((s->offload & PYDPDK_GEN_OFFLOAD_IP) && (s->l3_type != 4 || s->ip_csum))
+        return fail(gen, EINVAL, "stream %u: IPv4 checksum offload needs an IPv4 header and ip_csum=0", si);
+    if ((s->offload & PYDPDK_GEN_OFFLOAD_L4) && (!s->l4_csum || s->l4_off == 0 ||
+                                                 (s->l4_proto != IPPROTO_UDP && s->l4_proto != IPPROTO_TCP)))
+        return fail(gen, EINVAL, "stream %u: L4 checksum offload needs a UDP/TCP header and l4_csum=1", si);
+    l3_len = s->l4_off ? (uint32_t)(s->l4_off - s->l3_off) :
+             s->l3_type == 4 ? (uint32_t)(p[s->l3_off] & 15) * 4 : 40;
+    s->ol_flags = s->l3_type == 4 ? RTE_MBUF_F_TX_IPV4 : RTE_MBUF_F_TX_IPV6;
+    if (s->offload & PYDPDK_GEN_OFFLOAD_IP)
+        s->ol_flags |= RTE_MBUF_F_TX_IP_CKSUM;
+    if (s->offload & PYDPDK_GEN_OFFLOAD_L4)
+        s->ol_flags |= s->l4_proto == IPPROTO_UDP ? RTE_MBUF_F_TX_UDP_CKSUM : RTE_MBUF_F_TX_TCP_CKSUM;
+    s->tx_offload = rte_mbuf_tx_offload(s->l3_off, l3_len, 0, 0, 0, 0, 0);
+    return 0;
+}
+
+uint64_t pydpdk_gen_tx_offloads(uint16_t port, uint16_t queue)
+{
+    struct rte_eth_conf conf;
+    struct rte_eth_txq_info qinfo;
+    uint64_t off = 0;
+
+    memset(&conf, 0, sizeof(conf));
+    memset(&qinfo, 0, sizeof(qinfo));
+    if (rte_eth_dev_conf_get(port, &conf) == 0)
+        off |= conf.txmode.offloads;
+    if (rte_eth_tx_queue_info_get(port, queue, &qinfo) == 0)
+        off |= qinfo.conf.offloads;
+    return off;
+}
+
 static int prepare_stream(struct pydpdk_gen *gen, uint32_t si)
 {
     struct pydpdk_gen_stream *s = &gen->streams[si];
@@ -309,6 +414,7 @@ static int prepare_stream(struct pydpdk_gen *gen, uint32_t si)
     }
     s->nb_ip_ranges = merge_ranges(s, PYDPDK_GEN_CSUM_IP, s->ip_ranges);
     s->nb_l4_ranges = merge_ranges(s, PYDPDK_GEN_CSUM_L4, s->l4_ranges);
+    prepare_fields_ck(s);
     for (v = 0; v < s->nb_variants; v++) {
         struct pydpdk_gen_variant *var = &s->variants[v];
         const uint8_t *p = s->frames + var->frame_off;
@@ -347,6 +453,17 @@ static int prepare_stream(struct pydpdk_gen *gen, uint32_t si)
         }
         var->ip_base = (uint16_t)~var->ip_ck + (uint16_t)~fold(var->ip_sum);
         var->l4_base = (uint16_t)~var->l4_ck + (uint16_t)~fold(var->l4_sum + var->tag_sum);
+        var->ip_fbase = (uint16_t)~var->ip_ck + (uint16_t)~fold(sum_fields_ck(s, p, PYDPDK_GEN_CSUM_IP));
+        if (s->offload & PYDPDK_GEN_OFFLOAD_L4)    /* the seed: a plain sum, not complemented */
+            var->l4_fbase = var->l4_ck + (uint16_t)~fold(sum_fields_ck(s, p, PYDPDK_GEN_CSUM_PHDR));
+        else
+            var->l4_fbase = (uint16_t)~var->l4_ck + (uint16_t)~fold(sum_fields_ck(s, p, PYDPDK_GEN_CSUM_L4));
+    }
+    {
+        int rc = prepare_offload(gen, si);
+
+        if (rc < 0)
+            return rc;
     }
     s->same_ranges = s->nb_ip_ranges == s->nb_l4_ranges &&
                      memcmp(s->ip_ranges, s->l4_ranges, sizeof(s->ip_ranges[0]) * s->nb_ip_ranges) == 0;
@@ -397,102 +514,191 @@ int pydpdk_gen_prepare(struct pydpdk_gen *gen)
 
 /* ---- Building packets ---- */
 
-static __rte_always_inline void write_fields(struct pydpdk_gen_stream *s, uint8_t *p)
+/* Write the first nb_fields fields' next values. With ck != NULL (ck_direct), also add each
+ * checksummed field's checksum-word sum, from the value (no bytes re-read), to ck[0] (IP), ck[1]
+ * (L4) and ck[2] (pseudo-header) as its csum bits say. */
+static __rte_always_inline void write_fields(struct pydpdk_gen_stream *s, uint32_t nb_fields,
+                                             uint8_t *p, uint32_t *ck)
 {
     uint32_t k;
 
-    for (k = 0; k < s->nb_fields; k++) {
+    for (k = 0; k < nb_fields; k++) {
         struct pydpdk_gen_field *f = &s->fields[k];
         uint8_t *at = p + f->offset;
+        uint32_t c = 0;
         u128 v;
 
         if (likely(f->width <= 8)) {
             uint64_t x = field_next64(f);
 
             if (f->mask != 0)
-                x = ((uint64_t)load_be(at, f->width) & ~f->mask) | (x & f->mask);
+                x = (x & f->mask) | ((uint64_t)load_be(at, f->width) & ~f->mask);
+            if (ck != NULL && f->csum)
+                c = ck64(f->mask != 0 ? x & f->mask : x);
             switch (f->width) {
             case 1: *at = (uint8_t)x; break;
             case 2: store16(at, rte_cpu_to_be_16((uint16_t)x)); break;
             case 4: store32(at, rte_cpu_to_be_32((uint32_t)x)); break;
             default: store_be(at, x, f->width); break;
             }
-            continue;
-        }
-        v = field_next(f);
-        if (f->mask != 0) {
-            u128 old = load_be(at, f->width);
+        } else {
+            v = field_next(f);
+            if (f->mask != 0) {
+                u128 old = load_be(at, f->width);
 
-            v = (old & ~(u128)f->mask) | (v & f->mask);
+                v = (old & ~(u128)f->mask) | (v & f->mask);
+            }
+            store_be(at, v, f->width);
+            if (f->mask != 0)
+                v &= f->mask;
+            if (ck != NULL && f->csum)
+                c = ck64((uint64_t)v) + ck64((uint64_t)(v >> 64));
         }
-        store_be(at, v, f->width);
+        if (ck != NULL && f->csum) {
+            c *= f->ck_mul;
+            if (f->csum & PYDPDK_GEN_CSUM_IP)
+                ck[0] += c;
+            if (f->csum & PYDPDK_GEN_CSUM_L4)
+                ck[1] += c;
+            if (f->csum & PYDPDK_GEN_CSUM_PHDR)
+                ck[2] += c;
+        }
     }
 }
 
-static __rte_always_inline uint32_t build_one(struct pydpdk_gen_stream *s, struct rte_mbuf *m,
-                                              uint64_t tsc, uint32_t tsc_sum)
-{
-    const struct pydpdk_gen_variant *var = &s->variants[s->size_seq[s->seq_idx]];
-    const uint32_t len = var->len;
-    const uint32_t base = s->l3_off & 1u;
-    uint32_t l4_sum = 0;
-    uint8_t *p;
+/* What build_one reads of a stream, copied once per burst: the packet stores (through uint8_t
+ * pointers, which may alias anything) would otherwise make the compiler reload each of these
+ * from the stream after every store; a local copy whose address does not escape stays in
+ * registers. seq and seq_idx are written back after the burst. */
+struct build_ctx {
+    const uint8_t *frames;
+    const struct pydpdk_gen_variant *variants;
+    const uint16_t *size_seq;
+    uint64_t ol_flags, tx_offload, seq, seq_idx;
+    uint32_t nb_size_seq, nb_fields, tag_const, offload, tag;
+    uint16_t port, id, l3_off, l4_off, nb_ip_ranges;
+    uint8_t l3_type, l4_proto, ip_csum, l4_csum;
+};
 
-    if (++s->seq_idx == s->nb_size_seq)
-        s->seq_idx = 0;
+/* The tag's checksum-word sum from the values just written (magic and id in tag_const), for a
+ * tag at an even (odd: times 256, as for a field) distance from the checksum's first word. */
+static __rte_always_inline uint32_t tag_ck(const struct build_ctx *s, uint64_t seq,
+                                           uint32_t tsc_sum)
+{
+    const uint32_t lo = (uint32_t)seq;
+
+    return s->tag_const + tsc_sum + (uint16_t)(seq >> 32) + (lo & 0xffff) + (lo >> 16);
+}
+
+/* The tag in three stores: magic | id | seq bits 32..47, seq bits 0..31, tsc. */
+static __rte_always_inline void write_tag(const struct build_ctx *s, uint8_t *t, uint64_t seq,
+                                          uint64_t tsc)
+{
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+    store64(t, PYDPDK_GEN_TAG_MAGIC | ((uint64_t)s->id << 32) | ((seq >> 32) << 48));
+#else
+    store32(t, PYDPDK_GEN_TAG_MAGIC);
+    store16(t + 4, s->id);
+    store16(t + 6, (uint16_t)(seq >> 32));
+#endif
+    store32(t + 8, (uint32_t)seq);
+    store64(t + 12, tsc);
+}
+
+static __rte_always_inline uint16_t udp_ck(const struct build_ctx *s, uint16_t ck)
+{
+    return (s->l4_proto == IPPROTO_UDP && ck == 0) ? 0xffff : ck;
+}
+
+/* One packet. direct (s->ck_direct) and offload (s->offload != 0) are constants at each call
+ * site, so that each of build_burst's loops carries only its own path. */
+static __rte_always_inline uint32_t build_one(struct pydpdk_gen_stream *s, struct build_ctx *c,
+                                              struct rte_mbuf *m, uint64_t tsc, uint32_t tsc_sum,
+                                              const int direct, const int offload)
+{
+    const struct pydpdk_gen_variant *var = &c->variants[c->size_seq[c->seq_idx]];
+    const uint32_t len = var->len;
+    const uint32_t base = c->l3_off & 1u;
+    const uint32_t l4_soft = c->l4_csum && !(offload && (c->offload & PYDPDK_GEN_OFFLOAD_L4));
+    uint32_t l4_sum = 0;
+    uint64_t seq = 0;
+    uint8_t *p, *l4ck;
+
+    if (++c->seq_idx == c->nb_size_seq)
+        c->seq_idx = 0;
     /* A raw mbuf: a pool's free mbufs already have next == NULL and nb_segs == 1 (rte_mbuf
-     * invariants), so only first-cache-line fields are set, as testpmd's txonly does. */
+     * invariants), so only first-cache-line fields are set, as testpmd's txonly does (and the
+     * offload lengths, on the second, when the port does checksums). */
     m->data_off = (uint16_t)RTE_MIN((uint16_t)RTE_PKTMBUF_HEADROOM, m->buf_len);
-    m->ol_flags &= RTE_MBUF_F_EXTERNAL;
+    m->ol_flags = (m->ol_flags & RTE_MBUF_F_EXTERNAL) | (offload ? c->ol_flags : 0);
     m->packet_type = 0;
     m->vlan_tci = 0;
     m->vlan_tci_outer = 0;
-    m->port = s->port;
+    m->port = c->port;
     m->data_len = (uint16_t)len;
     m->pkt_len = len;
+    if (offload && c->offload)
+        m->tx_offload = c->tx_offload;
     p = rte_pktmbuf_mtod(m, uint8_t *);
-    rte_memcpy(p, s->frames + var->frame_off, len);
-    if (s->nb_fields)
-        write_fields(s, p);
-    if (s->tag) {
-        uint8_t *t = p + var->tag_off;
-        uint64_t seq = s->seq++;
+    l4ck = p + c->l4_off + (c->l4_proto == IPPROTO_TCP ? 16 : 6);   /* used with l4_csum only */
+    rte_memcpy(p, c->frames + var->frame_off, len);
+    if (direct) {
+        /* RFC 1624 eqn. 3 against the fields' own bytes: their sums come from the values, the
+         * tag's from its values; one fold per checksum, 16-bit stores */
+        uint32_t ck[3] = {0, 0, 0};
 
-        store32(t, PYDPDK_GEN_TAG_MAGIC);
-        store16(t + 4, s->id);
-        store16(t + 6, (uint16_t)(seq >> 32));
-        store32(t + 8, (uint32_t)seq);
-        store64(t + 12, tsc);
-        if (s->l4_csum) {
-            if (likely(var->tag_from == var->tag_off && !((var->tag_off - base) & 1u))) {
-                /* the tag's words, as stored (little-endian), from the values just written */
-                uint32_t lo = (uint32_t)seq;
+        if (c->nb_fields)
+            write_fields(s, c->nb_fields, p, ck);
+        if (c->tag) {
+            uint8_t *t = p + var->tag_off;
 
-                l4_sum += s->tag_const + tsc_sum + (uint16_t)(seq >> 32) + (lo & 0xffff) + (lo >> 16);
-            } else if (var->tag_from < len) {
-                l4_sum += sum_words(p, var->tag_from, len, base, len);
+            seq = c->seq++;
+            write_tag(c, t, seq, tsc);
+            if (l4_soft) {
+                uint32_t tc = tag_ck(c, seq, tsc_sum);
+
+                ck[1] += ((var->tag_off - base) & 1u) ? (uint32_t)fold(tc) * 256u : tc;
             }
+        }
+        if (c->ip_csum && c->nb_ip_ranges)
+            store16(p + c->l3_off + 10, (uint16_t)~fold(var->ip_fbase + ck[0]));
+        if (l4_soft)
+            store16(l4ck, udp_ck(c, (uint16_t)~fold(var->l4_fbase + ck[1])));
+        else if (c->l4_csum && c->nb_fields)     /* offload: the pseudo-header sum */
+            store16(l4ck, fold(var->l4_fbase + ck[2]));
+        return len;
+    }
+    if (c->nb_fields)
+        write_fields(s, c->nb_fields, p, NULL);
+    if (c->tag) {
+        uint8_t *t = p + var->tag_off;
+
+        seq = c->seq++;
+        write_tag(c, t, seq, tsc);
+        if (l4_soft) {
+            if (likely(var->tag_from == var->tag_off && !((var->tag_off - base) & 1u)))
+                l4_sum += tag_ck(c, seq, tsc_sum);
+            else if (var->tag_from < len)
+                l4_sum += sum_words(p, var->tag_from, len, base, len);
         }
     }
     {
         uint32_t ip_sum = 0;
 
-        if (s->ip_csum && s->nb_ip_ranges) {
-            ip_sum = sum_ranges(p, (const uint16_t (*)[2])s->ip_ranges, s->nb_ip_ranges, base, len);
-            store16(p + s->l3_off + 10, (uint16_t)~fold(var->ip_base + ip_sum));
+        if (c->ip_csum && c->nb_ip_ranges) {
+            ip_sum = sum_ranges(p, (const uint16_t (*)[2])s->ip_ranges, c->nb_ip_ranges, base, len);
+            store16(p + c->l3_off + 10, (uint16_t)~fold(var->ip_base + ip_sum));
         }
-        if (s->l4_csum && s->nb_l4_ranges)
-            l4_sum += (s->same_ranges && s->ip_csum) ? ip_sum :
+        if (l4_soft && s->nb_l4_ranges)
+            l4_sum += (s->same_ranges && c->ip_csum) ? ip_sum :
                       sum_ranges(p, (const uint16_t (*)[2])s->l4_ranges, s->nb_l4_ranges, base, len);
     }
-    if (s->l4_csum) {
-        uint16_t ck = (uint16_t)~fold(var->l4_base + l4_sum);
+    if (l4_soft) {
+        store16(l4ck, udp_ck(c, (uint16_t)~fold(var->l4_base + l4_sum)));
+    } else if (c->l4_csum) {    /* offload: the pseudo-header sum, from the packet */
+        const void *ip = p + c->l3_off;
 
-        if (s->l4_proto == IPPROTO_UDP) {
-            store16(p + s->l4_off + 6, ck ? ck : 0xffff);
-        } else {
-            store16(p + s->l4_off + 16, ck);
-        }
+        store16(l4ck, c->l3_type == 4 ? rte_ipv4_phdr_cksum(ip, 0) : rte_ipv6_phdr_cksum(ip, 0));
     }
     return len;
 }
@@ -515,8 +721,28 @@ static __rte_always_inline uint16_t build_burst(struct pydpdk_gen_stream *s,
         const uint32_t tsc_sum = (uint32_t)(tsc & 0xffff) + (uint32_t)((tsc >> 16) & 0xffff) +
                                  (uint32_t)((tsc >> 32) & 0xffff) + (uint32_t)(tsc >> 48);
 
-        for (i = 0; i < n; i++)
-            lens[i] = build_one(s, pkts[i], tsc, tsc_sum);
+        struct build_ctx c = {
+            .frames = s->frames, .variants = s->variants, .size_seq = s->size_seq,
+            .ol_flags = s->ol_flags, .tx_offload = s->tx_offload, .seq = s->seq,
+            .seq_idx = s->seq_idx, .nb_size_seq = s->nb_size_seq, .nb_fields = s->nb_fields,
+            .tag_const = s->tag_const, .offload = s->offload, .tag = s->tag, .port = s->port,
+            .id = s->id, .l3_off = s->l3_off, .l4_off = s->l4_off, .nb_ip_ranges = s->nb_ip_ranges,
+            .l3_type = s->l3_type, .l4_proto = s->l4_proto, .ip_csum = s->ip_csum,
+            .l4_csum = s->l4_csum,
+        };
+
+        if (likely(s->ck_direct && !s->offload)) {
+            for (i = 0; i < n; i++)
+                lens[i] = build_one(s, &c, pkts[i], tsc, tsc_sum, 1, 0);
+        } else if (s->ck_direct) {
+            for (i = 0; i < n; i++)
+                lens[i] = build_one(s, &c, pkts[i], tsc, tsc_sum, 1, 1);
+        } else {
+            for (i = 0; i < n; i++)
+                lens[i] = build_one(s, &c, pkts[i], tsc, tsc_sum, 0, 1);
+        }
+        s->seq = c.seq;
+        s->seq_idx = c.seq_idx;
     }
     s->gen_packets += n;
     return n;

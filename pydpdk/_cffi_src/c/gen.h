@@ -62,8 +62,17 @@
 #define PYDPDK_GEN_FIELD_LIST   3 /* list[0..nb_list), cycling, advancing step entries at a time */
 
 /* Which checksum a field's bytes are covered by (set by the caller). */
-#define PYDPDK_GEN_CSUM_IP 1
-#define PYDPDK_GEN_CSUM_L4 2
+#define PYDPDK_GEN_CSUM_IP   1
+#define PYDPDK_GEN_CSUM_L4   2
+#define PYDPDK_GEN_CSUM_PHDR 4 /* in the L4 pseudo-header (IP addresses): the TX offload seed */
+
+/* Checksums left to the port's TX offload (struct pydpdk_gen_stream.offload, set by the caller;
+ * the port must be configured with the matching RTE_ETH_TX_OFFLOAD_*). With _IP the frames carry
+ * IPv4 header checksum 0; with _L4 the UDP/TCP checksum field holds the pseudo-header sum
+ * (rte_ipv4_phdr_cksum / rte_ipv6_phdr_cksum), kept up to date as fields change; the mbufs get
+ * RTE_MBUF_F_TX_IPV4/IPV6 | _IP_CKSUM | _UDP_CKSUM/_TCP_CKSUM, l2_len and l3_len. */
+#define PYDPDK_GEN_OFFLOAD_IP 1
+#define PYDPDK_GEN_OFFLOAD_L4 2
 
 /* Stream states. */
 #define PYDPDK_GEN_WAITING 0
@@ -83,7 +92,7 @@ struct pydpdk_gen_field {
     /* Private: the running value. */
     uint64_t cur[2];
     uint32_t list_idx;
-    uint32_t _pad2;
+    uint32_t ck_mul;           /* its value times this, mod 0xffff: its bytes' checksum sum (prepare) */
 };
 
 /* One frame of one size, at frames + frame_off: headers, lengths and checksums complete for that
@@ -102,6 +111,10 @@ struct pydpdk_gen_variant {
     uint16_t l4_ck;
     uint32_t ip_base;          /* ~ip_ck + ~fold(ip_sum): RFC 1624 eqn. 3 without the new sum */
     uint32_t l4_base;          /* ~l4_ck + ~fold(l4_sum + tag_sum) */
+    /* Private (prepare), when the fields' sums come from their values (stream ck_direct):
+     * RFC 1624 eqn. 3 bases against the fields' own bytes (the tag's are zero here). */
+    uint32_t ip_fbase;         /* ~ip_ck + ~fold(sum of the IP fields' template values) */
+    uint32_t l4_fbase;         /* ~l4_ck + ~fold(... the L4 fields'); offload: l4_ck + ~fold(phdr fields') */
 };
 
 struct pydpdk_gen_stream {
@@ -159,6 +172,12 @@ struct pydpdk_gen_stream {
     uint16_t ip_ranges[PYDPDK_GEN_MAX_FIELDS][2];
     uint16_t l4_ranges[PYDPDK_GEN_MAX_FIELDS][2];
     struct rte_mbuf *pending[PYDPDK_GEN_MAX_BURST];
+    /* Set by the caller: PYDPDK_GEN_OFFLOAD_* (0: every checksum in software). */
+    uint32_t offload;
+    /* Private (prepare). */
+    uint32_t ck_direct;        /* 1: no two checksummed fields overlap: sums from the values */
+    uint64_t ol_flags;         /* RTE_MBUF_F_TX_* of every packet (offload) */
+    uint64_t tx_offload;       /* the mbufs' l2_len/l3_len word (offload) */
 } __rte_cache_aligned;
 
 struct pydpdk_gen_rxstat {
@@ -240,6 +259,9 @@ int64_t pydpdk_gen_drain(struct pydpdk_gen *gen, uint32_t quiet_ms, uint32_t max
  * Returns the number built (fewer if the pool ran dry). For tests and inspection. */
 int pydpdk_gen_build(struct pydpdk_gen *gen, uint32_t s, struct rte_mbuf **pkts, uint16_t n,
                      uint64_t tsc);
+
+/* The TX offloads port's queue runs with: the port's configured ones and the queue's own. */
+uint64_t pydpdk_gen_tx_offloads(uint16_t port, uint16_t queue);
 
 /* Histogram bucket of a value, and the lowest value of a bucket. */
 uint32_t pydpdk_gen_hist_index(uint64_t v);
