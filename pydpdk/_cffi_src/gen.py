@@ -96,6 +96,11 @@ struct pydpdk_gen_stream {
     uint32_t state;
     uint32_t offload;
     uint32_t ck_direct;
+    void *stage_fn;
+    void *stage_state;
+    uint32_t stage_abi;
+    uint64_t stage_dropped;
+    uint64_t stage_invalid;
     ...;
 };
 
@@ -127,6 +132,11 @@ struct pydpdk_gen_rx {
     uint64_t rx_packets;
     uint64_t rx_bytes;
     uint64_t rx_untagged;
+    void *stage_fn;
+    void *stage_state;
+    uint32_t stage_abi;
+    uint64_t stage_dropped;
+    uint64_t stage_invalid;
     ...;
 };
 

@@ -66,6 +66,17 @@ def _offload_bits(s: Stream, b: dict[str, Any], p: Port, ctx: str) -> int:
     return sum(have)
 
 
+def stage_for_generator(stage: Any, param: str) -> Any:
+    """``stage`` checked for the generator: a pydpdk.stage.Stage of the per-packet ABIs or the
+    per-burst one over data pointers (fwd.h stage_abi 0, 1, 2)."""
+    from ..stage import Stage
+    abis = (lib.PYDPDK_STAGE_ABI_PACKET, lib.PYDPDK_STAGE_ABI_PACKET_STATE, lib.PYDPDK_STAGE_ABI_BURST)
+    if not isinstance(stage, Stage) or stage.abi not in abis:
+        raise invalid(param, stage, "a pydpdk.stage.Stage: Stage.numba(fn) (either form), Stage.c(...) or "
+                      "stage.load('FILE:FUNC')", "Generator")
+    return stage
+
+
 class Generator(Resource):
     """Streams sent on ports' TX queues and measured on RX queues, by C loops on lcores.
 
@@ -182,6 +193,14 @@ class Generator(Resource):
             cs.offload = b["offload"]
             cs.ip_csum = int(h.l3_type == 4 and not b["offload"] & lib.PYDPDK_GEN_OFFLOAD_IP)
             cs.l4_csum = int(b["l4_csum"])
+            if s.stage is not None:
+                st = stage_for_generator(s.stage, f"streams[{i}].stage")
+                if b["offload"]:
+                    raise invalid("checksum", s.checksum, "'software' (or True) for a stream with a stage: its "
+                                  "checksums are computed after the stage, in full, in software", ctx)
+                cs.stage_fn, cs.stage_state, cs.stage_abi = ffi.cast("void *", st.address), \
+                    ffi.cast("void *", st.state_address), st.abi
+                self._keep.append(st)
             frames = ffi.new("uint8_t[]", b["frames"])
             variants, vmem = _aligned("struct pydpdk_gen_variant", len(b["variants"]))
             for k, (off, n) in enumerate(b["variants"]):
@@ -430,7 +449,8 @@ class Generator(Resource):
                 tx_pps=tx_pps, tx_bps_l1=tx_pps * (mean_len + L1_OVERHEAD) * 8,
                 tx_bps_l2=tx_pps * (mean_len + L2_OVERHEAD) * 8, rx_pps=rx_pps, latency=latency,
                 start_s=(start - launch) / hz if start else None,
-                end_s=(cs.end_tsc - launch) / hz if cs.end_tsc else None))
+                end_s=(cs.end_tsc - launch) / hz if cs.end_tsc else None,
+                stage_dropped=cs.stage_dropped, stage_invalid=cs.stage_invalid))
         return GenResult(elapsed, out, self._final and not self.running, untagged, hz)
 
     # -- inspection ---------------------------------------------------------------------------

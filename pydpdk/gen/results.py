@@ -90,6 +90,8 @@ class StreamResult:
     start_s: float | None = None      # when the stream started, seconds after start()
     end_s: float | None = None        # when it finished (or was stopped)
     clock: str = "tsc"
+    stage_dropped: int = 0            # built, then dropped by the stream's stage (never sent)
+    stage_invalid: int = 0            # built, given a verdict outside the allowed set, freed
 
     def as_dict(self) -> dict[str, Any]:
         """The CLI's per-stream JSON object (latency_ns: min/mean/max/p50/p90/p99/p999/jitter or None)."""

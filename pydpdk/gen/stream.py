@@ -209,7 +209,10 @@ class Stream:
     default: by the engine, incrementally), ``"offload"`` (by the port's TX offload: the port must
     be configured with ``tx_offloads`` ``ipv4_cksum`` and ``udp_cksum``/``tcp_cksum``), ``"auto"``
     (offloaded where the port is so configured, in software otherwise), or False (UDP checksum 0;
-    IPv4 header and TCP checksums still in software).
+    IPv4 header and TCP checksums still in software). ``stage``: a compiled
+    :class:`pydpdk.stage.Stage` run on every built packet after the fields, before the tag and
+    the checksums (computed in full then, in software): DROP (or an invalid verdict) frees the
+    packet, any other verdict sends it on this stream's port (docs/generator.md, "Stages").
     """
 
     template: Any = None
@@ -229,6 +232,7 @@ class Stream:
     queue: int = 0
     pcap: str | None = None
     name: str | None = None
+    stage: Any = None
 
     def checksum_mode(self) -> str:
         """``checksum`` as one of CHECKSUM_MODES or ``"none"`` (False); InvalidArgumentError otherwise."""

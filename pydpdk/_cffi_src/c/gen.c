@@ -31,6 +31,7 @@
 #include <rte_random.h>
 
 #include "gen.h"
+#include "gen_stage.h"
 
 typedef unsigned __int128 u128;
 
@@ -196,6 +197,7 @@ static void reset_stream(struct pydpdk_gen_stream *s)
     uint32_t i;
 
     s->gen_packets = s->tx_packets = s->tx_bytes = s->unsent = s->alloc_failures = 0;
+    s->stage_dropped = s->stage_invalid = 0;
     s->start_tsc = s->end_tsc = s->last_tx_tsc = 0;
     s->state = PYDPDK_GEN_WAITING;
     s->seq = s->seq_idx = 0;
@@ -703,6 +705,51 @@ static __rte_always_inline uint32_t build_one(struct pydpdk_gen_stream *s, struc
     return len;
 }
 
+/* A stream with a stage (gen_stage.h): copy and fields, the stage, then the tag and the full
+ * checksums of the packets it keeps; the others are freed. Returns how many are kept (in pkts[],
+ * their lengths in lens[]); gen_packets counts all n built. */
+static __rte_noinline uint16_t build_burst_stage(struct pydpdk_gen_stream *s, struct rte_mbuf **pkts,
+                                                 uint16_t n, uint64_t tsc, uint32_t *lens)
+{
+    struct build_ctx c = {
+        .frames = s->frames, .variants = s->variants, .size_seq = s->size_seq,
+        .seq_idx = s->seq_idx, .nb_size_seq = s->nb_size_seq, .nb_fields = s->nb_fields,
+        .port = s->port, .id = s->id, .l3_off = s->l3_off, .l4_off = s->l4_off,
+        .l3_type = s->l3_type, .l4_proto = s->l4_proto,
+    };      /* tag, checksums and offloads off: the fields alone */
+    struct rte_mbuf *drop[PYDPDK_GEN_MAX_BURST];
+    int64_t v[PYDPDK_GEN_MAX_BURST];
+    uint64_t seq = s->seq;
+    uint16_t i, kept = 0, nd = 0;
+
+    for (i = 0; i < n; i++)
+        lens[i] = build_one(s, &c, pkts[i], tsc, 0, 0, 0);
+    s->seq_idx = c.seq_idx;
+    s->gen_packets += n;
+    gen_stage_verdicts(s->stage_fn, s->stage_state, s->stage_abi, s->port, pkts, n, v);
+    for (i = 0; i < n; i++) {
+        struct rte_mbuf *m = pkts[i];
+
+        if (unlikely(!gen_stage_keep(v[i]))) {
+            if (v[i] == PYDPDK_STAGE_DROP)
+                s->stage_dropped++;
+            else
+                s->stage_invalid++;
+            drop[nd++] = m;
+            continue;
+        }
+        if (s->tag)
+            write_tag(&c, rte_pktmbuf_mtod_offset(m, uint8_t *, lens[i] - PYDPDK_GEN_TAG_LEN), seq++, tsc);
+        gen_stage_fix_csum(s, m);
+        lens[kept] = lens[i];
+        pkts[kept++] = m;
+    }
+    s->seq = seq;
+    if (nd)
+        rte_pktmbuf_free_bulk(drop, nd);
+    return kept;
+}
+
 /* Build up to n packets into pkts; lens[i] gets packet i's length. Returns how many. */
 static __rte_always_inline uint16_t build_burst(struct pydpdk_gen_stream *s,
                                                 struct rte_mbuf **pkts, uint16_t n, uint64_t tsc,
@@ -717,6 +764,8 @@ static __rte_always_inline uint16_t build_burst(struct pydpdk_gen_stream *s,
                 break;
         n = i;
     }
+    if (unlikely(s->stage_fn != NULL))
+        return build_burst_stage(s, pkts, n, tsc, lens);
     {
         const uint32_t tsc_sum = (uint32_t)(tsc & 0xffff) + (uint32_t)((tsc >> 16) & 0xffff) +
                                  (uint32_t)((tsc >> 32) & 0xffff) + (uint32_t)(tsc >> 48);
@@ -810,7 +859,7 @@ static __rte_always_inline uint16_t stream_tx(struct pydpdk_gen_stream *s, uint6
 {
     struct rte_mbuf **pkts = s->pending;
     uint32_t len[PYDPDK_GEN_MAX_BURST];
-    uint64_t limit = s->tx_burst, due;
+    uint64_t limit = s->tx_burst, due, built;
     uint16_t n, sent;
 
     if (s->nb_pending && send_pending(s))
@@ -844,10 +893,12 @@ static __rte_always_inline uint16_t stream_tx(struct pydpdk_gen_stream *s, uint6
     }
     if (limit == 0)
         return 0;
+    built = s->gen_packets;
     n = build_burst(s, pkts, (uint16_t)limit, now, len);
-    if (n == 0)
+    built = s->gen_packets - built;     /* more than n when a stage dropped some */
+    if (built == 0)
         return 0;
-    sent = rte_eth_tx_burst(s->port, s->queue, pkts, n);
+    sent = n ? rte_eth_tx_burst(s->port, s->queue, pkts, n) : 0;
     account_tx(s, len, sent);
     if (sent)
         s->last_tx_tsc = now;
@@ -863,7 +914,7 @@ static __rte_always_inline uint16_t stream_tx(struct pydpdk_gen_stream *s, uint6
                                                     s->hz_milli + s->rate_mpps - 1) / s->rate_mpps);
     }
     if (s->burst_pkts) {
-        s->burst_sent += n;
+        s->burst_sent += (uint32_t)built;
         if (s->burst_sent == s->burst_pkts) {
             s->burst_sent = 0;
             s->bursts_done++;

@@ -25,7 +25,8 @@
  * (a router keeps the tag). The tag lies in the L4 payload and is covered by its checksum.
  *
  * Counters are plain uint64_t written by one lcore only; others may read them at any time.
- * Accounting per stream, once stopped: gen_packets == tx_packets + unsent (freed at stop).
+ * Accounting per stream, once stopped: gen_packets == tx_packets + unsent (freed at stop)
+ * + stage_dropped + stage_invalid (a stream with a stage: gen_stage.h).
  * Per rx queue: rx_packets == rx_untagged + sum of its stats[].packets; every received
  * packet is freed.
  */
@@ -178,6 +179,14 @@ struct pydpdk_gen_stream {
     uint32_t ck_direct;        /* 1: no two checksummed fields overlap: sums from the values */
     uint64_t ol_flags;         /* RTE_MBUF_F_TX_* of every packet (offload) */
     uint64_t tx_offload;       /* the mbufs' l2_len/l3_len word (offload) */
+    /* Set by the caller: a compiled stage (pydpdk.stage) run on every built packet before its
+     * tag and checksums (gen_stage.h), or NULL. */
+    void *stage_fn;
+    void *stage_state;
+    uint32_t stage_abi;        /* PYDPDK_STAGE_ABI_PACKET, _PACKET_STATE or _BURST (fwd.h) */
+    uint32_t _pad_stage;
+    uint64_t stage_dropped;    /* DROP verdicts: built, freed, not sent */
+    uint64_t stage_invalid;    /* other verdicts outside the allowed set: freed too */
 } __rte_cache_aligned;
 
 struct pydpdk_gen_rxstat {
@@ -206,6 +215,15 @@ struct pydpdk_gen_rx {
     uint64_t rx_bytes;
     uint64_t rx_untagged;      /* no tag, or a stream id out of range */
     uint64_t _pad[2];
+    /* Set by the caller: a compiled stage run on every received packet before it is measured
+     * (gen_stage.h), or NULL. DROP and invalid verdicts leave the packet unmeasured (counted
+     * here, still in rx_packets; freed like every received packet). */
+    void *stage_fn;
+    void *stage_state;
+    uint32_t stage_abi;
+    uint32_t _pad_stage;
+    uint64_t stage_dropped;
+    uint64_t stage_invalid;
 } __rte_cache_aligned;
 
 struct pydpdk_gen_lcore {

@@ -1,0 +1,92 @@
+"""Compiled stages (pydpdk.stage) on the generator's packets and on its receive engine, on real
+PMDs: a C stage through cffi that drops odd UDP source ports and rewrites the TTL, checked byte
+for byte and with scapy's checksums; exact accounting (built = sent + dropped, nothing lost or
+missing) through a ring port looped to itself; bad input."""
+import pytest
+
+from pydpdk.errors import InvalidArgumentError
+from pydpdk.gen import Field, Generator, Stream, TAG_LEN
+from pydpdk.stage import Stage
+
+scapy = pytest.importorskip("scapy.all")
+from scapy.all import IP, UDP, Ether, Raw  # noqa: E402
+
+from test_gen import BASE, TSC, expected, ring0, null0  # noqa: E402,F401  (fixtures)
+
+#: drop odd UDP source ports; set the TTL of the others to 7 (the generator fixes the checksums)
+EVEN_TTL7 = r"""
+#include <stdint.h>
+int64_t even_ttl7(uint8_t *data, int64_t length, int64_t port)
+{
+    (void)port;
+    if (length < 42 || data[12] != 0x08 || data[13] != 0x00 || data[23] != 17)
+        return -1;
+    if (data[35] & 1)
+        return -1;                      /* DROP */
+    data[22] = 7;                       /* ip.ttl */
+    return -2;                          /* PEER: sent on the stream's port */
+}
+"""
+#: a verdict outside the allowed set for every 4th packet (sport % 4 == 1), else PEER
+ODD_VERDICT = r"""
+#include <stdint.h>
+int64_t odd_verdict(uint8_t *data, int64_t length, int64_t port)
+{
+    (void)length; (void)port;
+    return (data[35] & 3) == 1 ? -7 : -2;
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def even_ttl7():
+    return Stage.c(EVEN_TTL7, "even_ttl7")
+
+
+def test_tx_stage_drops_rewrites_and_the_tags_stay_consecutive(null0, even_ttl7):
+    s = Stream(BASE, size=96, fields=[Field("udp.sport", min=1000, max=1015)], stage=even_ttl7)
+    with Generator([s], port=null0, rx=None) as gen:
+        b = gen.build(0, 16, tsc=TSC)
+        try:
+            frames = b.tobytes_list()
+        finally:
+            b.free()
+    assert len(frames) == 8                       # the odd source ports were dropped
+    for k, f in enumerate(frames):
+        want = expected(BASE, 96, k, {IP: {"ttl": 7}, UDP: {"sport": 1000 + 2 * k}})
+        assert f == want, k                       # tag seq k: a dropped packet takes no number
+        p = Ether(f)
+        ip_ck, udp_ck = p[IP].chksum, p[UDP].chksum
+        del p[IP].chksum, p[UDP].chksum
+        q = Ether(bytes(p))
+        assert (q[IP].chksum, q[UDP].chksum) == (ip_ck, udp_ck)
+
+
+def test_tx_stage_accounting_through_a_ring_loop(ring0, even_ttl7):
+    s = Stream(rate="100kpps", count=4000, fields=[Field("udp.sport", min=1000, max=1999)], stage=even_ttl7)
+    with Generator([s], port=ring0) as gen:
+        gen.start()
+        assert gen.wait(30)
+        r = gen.stats().streams[0]
+    assert r.state == "done"
+    assert (r.stage_dropped, r.stage_invalid) == (2000, 0)
+    assert r.tx_packets == r.rx_packets == 2000
+    assert (r.lost, r.missing, r.out_of_order, r.duplicated, r.unsent) == (0, 0, 0, 0, 0)
+    assert r.as_dict()["stage_dropped"] == 2000
+
+
+def test_tx_stage_invalid_verdicts_are_counted_and_freed(null0):
+    st = Stage.c(ODD_VERDICT, "odd_verdict")
+    s = Stream(BASE, count=400, fields=[Field("udp.sport", min=1000, max=1399)], stage=st)
+    with Generator([s], port=null0, rx=None) as gen:
+        gen.start()
+        assert gen.wait(30)
+        r = gen.stats().streams[0]
+    assert (r.tx_packets, r.stage_invalid, r.stage_dropped, r.unsent) == (300, 100, 0, 0)
+
+
+def test_bad_stage_names_the_parameter(null0):
+    with pytest.raises(InvalidArgumentError, match=r"streams\[0\]\.stage"):
+        Generator([Stream(BASE, stage=object())], port=null0, rx=None)
+    with pytest.raises(InvalidArgumentError, match=r"streams\[0\]\.stage"):
+        Generator([Stream(BASE, stage=lambda d, n, p: -2)], port=null0, rx=None)
