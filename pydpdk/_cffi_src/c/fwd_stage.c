@@ -137,6 +137,56 @@ static __rte_always_inline int stage_verdicts_burst(const struct pydpdk_fwd_ctx 
     return same;
 }
 
+/* The verdict of a burst as one port for all (uniform) into out[0], counted n times. */
+static __rte_always_inline void stage_uniform(struct pydpdk_fwd_stream *s, int64_t v, uint16_t n,
+                                              uint16_t peer, uint16_t back, const uint8_t *ok,
+                                              uint16_t *out)
+{
+    uint64_t n_drop = 0, n_invalid = 0;
+
+    out[0] = stage_port(v, peer, back, ok, &n_drop, &n_invalid);
+    if (unlikely(out[0] == NO_PORT)) {
+        s->stage_dropped += n_drop * n;
+        s->stage_invalid += n_invalid * n;
+        s->other_dropped += n;
+    }
+}
+
+/* stage_abi 3: one call for the whole burst, given the mbufs; it returns the burst's verdict
+ * when uniform (nothing else to do here but one compare), else PYDPDK_STAGE_MIXED with
+ * verdict[] filled. The engine itself reads the mbufs only for the byte counters. */
+static __rte_always_inline int stage_verdicts_mbuf(const struct pydpdk_fwd_ctx *c,
+                                                   struct pydpdk_fwd_stream *s,
+                                                   struct rte_mbuf **pkts, uint16_t n,
+                                                   uint16_t *out, uint64_t *bytes)
+{
+    int64_t verdict[3 * SCRATCH];
+    const uint8_t *const ok = c->stage_port_ok;
+    const uint16_t peer = s->tx_port, back = s->rx_port;
+    uint64_t n_drop = 0, n_invalid = 0;
+    int64_t r;
+    uint16_t i;
+    int same = 1;
+
+    r = ((pydpdk_stage_mbuf_fn *)c->stage_fn)(pkts, n, back, c->stage_state, c->stage_lcore_state,
+                                              verdict);
+    *bytes = c->count_bytes ? burst_bytes(pkts, n) : 0;
+    if (likely(r != PYDPDK_STAGE_MIXED)) {
+        stage_uniform(s, r, n, peer, back, ok, out);
+        return 1;
+    }
+    for (i = 0; i < n; i++) {
+        out[i] = stage_port(verdict[i], peer, back, ok, &n_drop, &n_invalid);
+        same &= out[i] == out[0];
+    }
+    if (n_drop | n_invalid) {
+        s->stage_dropped += n_drop;
+        s->stage_invalid += n_invalid;
+        s->other_dropped += n_drop + n_invalid;
+    }
+    return same;
+}
+
 static __rte_always_inline uint16_t do_stage(const struct pydpdk_fwd_ctx *c,
                                              struct pydpdk_fwd_stream *s, struct rte_mbuf **pkts)
 {
@@ -149,7 +199,9 @@ static __rte_always_inline uint16_t do_stage(const struct pydpdk_fwd_ctx *c,
     if (n == 0)
         return 0;
     s->rx_packets += n;
-    if (c->stage_abi == PYDPDK_STAGE_ABI_BURST)
+    if (likely(c->stage_abi == PYDPDK_STAGE_ABI_MBUF))
+        same = stage_verdicts_mbuf(c, s, pkts, n, out, &bytes);
+    else if (c->stage_abi == PYDPDK_STAGE_ABI_BURST)
         same = stage_verdicts_burst(c, s, pkts, n, out, &bytes);
     else if (c->stage_abi == PYDPDK_STAGE_ABI_PACKET)
         same = stage_verdicts(c, s, pkts, n, out, &bytes, PYDPDK_STAGE_ABI_PACKET);
