@@ -174,9 +174,10 @@ def _stage_html(st: ForwardStats) -> str:
     """Stage mode: the verdict counters (forwarded, dropped, invalid), in all and per stream."""
     if st.forward_mode != "stage":
         return ""
-    rows = [(s.lcore, f"{s.rx_port}/{s.rx_queue}", s.stage_forwarded, s.stage_dropped, s.stage_invalid)
-            for s in st.streams]
-    rows.append(("all", "", sum(r[2] for r in rows), sum(r[3] for r in rows), sum(r[4] for r in rows)))
+    rows: list[tuple[Any, ...]] = [(s.lcore, f"{s.rx_port}/{s.rx_queue}", s.stage_forwarded, s.stage_dropped,
+                                    s.stage_invalid) for s in st.streams]
+    v = st.stage_verdicts
+    rows.append(("all", "", v["forwarded"], v["dropped"], v["invalid"]))
     return _details("stage verdicts", _table(["lcore", "rx port/queue", "forwarded", "dropped", "invalid"],
                                              rows, 2))
 
