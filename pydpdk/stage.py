@@ -471,7 +471,8 @@ def _mbuf_cfunc(numba: Any, user: Any, template: str, state: Any, counters: Any)
 
 def load(spec: str) -> Stage:
     """A stage from ``FILE.py:FUNCTION`` (compiled with numba; a 4-parameter function gets the
-    module's ``STATE`` numpy array as its state) or ``FILE.c:FUNCTION`` (compiled with cffi):
+    module's ``STATE`` numpy array as its state, or else its ``COUNTERS`` as per-lcore counters; a
+    5-parameter one both) or ``FILE.c:FUNCTION`` (compiled with cffi):
     what ``pydpdk fwd -- --stage SPEC`` runs."""
     path, sep, fname = str(spec).rpartition(":")
     if not sep or not path or not fname:
@@ -490,11 +491,16 @@ def load(spec: str) -> Stage:
     if not callable(fn):
         raise invalid("stage", spec, f"a function defined in {path}", "stage.load")
     nargs = getattr(getattr(fn, "__code__", None), "co_argcount", 3)
+    state, counters = getattr(mod, "STATE", None), getattr(mod, "COUNTERS", None)
+    if nargs == 5:
+        if state is None or counters is None:
+            raise invalid("stage", spec, f"a 5-parameter stage with STATE and COUNTERS in {path}", "stage.load")
+        return Stage.numba(fn, state=state, counters=counters)
     if nargs == 4:
-        state = getattr(mod, "STATE", None)
-        if state is None:
-            raise invalid("stage", spec, f"a 4-parameter stage with a STATE numpy array in {path}", "stage.load")
-        return Stage.numba(fn, state=state)
+        if state is None and counters is None:
+            raise invalid("stage", spec, f"a 4-parameter stage with a STATE numpy array (or COUNTERS, "
+                          f"per-lcore counters) in {path}", "stage.load")
+        return Stage.numba(fn, state=state) if state is not None else Stage.numba(fn, counters=counters)
     return Stage.numba(fn)
 
 

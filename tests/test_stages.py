@@ -606,3 +606,14 @@ def test_stage_forwards_through_a_testpmd_peer_over_memif(rings, pool):
     assert (out.rx_packets, out.stage_forwarded, out.stage_dropped, out.tx_packets) == (500, 400, 100, 400)
     assert (back.rx_packets, back.stage_forwarded, back.tx_packets) == (400, 400, 400)
     assert after["rx"] - before["rx"] == after["tx"] - before["tx"] == 400        # testpmd's own count
+
+
+def test_load_gives_counters_from_the_module(tmp_path):
+    src = tmp_path / "cnt.py"
+    src.write_text("import numpy as np\nfrom pydpdk.stage import PEER\nCOUNTERS = np.zeros(2, np.uint64)\n"
+                   "def f(data, length, port, counters):\n    counters[0] += 1\n    counters[1] += length\n"
+                   "    return PEER\n")
+    from pydpdk.stage import load
+    stage = load(f"{src}:f")
+    assert stage.abi == 3 and stage.run_on_burst([bytearray(60), bytearray(70)]) == [PEER, PEER]
+    assert list(stage.counters()) == [2, 130]
