@@ -100,7 +100,7 @@ class Stage:
     ``state``: the numpy array passed as the state argument (shared with Python: the stage writes
     it, Python reads it live; aligned 64-bit elements are never torn), or None;
     ``counters`` (abi 3 only): per-lcore counters, one row per forwarding lcore (each written by
-    its lcore only), summed by :meth:`counters`.
+    its lcore only), summed by :meth:`counters`; ``lcore_stride``: the bytes between two rows.
     """
 
     def __init__(self, address: int, *, name: str, state: Any = None, keepalive: Any = None,
