@@ -34,7 +34,7 @@ from typing import Any, Callable, Iterator, Sequence
 from ._native import ffi, lib
 from .errors import PydpdkError, invalid
 
-__all__ = ["Stage", "StageError", "DROP", "PEER", "BACK", "JIT_HINT", "load", "view"]
+__all__ = ["Stage", "StageError", "DROP", "PEER", "BACK", "MIXED", "JIT_HINT", "load", "view"]
 
 #: Verdicts (the values of c/fwd.h's PYDPDK_STAGE_*).
 DROP: int = lib.PYDPDK_STAGE_DROP
@@ -47,7 +47,9 @@ _ABI3 = "int64_t(*)(uint8_t *, int64_t, int64_t)"
 _ABI4 = "int64_t(*)(uint8_t *, int64_t, int64_t, void *)"
 _ABI_BURST = "int64_t(*)(uint8_t **, int64_t *, int64_t *, int64_t, int64_t, void *)"
 _ABI_MBUF = "int64_t(*)(struct rte_mbuf **, int64_t, int64_t, void *, void *, int64_t *)"
-_MIXED: int = lib.PYDPDK_STAGE_MIXED
+#: What a stage_abi 3 function returns when its burst's verdicts differ (see verdict[]).
+MIXED: int = lib.PYDPDK_STAGE_MIXED
+_MIXED = MIXED
 # Where the compiled loops read an mbuf's first segment: this build's layout, baked in as constants.
 _MBUF_BUF = ffi.offsetof("struct rte_mbuf", "buf_addr")
 _MBUF_DATA_OFF = ffi.offsetof("struct rte_mbuf", "data_off")
