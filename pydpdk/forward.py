@@ -143,6 +143,13 @@ class ForwardStats:
         """bit/s sent, all ports (from the bytes in ``bytes_from`` of each port)."""
         return sum(p.tx_bps for p in self.ports)
 
+    @property
+    def stage_verdicts(self) -> dict[str, int]:
+        """Stage mode: the verdicts of all streams, ``{"forwarded": ..., "dropped": ..., "invalid": ...}``."""
+        return {"forwarded": sum(s.stage_forwarded for s in self.streams),
+                "dropped": sum(s.stage_dropped for s in self.streams),
+                "invalid": sum(s.stage_invalid for s in self.streams)}
+
     def rates(self) -> str:
         """All ports' rates in pydpdk.units' format: ``'RX 14.88 Mpackets/s, 7.619 Gbit/s; TX ...'``."""
         from .units import format_rate
@@ -182,6 +189,10 @@ class ForwardStats:
         out.append(f"  RX-packets: {rx:<14} RX-dropped: {rxd:<14}RX-total: {rx + rxd}")
         out.append(f"  TX-packets: {tx:<14} TX-dropped: {txd:<14}TX-total: {tx + txd}")
         out.append("  " + "+" * 76)
+        if self.forward_mode == "stage":
+            v = self.stage_verdicts
+            out.append(f"  Stage verdicts: forwarded {v['forwarded']}, dropped {v['dropped']}, "
+                       f"invalid {v['invalid']}")
         return "\n".join(out)
 
     def __str__(self) -> str:
@@ -354,6 +365,7 @@ class Forwarder(Resource):
             cfg.stage_fn = ffi.cast("void *", ffi.addressof(lib, "pydpdk_stage_peer"))
             cfg.stage_state = ffi.NULL
             cfg.stage_abi = lib.PYDPDK_STAGE_ABI_PACKET
+            cfg.stage_lcore_state, cfg.stage_lcore_stride = ffi.NULL, 0
         else:
             addr = getattr(stage, "address", None)
             if not isinstance(addr, int) or addr == 0:
@@ -362,6 +374,9 @@ class Forwarder(Resource):
             cfg.stage_fn = ffi.cast("void *", addr)
             cfg.stage_state = ffi.cast("void *", stage.state_address)
             cfg.stage_abi = stage.abi
+            # per-lcore counter rows (pydpdk.stage counters=): lcore i writes row i only
+            cfg.stage_lcore_state = ffi.cast("void *", getattr(stage, "lcore_state_address", 0))
+            cfg.stage_lcore_stride = getattr(stage, "lcore_stride", 0)
         self._stage = stage         # keeps the compiled code (and its state) alive while in use
 
     @property

@@ -203,7 +203,20 @@ def forward_stats_html(st: ForwardStats) -> str:
     streams = _table(["lcore", "rx port/queue", "tx port/queue", "rx", "tx", "generated", "dropped"],
                      [(s.lcore, f"{s.rx_port}/{s.rx_queue}", f"{s.tx_port}/{s.tx_queue}", s.rx_packets,
                        s.tx_packets, s.gen_packets, s.fwd_dropped + s.other_dropped) for s in st.streams], 3)
-    return _box(f"{st.forward_mode} forwarding, {st.elapsed_s:.2f} s", ports, _details("streams", streams))
+    return _box(f"{st.forward_mode} forwarding, {st.elapsed_s:.2f} s", ports, _stage_html(st),
+                _details("streams", streams))
+
+
+def _stage_html(st: ForwardStats) -> str:
+    """Stage mode: the verdict counters (forwarded, dropped, invalid), in all and per stream."""
+    if st.forward_mode != "stage":
+        return ""
+    rows: list[tuple[Any, ...]] = [(s.lcore, f"{s.rx_port}/{s.rx_queue}", s.stage_forwarded, s.stage_dropped,
+                                    s.stage_invalid) for s in st.streams]
+    v = st.stage_verdicts
+    rows.append(("all", "", v["forwarded"], v["dropped"], v["invalid"]))
+    return _details("stage verdicts", _table(["lcore", "rx port/queue", "forwarded", "dropped", "invalid"],
+                                             rows, 2))
 
 
 def forwarder_html(fwd: Forwarder) -> str:

@@ -13,10 +13,13 @@
 The ABI (c/fwd.h, "Stages"): ``int64_t fn(uint8_t *data, int64_t length, int64_t port)``, or with
 a state array ``int64_t fn(uint8_t *data, int64_t length, int64_t port, void *state)``; the verdict
 is an output port (one of the forwarder's), :data:`DROP`, :data:`PEER` or :data:`BACK`; anything
-else is counted as invalid and dropped. See docs/stages.md.
+else is counted as invalid and dropped. numba stages are compiled by default into the per-burst
+mbuf form (stage_abi 3): one call per received burst, the loop over its mbufs compiled with your
+function inlined. :meth:`Stage.numba_burst` hands your function the whole burst. See docs/stages.md.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.machinery
 import importlib.util
@@ -25,12 +28,13 @@ import re
 import subprocess
 import sys
 import tempfile
-from typing import Any, Callable, Sequence
+from functools import lru_cache
+from typing import Any, Callable, Iterator, Sequence
 
 from ._native import ffi, lib
 from .errors import PydpdkError, invalid
 
-__all__ = ["Stage", "StageError", "DROP", "PEER", "BACK", "JIT_HINT", "load"]
+__all__ = ["Stage", "StageError", "DROP", "PEER", "BACK", "MIXED", "JIT_HINT", "load", "view"]
 
 #: Verdicts (the values of c/fwd.h's PYDPDK_STAGE_*).
 DROP: int = lib.PYDPDK_STAGE_DROP
@@ -42,6 +46,15 @@ JIT_HINT = "numba is not installed: pip install pydpdk[jit] (or pip install numb
 _ABI3 = "int64_t(*)(uint8_t *, int64_t, int64_t)"
 _ABI4 = "int64_t(*)(uint8_t *, int64_t, int64_t, void *)"
 _ABI_BURST = "int64_t(*)(uint8_t **, int64_t *, int64_t *, int64_t, int64_t, void *)"
+_ABI_MBUF = "int64_t(*)(struct rte_mbuf **, int64_t, int64_t, void *, void *, int64_t *)"
+#: What a stage_abi 3 function returns when its burst's verdicts differ (see verdict[]).
+MIXED: int = lib.PYDPDK_STAGE_MIXED
+_MIXED = MIXED
+# Where the compiled loops read an mbuf's first segment: this build's layout, baked in as constants.
+_MBUF_BUF = ffi.offsetof("struct rte_mbuf", "buf_addr")
+_MBUF_DATA_OFF = ffi.offsetof("struct rte_mbuf", "data_off")
+_MBUF_DATA_LEN = ffi.offsetof("struct rte_mbuf", "data_len")
+_LINE = 64                    # per-lcore counter rows start on their own cache line
 
 
 class StageError(PydpdkError, RuntimeError):
@@ -64,17 +77,36 @@ def _check_state(state: Any) -> Any:
     return state
 
 
-class Stage:
-    """A compiled per-packet function and what keeps it alive: its code, its state array.
+def _check_counters(counters: Any) -> Any:
+    if counters is None:
+        return None
+    import numpy as np
+    if isinstance(counters, int) and not isinstance(counters, bool):
+        if not 1 <= counters <= 4096:
+            raise invalid("counters", counters, "1 to 4096 counters (or a numpy array of them)", "Stage")
+        return np.zeros(counters, np.uint64)
+    if not isinstance(counters, np.ndarray) or counters.ndim != 1 or counters.size == 0 \
+            or counters.dtype not in (np.dtype(np.uint64), np.dtype(np.int64)) or counters.size > 4096:
+        raise invalid("counters", type(counters).__name__ if not isinstance(counters, np.ndarray)
+                      else f"{counters.dtype} array of shape {counters.shape}",
+                      "a number of counters or a 1-D numpy array of 1 to 4096 uint64/int64 "
+                      "(e.g. numpy.zeros(4, numpy.uint64): its values start row 0)", "Stage")
+    return counters
 
-    ``address``: the C function pointer; ``abi``: 0 (3 arguments), 1 (4, with ``state``) or 2
-    (the per-burst form numba stages use by default);
-    ``state``: the numpy array passed as the 4th argument (shared with Python: the stage writes
-    it, Python reads it live; aligned 64-bit elements are never torn), or None.
+
+class Stage:
+    """A compiled stage and what keeps it alive: its code, its state array, its counter rows.
+
+    ``address``: the C function pointer; ``abi``: 0 (3 arguments), 1 (4, with ``state``), 2 (the
+    per-burst data form) or 3 (the per-burst mbuf form numba stages use by default);
+    ``state``: the numpy array passed as the state argument (shared with Python: the stage writes
+    it, Python reads it live; aligned 64-bit elements are never torn), or None;
+    ``counters`` (abi 3 only): per-lcore counters, one row per forwarding lcore (each written by
+    its lcore only), summed by :meth:`counters`; ``lcore_stride``: the bytes between two rows.
     """
 
     def __init__(self, address: int, *, name: str, state: Any = None, keepalive: Any = None,
-                 abi: int | None = None):
+                 abi: int | None = None, counters: Any = None):
         self.address = int(address)
         self.name = name
         self.state = _check_state(state)
@@ -82,87 +114,134 @@ class Stage:
             abi = lib.PYDPDK_STAGE_ABI_PACKET if state is None else lib.PYDPDK_STAGE_ABI_PACKET_STATE
         self.abi = abi
         self._keepalive = keepalive
+        template = _check_counters(counters)
+        self._rows: Any = None
+        self._nb_counters = 0
+        self.lcore_stride = 0
+        if template is not None:
+            if abi != lib.PYDPDK_STAGE_ABI_MBUF:
+                raise invalid("counters", "given", "counters only with a per-burst numba stage (abi 3: "
+                              "Stage.numba(form='burst') or Stage.numba_burst)", "Stage")
+            import numpy as np
+            k = template.size
+            per_row = -(-k * 8 // _LINE) * _LINE // 8          # a whole number of cache lines
+            rows = lib.RTE_MAX_LCORE
+            raw = np.zeros(rows * per_row + _LINE // 8, template.dtype)
+            skip = (-raw.ctypes.data % _LINE) // 8
+            self._rows = raw[skip:skip + rows * per_row].reshape(rows, per_row)
+            self._rows[0, :k] = template                       # the sum starts there
+            self._nb_counters = k
+            self.lcore_stride = per_row * 8
 
     @property
     def state_address(self) -> int:
         """The address of the state array's first element (0 without state)."""
         return 0 if self.state is None else int(self.state.ctypes.data)
 
+    @property
+    def lcore_state_address(self) -> int:
+        """The address of the first per-lcore counter row (0 without counters)."""
+        return 0 if self._rows is None else int(self._rows.ctypes.data)
+
+    def counters(self, per_lcore: bool = False) -> Any:
+        """The per-lcore counters summed over the lcores (a numpy array of ``counters`` values),
+        or with ``per_lcore`` a copy of every row (row i: the forwarder's i-th lcore; row 0 also
+        gets what :meth:`run_on_burst` counts). Read live while the engine runs: each element is
+        one aligned 64-bit word written by one lcore, never torn."""
+        if self._rows is None:
+            raise invalid("counters", None, "a stage built with counters=", "Stage.counters")
+        rows = self._rows[:, :self._nb_counters].copy()
+        return rows if per_lcore else rows.sum(axis=0, dtype=rows.dtype)
+
     def __repr__(self) -> str:
         return f"<Stage {self.name} abi={self.abi} at {self.address:#x}>"
 
     # -- builders ------------------------------------------------------------------------
     @classmethod
-    def numba(cls, pyfunc: Callable[..., int], *, state: Any = None, form: str = "burst") -> "Stage":
-        """Compile ``pyfunc(data, length, port)`` (or ``pyfunc(data, length, port, state)`` when
-        ``state`` is given) with numba in nopython mode. ``data`` is a uint8 array view of the
-        packet's first segment, ``length`` elements long; ``state`` is the given numpy array.
-        A function numba refuses raises :class:`StageError` naming the file, line and reason.
+    def numba(cls, pyfunc: Callable[..., int], *, state: Any = None, counters: Any = None,
+              form: str = "burst") -> "Stage":
+        """Compile ``pyfunc(data, length, port)`` with numba in nopython mode; it gets one more
+        argument, ``state`` (the given numpy array, shared), when ``state`` is given, and then one
+        more, ``counters`` (this lcore's row of per-lcore counters), when ``counters`` is given
+        (a number of counters, or a uint64/int64 array whose values start the sum). ``data`` is
+        a uint8 array view of the packet's first segment, ``length`` elements long. A function
+        numba refuses raises :class:`StageError` naming the file, line and reason.
 
-        ``form``: "burst" (default) compiles a loop over each received burst that calls
-        ``pyfunc`` inlined per packet (c/fwd.h stage_abi 2: one call per burst); "packet"
-        compiles the per-packet C ABI itself (abi 0, or 1 with state: one call per packet)."""
-        try:
-            import importlib
-            numba: Any = importlib.import_module("numba")     # untyped here: numba's stubs are partial
-            types: Any = numba.types
-        except ImportError as e:
-            raise StageError(JIT_HINT) from e
+        ``form``: "burst" (default) compiles a loop over each received burst's mbufs that calls
+        ``pyfunc`` inlined per packet (c/fwd.h stage_abi 3: one call per burst, one verdict
+        returned for a uniform burst); "packet" compiles the per-packet C ABI itself (abi 0, or
+        1 with state; no counters)."""
+        numba = _numba()
         if not callable(pyfunc):
             raise invalid("pyfunc", pyfunc, "a Python function fn(data, length, port)", "Stage.numba")
         if form not in ("burst", "packet"):
             raise invalid("form", form, "'burst' or 'packet'", "Stage.numba")
+        if form == "packet" and counters is not None:
+            raise invalid("counters", "given", "counters with form='burst' (the per-lcore rows are "
+                          "passed by the burst form only)", "Stage.numba")
         state = _check_state(state)
+        template = _check_counters(counters)
         name = getattr(pyfunc, "__qualname__", repr(pyfunc))
-        opts: dict[str, Any] = {"error_model": "numpy"}   # no Python exception can leave the lcore
-        abi: int | None = None
-        packet: Any
         try:
-            user = numba.njit(**opts)(pyfunc)
-            carray = numba.carray
-            data_t = types.CPointer(types.uint8)
-            i64p = types.CPointer(types.int64)
-            if form == "burst":
-                abi = lib.PYDPDK_STAGE_ABI_BURST
-                if state is None:
-                    def burst_plain(datas: Any, lengths: Any, verdicts: Any, n: Any, port: Any,
-                                    st: Any) -> Any:   # pragma: no cover - numba
-                        for i in range(n):
-                            ln = lengths[i]
-                            verdicts[i] = user(carray(datas[i], (ln,)), ln, port)
-                        return 0
-                    packet = burst_plain
-                    st_t = data_t
-                else:
-                    ns = state.shape[0]
-                    st_t = types.CPointer(numba.from_dtype(state.dtype))
-
-                    def burst_state(datas: Any, lengths: Any, verdicts: Any, n: Any, port: Any,
-                                    st: Any) -> Any:   # pragma: no cover - numba
-                        view = carray(st, (ns,))
-                        for i in range(n):
-                            ln = lengths[i]
-                            verdicts[i] = user(carray(datas[i], (ln,)), ln, port, view)
-                        return 0
-                    packet = burst_state
-                sig = types.int64(types.CPointer(data_t), i64p, i64p, types.int64, types.int64, st_t)
-            elif state is None:
-                def one_plain(ptr: Any, length: Any, port: Any) -> Any:    # pragma: no cover - numba
-                    return user(carray(ptr, (length,)), length, port)
-                packet = one_plain
-                sig = types.int64(data_t, types.int64, types.int64)
-            else:
-                n = state.shape[0]
-                st_t = types.CPointer(numba.from_dtype(state.dtype))
-
-                def one_state(ptr: Any, length: Any, port: Any, st: Any) -> Any:  # pragma: no cover - numba
-                    return user(carray(ptr, (length,)), length, port, carray(st, (n,)))
-                packet = one_state
-                sig = types.int64(data_t, types.int64, types.int64, st_t)
-            compiled = numba.cfunc(sig, nopython=True, **opts)(packet)
+            with _vectorizing(numba):
+                return cls._numba_build(numba, pyfunc, name, state, template, form)
         except numba.core.errors.NumbaError as e:
             raise StageError(_numba_message(pyfunc, e)) from None
-        return cls(compiled.address, name=name, state=state, keepalive=compiled, abi=abi)
+
+    @classmethod
+    def _numba_build(cls, numba: Any, pyfunc: Callable[..., int], name: str, state: Any, template: Any,
+                     form: str) -> "Stage":
+        """Stage.numba's compilation (NumbaError raised from here is put in the user's terms)."""
+        types: Any = numba.types
+        user = numba.njit(**_JIT_OPTS)(pyfunc)
+        if form == "burst":
+            compiled = _mbuf_cfunc(numba, user, _PER_PACKET_LOOP, state, template)
+            return cls(compiled.address, name=name, state=state, keepalive=compiled,
+                       abi=lib.PYDPDK_STAGE_ABI_MBUF, counters=template)
+        carray = numba.carray
+        data_t = types.CPointer(types.uint8)
+        packet: Any
+        if state is None:
+            def one_plain(ptr: Any, length: Any, port: Any) -> Any:    # pragma: no cover - numba
+                return user(carray(ptr, (length,)), length, port)
+            packet = one_plain
+            sig = types.int64(data_t, types.int64, types.int64)
+        else:
+            n = state.shape[0]
+            st_t = types.CPointer(numba.from_dtype(state.dtype))
+
+            def one_state(ptr: Any, length: Any, port: Any, st: Any) -> Any:  # pragma: no cover - numba
+                return user(carray(ptr, (length,)), length, port, carray(st, (n,)))
+            packet = one_state
+            sig = types.int64(data_t, types.int64, types.int64, st_t)
+        compiled = numba.cfunc(sig, nopython=True, **_JIT_OPTS)(packet)
+        return cls(compiled.address, name=name, state=state, keepalive=compiled)
+
+    @classmethod
+    def numba_burst(cls, pyfunc: Callable[..., Any], *, state: Any = None,
+                    counters: Any = None) -> "Stage":
+        """Compile ``pyfunc(data, lengths, verdicts, port)``, a function over a whole received
+        burst (for vectorised work), with numba in nopython mode. ``data``: int64 array of the
+        packets' data addresses (:func:`view` ``(data[i], lengths[i])`` is packet i as a uint8
+        array); ``lengths``: int64 array of their lengths; ``verdicts``: int64 array, filled with
+        :data:`PEER`, that the function sets per packet; all three are the burst's length.
+        ``state`` and ``counters`` add arguments as in :meth:`numba`. Its return value is
+        ignored. stage_abi 3, like the default form of :meth:`numba`."""
+        numba = _numba()
+        if not callable(pyfunc):
+            raise invalid("pyfunc", pyfunc, "a Python function fn(data, lengths, verdicts, port)",
+                          "Stage.numba_burst")
+        state = _check_state(state)
+        template = _check_counters(counters)
+        name = getattr(pyfunc, "__qualname__", repr(pyfunc))
+        try:
+            with _vectorizing(numba):
+                user = numba.njit(**_JIT_OPTS)(pyfunc)
+                compiled = _mbuf_cfunc(numba, user, _WHOLE_BURST_LOOP, state, template)
+        except numba.core.errors.NumbaError as e:
+            raise StageError(_numba_message(pyfunc, e)) from None
+        return cls(compiled.address, name=name, state=state, keepalive=compiled,
+                   abi=lib.PYDPDK_STAGE_ABI_MBUF, counters=template)
 
     @classmethod
     def c(cls, source: str | os.PathLike[str], name: str, *, state: Any = None,
@@ -197,20 +276,42 @@ class Stage:
         """Call the compiled function from Python, as the engine would, on each packet of
         ``packets`` (an MbufBurst, whose mbufs' first segments are passed and may be rewritten in
         place, or a list of bytearrays), with in-port ``port`` (default: each mbuf's port field,
-        0 for bytearrays). Returns the raw verdicts, in order."""
+        0 for bytearrays). Returns the raw verdicts, in order. Per-burst stages get runs of
+        consecutive packets of one in-port as one burst; their counters go to row 0."""
         st = ffi.cast("void *", self.state_address)
-        out = []
+        out: list[int] = []
+        keep: list[Any] = []
         if hasattr(packets, "ptrs"):
             ptrs = packets.ptrs
-            items = [(ffi.cast("uint8_t *", ptrs[i].buf_addr) + ptrs[i].data_off, ptrs[i].data_len,
-                      ptrs[i].port if port is None else port) for i in range(len(packets))]
+            mbufs = [ptrs[i] for i in range(len(packets))]
         else:
-            items = []
+            mbufs = []
             for p in packets:
                 if not isinstance(p, bytearray):
                     raise invalid("packets", type(p).__name__, "an MbufBurst or a list of bytearrays",
                                   "Stage.run_on_burst")
-                items.append((ffi.from_buffer("uint8_t[]", p), len(p), 0 if port is None else port))
+                buf = ffi.from_buffer("uint8_t[]", p)
+                m = ffi.new("struct rte_mbuf *")       # a stand-in mbuf over the bytearray
+                m.buf_addr, m.data_off, m.data_len, m.pkt_len, m.nb_segs = buf, 0, len(p), len(p), 1
+                m.port = 0
+                keep += [buf, m]
+                mbufs.append(m)
+        ports = [int(m.port) if port is None else port for m in mbufs]
+        if self.abi == lib.PYDPDK_STAGE_ABI_MBUF:
+            fnm = ffi.cast(_ABI_MBUF, self.address)
+            lst = ffi.cast("void *", self.lcore_state_address)
+            i = 0
+            while i < len(mbufs):
+                j = i
+                while j < len(mbufs) and j - i < lib.PYDPDK_FWD_MAX_BURST and ports[j] == ports[i]:
+                    j += 1
+                pk = ffi.new("struct rte_mbuf *[]", mbufs[i:j])
+                v = ffi.new("int64_t[]", 3 * (j - i))
+                r = int(fnm(pk, j - i, ports[i], st, lst, v))
+                out += [r] * (j - i) if r != _MIXED else [int(v[k]) for k in range(j - i)]
+                i = j
+            return out
+        items = [(ffi.cast("uint8_t *", m.buf_addr) + m.data_off, m.data_len, pt) for m, pt in zip(mbufs, ports)]
         if self.abi == lib.PYDPDK_STAGE_ABI_BURST:
             fnb = ffi.cast(_ABI_BURST, self.address)
             for data, length, pt in items:       # one call per packet: each has its own in-port
@@ -227,9 +328,153 @@ class Stage:
         return out
 
 
+_JIT_OPTS: dict[str, Any] = {"error_model": "numpy"}   # no Python exception can leave the lcore
+
+
+def _numba() -> Any:
+    """numba (untyped here: its stubs are partial), with pydpdk's jit helpers registered."""
+    try:
+        import importlib
+        numba: Any = importlib.import_module("numba")
+    except ImportError as e:
+        raise StageError(JIT_HINT) from e
+    _jit_helpers()
+    return numba
+
+
+def view(address: int, length: int) -> Any:
+    """``length`` bytes at ``address`` as a uint8 numpy array: packet i of a
+    :meth:`Stage.numba_burst` function is ``view(data[i], lengths[i])`` (compiled by numba inside
+    a stage; called from Python it works on any address, e.g. to debug a burst function)."""
+    import ctypes
+    import numpy as np
+    return np.ctypeslib.as_array((ctypes.c_uint8 * int(length)).from_address(int(address)))
+
+
+@contextlib.contextmanager
+def _vectorizing(numba: Any) -> Iterator[None]:
+    """numba's SLP vectorizer on while a stage compiles (numba leaves it off by default): it
+    turns a user's byte-by-byte header moves into wide loads, stores and shuffles (a MAC swap:
+    24 byte moves become one load, one shuffle and two stores)."""
+    config = numba.core.config
+    old = config.SLP_VECTORIZE
+    config.SLP_VECTORIZE = 1
+    try:
+        yield
+    finally:
+        config.SLP_VECTORIZE = old
+
+
+@lru_cache(maxsize=None)
+def _jit_helpers() -> dict[str, Any]:
+    """The intrinsics the compiled burst loops read mbufs with (an integer address -> a load or a
+    pointer, in LLVM IR), and numba's implementation of :func:`view`."""
+    import importlib
+    numba: Any = importlib.import_module("numba")
+    extending: Any = importlib.import_module("numba.extending")
+    ir: Any = importlib.import_module("llvmlite.ir")
+    nt: Any = numba.types
+
+    def loader(bits: int) -> Any:
+        def ld(typingctx: Any, addr: Any) -> Any:
+            if not isinstance(addr, nt.Integer):
+                return None
+
+            def codegen(context: Any, builder: Any, sig: Any, args: Any) -> Any:
+                v = builder.load(builder.inttoptr(args[0], ir.IntType(bits).as_pointer()))
+                return v if bits == 64 else builder.zext(v, ir.IntType(64))
+            return nt.int64(addr), codegen
+        ld.__name__ = f"pydpdk_load{bits}"
+        return extending.intrinsic(ld)
+
+    def u8_pointer(typingctx: Any, addr: Any) -> Any:
+        if not isinstance(addr, nt.Integer):
+            return None
+
+        def codegen(context: Any, builder: Any, sig: Any, args: Any) -> Any:
+            return builder.inttoptr(args[0], ir.IntType(8).as_pointer())
+        return nt.CPointer(nt.uint8)(addr), codegen
+
+    u8p = extending.intrinsic(u8_pointer)
+    carray = numba.carray
+
+    @extending.overload(view, jit_options=_JIT_OPTS)
+    def _view(address: Any, length: Any) -> Any:
+        def impl(address: Any, length: Any) -> Any:      # pragma: no cover - numba
+            return carray(u8p(address), (length,))
+        return impl
+    return {"ld64": loader(64), "ld16": loader(16), "u8p": u8p}
+
+
+# The compiled stage_abi 3 loops (c/fwd.h): fn(pkts, n, port, state, lcore_state, verdict),
+# generated per stage so that the user's arguments (ARGS) and the array views are exact.
+_PER_PACKET_LOOP = """
+def stage_loop(pkts, n, port, st, lst, verdict):
+    {views}
+    first = 0
+    diff = 0
+    for i in range(n):
+        m = pkts[i]
+        ln = ld16(m + DATA_LEN)
+        v = user(carray(u8p(ld64(m + BUF) + ld16(m + DATA_OFF)), (ln,)), ln, port{args})
+        verdict[i] = v
+        if i == 0:
+            first = v
+        diff |= v ^ first
+    if diff == 0:
+        return first
+    return MIXED
+"""
+
+_WHOLE_BURST_LOOP = """
+def stage_loop(pkts, n, port, st, lst, verdict):
+    {views}
+    scratch = carray(verdict, (3 * n,))
+    verdicts = scratch[:n]
+    data = scratch[n:2 * n]
+    lengths = scratch[2 * n:]
+    for i in range(n):
+        m = pkts[i]
+        data[i] = ld64(m + BUF) + ld16(m + DATA_OFF)
+        lengths[i] = ld16(m + DATA_LEN)
+        verdicts[i] = PEER
+    user(data, lengths, verdicts, port{args})
+    first = verdicts[0]
+    for i in range(1, n):
+        if verdicts[i] != first:
+            return MIXED
+    return first
+"""
+
+
+def _mbuf_cfunc(numba: Any, user: Any, template: str, state: Any, counters: Any) -> Any:
+    """numba.cfunc of a stage_abi 3 loop over `user` (compiled), with the mbuf offsets of this
+    build and the state/counters array lengths frozen in as constants."""
+    types = numba.types
+    views, args = [], ""
+    st_t = lst_t = types.voidptr
+    if state is not None:
+        st_t = types.CPointer(numba.from_dtype(state.dtype))
+        views.append(f"sv = carray(st, ({state.shape[0]},))")
+        args += ", sv"
+    if counters is not None:
+        lst_t = types.CPointer(numba.from_dtype(counters.dtype))
+        views.append(f"cv = carray(lst, ({counters.shape[0]},))")
+        args += ", cv"
+    h = _jit_helpers()
+    env: dict[str, Any] = {"user": user, "carray": numba.carray, "ld64": h["ld64"], "ld16": h["ld16"],
+                           "u8p": h["u8p"], "BUF": _MBUF_BUF, "DATA_OFF": _MBUF_DATA_OFF,
+                           "DATA_LEN": _MBUF_DATA_LEN, "MIXED": _MIXED, "PEER": PEER}
+    exec(template.format(views="\n    ".join(views) or "pass", args=args), env)
+    i64p = types.CPointer(types.int64)
+    sig = types.int64(i64p, types.int64, types.int64, st_t, lst_t, i64p)
+    return numba.cfunc(sig, nopython=True, **_JIT_OPTS)(env["stage_loop"])
+
+
 def load(spec: str) -> Stage:
     """A stage from ``FILE.py:FUNCTION`` (compiled with numba; a 4-parameter function gets the
-    module's ``STATE`` numpy array as its state) or ``FILE.c:FUNCTION`` (compiled with cffi):
+    module's ``STATE`` numpy array as its state, or else its ``COUNTERS`` as per-lcore counters; a
+    5-parameter one both) or ``FILE.c:FUNCTION`` (compiled with cffi):
     what ``pydpdk fwd -- --stage SPEC`` runs."""
     path, sep, fname = str(spec).rpartition(":")
     if not sep or not path or not fname:
@@ -248,11 +493,16 @@ def load(spec: str) -> Stage:
     if not callable(fn):
         raise invalid("stage", spec, f"a function defined in {path}", "stage.load")
     nargs = getattr(getattr(fn, "__code__", None), "co_argcount", 3)
+    state, counters = getattr(mod, "STATE", None), getattr(mod, "COUNTERS", None)
+    if nargs == 5:
+        if state is None or counters is None:
+            raise invalid("stage", spec, f"a 5-parameter stage with STATE and COUNTERS in {path}", "stage.load")
+        return Stage.numba(fn, state=state, counters=counters)
     if nargs == 4:
-        state = getattr(mod, "STATE", None)
-        if state is None:
-            raise invalid("stage", spec, f"a 4-parameter stage with a STATE numpy array in {path}", "stage.load")
-        return Stage.numba(fn, state=state)
+        if state is None and counters is None:
+            raise invalid("stage", spec, f"a 4-parameter stage with a STATE numpy array (or COUNTERS, "
+                          f"per-lcore counters) in {path}", "stage.load")
+        return Stage.numba(fn, state=state) if state is not None else Stage.numba(fn, counters=counters)
     return Stage.numba(fn)
 
 

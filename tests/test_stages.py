@@ -14,8 +14,9 @@ from pydpdk import vdev
 from pydpdk.forward import Forwarder
 from pydpdk.pcap import read_frames, write_pcap
 from pydpdk.ring import ports_from_rings
-from pydpdk.stage import BACK, DROP, PEER, Stage, StageError
-from conftest import ROOT
+from pydpdk.stage import BACK, DROP, PEER, Stage, StageError, view
+from conftest import ROOT, run_python
+from pydpdk.testing.testpmd import needs_testpmd
 
 pytestmark = pytest.mark.skipif(len(pydpdk.eal._PROCESS_CPUS) < 2, reason="needs two CPUs")
 scapy = pytest.importorskip("scapy.all")
@@ -369,7 +370,7 @@ def test_numba_verdicts_in_both_forms(rings, form):
     same mixed bursts identically."""
     seen = np.zeros(1, dtype=np.int64)
     stage = Stage.numba(numba_verdict, state=seen, form=form)
-    assert stage.abi == (2 if form == "burst" else 1)
+    assert stage.abi == (3 if form == "burst" else 1)
     kinds = [(i * 5) % 7 for i in range(700)]
     frames = [Ether(dst=A, src=B, type=0x88B5) / Raw(bytes([k, i % 256]) + b"\0" * 44) for i, k in enumerate(kinds)]
     with Forwarder(rings.ports, "stage", stage=stage) as fwd:
@@ -387,3 +388,232 @@ def test_numba_verdicts_in_both_forms(rings, form):
     raw = [bytes(f) for f in frames]
     assert got1 == [f for f, k in zip(raw, kinds) if k == 0]
     assert got0 == [f for f, k in zip(raw, kinds) if k in (1, 5)]
+
+
+def by_first_payload_byte(data, length, port):
+    k = data[14] if length >= 15 else 0
+    if k == 0:
+        return PEER
+    if k == 1:
+        return DROP
+    if k == 2:
+        return -7                 # outside the set: invalid
+    return 31                     # a port not in the forwarder: invalid
+
+
+def test_numba_uniform_bursts_map_one_verdict_for_all(rings):
+    """A burst whose packets share a verdict comes back as one verdict (stage_abi 3): each kind
+    is still counted once per packet, and the burst goes out whole or is freed whole."""
+    stage = Stage.numba(by_first_payload_byte)
+    frames = {k: [Ether(dst=A, src=B, type=0x88B5) / Raw(bytes([k, i]) + b"\0" * 44) for i in range(40)]
+              for k in range(4)}
+    with Forwarder(rings.ports, "stage", stage=stage) as fwd:
+        fwd.start(flush_rx=False)
+        done = 0
+        for k in (1, 2, 0, 3, 0):
+            rings.send(0, frames[k])
+            done += 40
+            assert wait_for(lambda: fwd.stats().streams[0].rx_packets == done)
+        st = fwd.stop()
+    s = st.streams[0]
+    assert (s.stage_forwarded, s.stage_dropped, s.stage_invalid) == (80, 40, 80)
+    assert s.other_dropped == 120 and s.tx_packets == 80
+    assert st.stage_verdicts == {"forwarded": 80, "dropped": 40, "invalid": 80}
+    assert rings.take(1) == [bytes(f) for f in frames[0]] * 2 and rings.take(0) == []
+    from pydpdk import notebook                     # the notebook view shows the verdicts
+    html = notebook.forward_stats_html(st)
+    assert "stage verdicts" in html and "<td>80</td><td>40</td><td>80</td>" in html
+    assert "Stage verdicts: forwarded 80, dropped 40, invalid 80" in st.testpmd_text()
+
+
+def udp_swap_burst(data, lengths, verdicts, port, counters):
+    """A whole-burst stage: UDP frames get their MACs swapped, the rest dropped; counters[0]
+    kept, counters[1] dropped, counters[2] bursts seen."""
+    counters[2] += 1
+    for i in range(lengths.shape[0]):
+        d = view(data[i], lengths[i])
+        if lengths[i] >= 34 and d[12] == 0x08 and d[13] == 0x00 and d[23] == 17:
+            for j in range(6):
+                t = d[j]
+                d[j] = d[j + 6]
+                d[j + 6] = t
+            counters[0] += 1
+        else:
+            verdicts[i] = DROP
+            counters[1] += 1
+
+
+def _swapped(f):
+    p = Ether(bytes(f))
+    p.src, p.dst = p.dst, p.src
+    return bytes(p)
+
+
+def test_numba_burst_form_byte_exact_on_a_ring_pair(rings):
+    stage = Stage.numba_burst(udp_swap_burst, counters=3)
+    assert stage.abi == 3
+    frames = [udp(9, n=i) if i % 4 else Ether(dst=A, src=B) / IP(src="10.0.0.1", dst="10.0.0.2") / TCP()
+              for i in range(100)]
+    with Forwarder(rings.ports, "stage", stage=stage) as fwd:
+        rings.send(0, frames)
+        st = run_until(fwd, lambda s: s.streams[0].rx_packets == len(frames))
+    s = st.streams[0]
+    assert (s.stage_forwarded, s.stage_dropped) == (75, 25)
+    c = stage.counters()
+    assert c[0] == 75 and c[1] == 25 and 1 <= c[2] <= 100
+    assert (stage.counters(per_lcore=True)[1:] == 0).all()       # one lcore: row 0 only
+    assert rings.take(1) == [_swapped(f) for i, f in enumerate(frames) if i % 4]
+
+
+def test_numba_burst_form_byte_exact_on_pcap(eal, pool, short_dir):
+    frames = [bytes(udp(1000 + i, n=i)) if i % 3 else bytes(Ether(dst=A, src=B) / IP() / TCP(dport=i))
+              for i in range(120)]
+    write_pcap(str(short_dir / "in.pcap"), frames)
+    stage = Stage.numba_burst(udp_swap_burst, counters=np.zeros(3, np.uint64))
+    spec = vdev.Pcap("net_pcap_stage1", rx_pcap=str(short_dir / "in.pcap"), tx_pcap=str(short_dir / "out.pcap"))
+    [port] = vdev.attach(spec)
+    try:
+        port.setup(pool)
+        with Forwarder([port], "stage", stage=stage, topology="loop") as fwd:
+            st = run_until(fwd, lambda s: s.rx_packets >= len(frames))
+    finally:
+        vdev.detach(port)
+    assert st.stage_verdicts == {"forwarded": 80, "dropped": 40, "invalid": 0}
+    assert list(stage.counters()[:2]) == [80, 40]
+    assert read_frames(str(short_dir / "out.pcap")) == [_swapped(f) for i, f in enumerate(frames) if i % 3]
+
+
+def test_burst_form_runs_from_python_and_view_works_uncompiled(pool):
+    stage = Stage.numba_burst(udp_swap_burst, counters=3)
+    frames = [bytes(udp(9)), bytes(Ether(dst=A, src=B) / IP() / TCP()), bytes(udp(10))]
+    bufs = [bytearray(f) for f in frames]
+    assert stage.run_on_burst(bufs) == [PEER, DROP, PEER]
+    assert bytes(bufs[0]) == _swapped(frames[0]) and bytes(bufs[1]) == frames[1]
+    assert list(stage.counters()) == [2, 1, 1]
+    # the plain Python function, on a view of the same memory, does what the compiled one does
+    buf = bytearray(frames[2])
+    addr = np.frombuffer(buf, np.uint8).ctypes.data
+    verdicts = np.full(1, PEER, np.int64)
+    udp_swap_burst(np.array([addr], np.int64), np.array([len(buf)], np.int64), verdicts, 0, np.zeros(3, np.int64))
+    assert bytes(buf) == _swapped(frames[2]) and verdicts[0] == PEER
+
+
+def test_counters_are_refused_where_no_row_is_passed(eal):
+    with pytest.raises(pydpdk.InvalidArgumentError, match="counters"):
+        Stage.numba(macswap, counters=2, form="packet")
+    with pytest.raises(pydpdk.InvalidArgumentError, match="counters"):
+        Stage.numba(macswap, counters=np.zeros(2, np.float32))
+
+
+def test_per_lcore_counters_with_two_forwarding_lcores():
+    """Two lcores run one stage (one stream each, own tx queues); each counts into its own row;
+    counters() sums them. Its own EAL: the suite's has one worker lcore."""
+    proc = run_python(r"""
+        import time
+        import numpy as np
+        import pydpdk
+        from pydpdk.forward import Forwarder
+        from pydpdk.ring import ports_from_rings
+        from pydpdk.stage import Stage, PEER
+        from pydpdk.testing.pytest_plugin import default_config
+        import os
+        cfg = default_config(file_prefix=f"stg-lc-{os.getpid()}", lcores=None,
+                             extra=["--lcores", "0@0,1@0,2@1"])     # two workers on two CPUs
+        eal = pydpdk.Eal.init(cfg)
+        assert len(eal.worker_lcores()) == 2, eal.worker_lcores()
+        pool = pydpdk.Mempool.create("stg_lc", 4095)
+        ins = [pydpdk.Ring.create(f"stg_in{i}", 1024) for i in (0, 1)]
+        outs = [pydpdk.Ring.create(f"stg_out{i}", 1024) for i in (0, 1)]
+        port = ports_from_rings("stg_lc", ins, outs)
+        port.setup(pool, 2, 2)
+
+        def count(data, length, port, counters):
+            counters[0] += 1
+            counters[1] += length
+            return PEER
+
+        stage = Stage.numba(count, counters=2)
+        frame = bytes(64)
+        with Forwarder([port], "stage", stage=stage, topology="loop", nb_cores=2) as fwd:
+            assert [s.lcore for s in fwd.stats().streams] == eal.worker_lcores()
+            fwd.start(flush_rx=False)
+            for q, n in ((0, 300), (1, 500)):
+                assert ins[q].enqueue_burst(pool.burst([frame] * n)) == n
+            deadline = time.monotonic() + 20
+            while stage.counters()[0] < 800 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            live = stage.counters()
+            st = fwd.stop()
+        rows = stage.counters(per_lcore=True)
+        print("RESULT", live.tolist(), rows[0].tolist(), rows[1].tolist(), int(rows[2:].sum()),
+              [s.stage_forwarded for s in st.streams])
+        for r in outs:
+            r.dequeue_burst(1024).free()
+    """, timeout=180)
+    line = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT")]
+    assert proc.returncode == 0 and line, proc.stdout[-2000:] + proc.stderr[-3000:]
+    assert line[0] == "RESULT [800, 51200] [300, 19200] [500, 32000] 0 [300, 500]"
+
+
+# -- a testpmd peer --------------------------------------------------------------------------
+
+def via_testpmd(data, length, port, st):
+    """Out to testpmd (from the ring port, st[0]): UDP with its MACs swapped, the rest dropped;
+    back from testpmd: counted in st[1], on to the ring port."""
+    if port == st[0]:
+        if length >= 34 and data[12] == 0x08 and data[13] == 0x00 and data[23] == 17:
+            for j in range(6):
+                t = data[j]
+                data[j] = data[j + 6]
+                data[j + 6] = t
+            return PEER
+        return DROP
+    st[1] += 1
+    return PEER
+
+
+@needs_testpmd()
+def test_stage_forwards_through_a_testpmd_peer_over_memif(rings, pool):
+    """ring port -> stage (filter + rewrite) -> memif -> dpdk-testpmd (io, another process) ->
+    memif -> stage -> ring port: every kept frame comes back rewritten, counted exactly on both
+    sides."""
+    from pydpdk.testing.peers import TestpmdPeer
+    ring_port = rings.ports[0]
+    st = np.array([ring_port.id, 0], dtype=np.int64)
+    stage = Stage.numba(via_testpmd, state=st)
+    frames = [udp(53, n=i) if i % 5 else Ether(dst=A, src=B) / IP(src="10.0.0.1", dst="10.0.0.2") / TCP()
+              for i in range(500)]
+    kept = [_swapped(f) for i, f in enumerate(frames) if i % 5]
+    peer = TestpmdPeer(pool, "io", via="memif")
+    try:
+        before = peer.stats()             # the warm-up's probes (and any late echo) are in here
+        with Forwarder([ring_port, peer.port], "stage", stage=stage) as fwd:
+            fwd.start(flush_rx=False)
+            got = []
+            for i in range(0, len(frames), 100):          # in steps: the rings hold 1024
+                rings.send(0, frames[i:i + 100])
+                assert wait_for(lambda: st[1] == len(kept) * (i + 100) // len(frames), 20), \
+                    (st, fwd.stats().streams)
+                got += rings.take(0)
+            assert wait_for(lambda: fwd.stats().tx_packets == 2 * len(kept))
+            stats = fwd.stop()
+        got += rings.take(0)
+        after = peer.stats()
+    finally:
+        peer.close()
+    assert got == kept
+    out, back = stats.streams
+    assert (out.rx_packets, out.stage_forwarded, out.stage_dropped, out.tx_packets) == (500, 400, 100, 400)
+    assert (back.rx_packets, back.stage_forwarded, back.tx_packets) == (400, 400, 400)
+    assert after["rx"] - before["rx"] == after["tx"] - before["tx"] == 400        # testpmd's own count
+
+
+def test_load_gives_counters_from_the_module(tmp_path):
+    src = tmp_path / "cnt.py"
+    src.write_text("import numpy as np\nfrom pydpdk.stage import PEER\nCOUNTERS = np.zeros(2, np.uint64)\n"
+                   "def f(data, length, port, counters):\n    counters[0] += 1\n    counters[1] += length\n"
+                   "    return PEER\n")
+    from pydpdk.stage import load
+    stage = load(f"{src}:f")
+    assert stage.abi == 3 and stage.run_on_burst([bytearray(60), bytearray(70)]) == [PEER, PEER]
+    assert list(stage.counters()) == [2, 130]

@@ -164,3 +164,36 @@ while True:
         proc.wait(timeout=30)
         proc.stdout.close()
         cleanup_prefix(prefix)
+
+
+def test_stage_verdict_counters_in_telemetry(eal, ring_pair):
+    """A stage forwarder's verdict counters (forwarded, dropped, invalid) in /pydpdk/fwd/stats,
+    totals and per stream, equal to what Python reads once stopped."""
+    if not eal.worker_lcores():
+        pytest.skip("this machine has one CPU: no worker lcore to forward on")
+    from pydpdk.stage import Stage
+    p0, p1 = ring_pair
+    # every third packet dropped, every third invalid: tx_first's bursts die out in a few rounds
+    thirds = Stage.c("static uint64_t k;\nint64_t f(uint8_t *d, int64_t n, int64_t p)\n"
+                     "{ (void)d; (void)n; (void)p; k++; return k % 3 == 0 ? -1 : k % 3 == 1 ? -9 : -2; }", "f")
+    fwd = Forwarder([p0, p1], "stage", stage=thirds)
+    tid = fwd.telemetry_id
+    try:
+        with telemetry.Client.local() as t:
+            fwd.start(tx_first=True)
+            wait_for(lambda: t.fwd_stats(tid)["stage_invalid"] + t.fwd_stats(tid)["stage_dropped"]
+                     == t.fwd_stats(tid)["gen_packets"] and t.fwd_stats(tid)["gen_packets"] > 0,
+                     20, "every generated packet dropped")
+            final = fwd.stop()
+            got = t.fwd_stats(tid)
+            v = final.stage_verdicts
+            assert v["dropped"] > 0 and v["invalid"] > 0 and v["forwarded"] > 0
+            assert {k: got[f"stage_{k}"] for k in v} == v and sum(v.values()) == final.streams[0].rx_packets + \
+                final.streams[1].rx_packets > 0
+            for i, s in enumerate(final.streams):
+                assert [got[f"stream_{i}"][f"stage_{k}"] for k in ("forwarded", "dropped", "invalid")] == \
+                    [s.stage_forwarded, s.stage_dropped, s.stage_invalid]
+            assert t.fwd_stats()["stage_dropped"] >= v["dropped"]        # the process's totals
+    finally:
+        fwd.close()
+        drain(p0, p1)

@@ -30,6 +30,8 @@ TYPES = """
 #define PYDPDK_STAGE_ABI_PACKET ...
 #define PYDPDK_STAGE_ABI_PACKET_STATE ...
 #define PYDPDK_STAGE_ABI_BURST ...
+#define PYDPDK_STAGE_ABI_MBUF ...
+#define PYDPDK_STAGE_MIXED ...
 
 struct pydpdk_fwd_config {
     uint32_t mode;
@@ -52,6 +54,8 @@ struct pydpdk_fwd_config {
     void *stage_state;
     uint32_t stage_abi;
     uint8_t stage_port_ok[...];
+    void *stage_lcore_state;
+    uint64_t stage_lcore_stride;
     ...;
 };
 

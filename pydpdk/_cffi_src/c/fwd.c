@@ -200,9 +200,9 @@ static int prepare(struct pydpdk_fwd *fwd, int need_gen)
 
             if (cfg->stage_fn == NULL)
                 return pydpdk_fwd_fail(fwd, EINVAL, "stream %u: stage mode needs cfg.stage_fn", i);
-            if (cfg->stage_abi > PYDPDK_STAGE_ABI_BURST)
+            if (cfg->stage_abi > PYDPDK_STAGE_ABI_MBUF)
                 return pydpdk_fwd_fail(fwd, EINVAL, "stage_abi=%u: must be 0..%d", cfg->stage_abi,
-                                       PYDPDK_STAGE_ABI_BURST);
+                                       PYDPDK_STAGE_ABI_MBUF);
             for (p = 0; p < RTE_MAX_ETHPORTS; p++) {
                 if (!cfg->stage_port_ok[p])
                     continue;
@@ -292,6 +292,7 @@ void pydpdk_fwd_ctx_init(struct pydpdk_fwd_ctx *c, const struct pydpdk_fwd *fwd)
     c->stage_state = cfg->stage_state;
     c->stage_abi = cfg->stage_abi;
     c->stage_port_ok = cfg->stage_port_ok;
+    c->stage_lcore_state = cfg->stage_lcore_state;
 }
 
 __rte_noinline uint16_t pydpdk_fwd_tx_retry(const struct pydpdk_fwd_ctx *c,
@@ -327,6 +328,9 @@ static int lcore_main(void *arg)
     uint32_t mode = st[0].run_mode, i;
 
     pydpdk_fwd_ctx_init(&c, fwd);
+    if (c.stage_lcore_state != NULL)        /* this lcore's row of the per-lcore stage state */
+        c.stage_lcore_state = (char *)c.stage_lcore_state +
+                              (size_t)(lc - fwd->lcores) * fwd->cfg.stage_lcore_stride;
     for (i = 1; i < lc->nb_streams; i++)
         if (st[i].run_mode != mode)
             mode = PYDPDK_FWD_DEFAULT;

@@ -44,6 +44,20 @@
  *     int64_t fn(uint8_t **data, int64_t *length, int64_t *verdict, int64_t n, int64_t port,
  *                void *state);                                                  stage_abi 2
  *
+ * or once per received burst given the mbufs themselves (the form pydpdk.stage's numba stages
+ * compile by default: the loop reads each mbuf's buf_addr, data_off and data_len itself, at
+ * offsets baked in from this build):
+ *
+ *     int64_t fn(struct rte_mbuf **pkts, int64_t n, int64_t port, void *state,
+ *                void *lcore_state, int64_t *verdict);                          stage_abi 3
+ *
+ * returning the verdict of every packet of the burst when they are all the same (the common
+ * case: one compare per burst in the engine), or PYDPDK_STAGE_MIXED after writing verdict[i]
+ * for pkts[i]. verdict has room for 3 * n entries: [n, 3n) is scratch the stage may use.
+ * lcore_state is cfg.stage_lcore_state + (the lcore's index in the forwarder) *
+ * cfg.stage_lcore_stride: one row of per-lcore counters per forwarding lcore, each row written
+ * by one lcore only (pydpdk.stage's counters=). The stage must not change the mbufs' fields.
+ *
  * It may read and rewrite data[0..length) in place (not beyond; the length cannot change) and
  * returns a verdict: >= 0 the port to send the packet out of (one with stage_port_ok[port] set,
  * on the stream's tx_queue), PYDPDK_STAGE_DROP (-1) free it, PYDPDK_STAGE_PEER (-2) the stream's
@@ -94,10 +108,14 @@ enum {
 #define PYDPDK_STAGE_ABI_PACKET       0
 #define PYDPDK_STAGE_ABI_PACKET_STATE 1
 #define PYDPDK_STAGE_ABI_BURST        2
+#define PYDPDK_STAGE_ABI_MBUF         3
+#define PYDPDK_STAGE_MIXED            INT64_MIN   /* stage_abi 3: see verdict[] */
 typedef int64_t pydpdk_stage_fn(uint8_t *data, int64_t length, int64_t port);
 typedef int64_t pydpdk_stage_state_fn(uint8_t *data, int64_t length, int64_t port, void *state);
 typedef int64_t pydpdk_stage_burst_fn(uint8_t **data, int64_t *length, int64_t *verdict, int64_t n,
                                       int64_t port, void *state);
+typedef int64_t pydpdk_stage_mbuf_fn(struct rte_mbuf **pkts, int64_t n, int64_t port, void *state,
+                                     void *lcore_state, int64_t *verdict);
 
 struct pydpdk_fwd_config {
     uint32_t mode;             /* PYDPDK_FWD_* for streams whose own mode is 0 */
@@ -121,10 +139,12 @@ struct pydpdk_fwd_config {
     struct rte_ether_addr port_mac[RTE_MAX_ETHPORTS];  /* output: read from the ports */
     struct rte_mempool *tx_pool[RTE_MAX_ETHPORTS];     /* generated packets, per tx port */
     /* stage mode: see "Stages" below. Written only while stopped. */
-    void *stage_fn;            /* pydpdk_stage_fn (stage_abi 0) or pydpdk_stage_state_fn (1) */
-    void *stage_state;         /* the 4th argument of a stage_abi 1 function */
+    void *stage_fn;            /* pydpdk_stage_*_fn, per stage_abi */
+    void *stage_state;         /* the state argument (stage_abi 1, 2, 3) */
     uint32_t stage_abi;        /* PYDPDK_STAGE_ABI_* */
     uint8_t stage_port_ok[RTE_MAX_ETHPORTS];           /* 1: a port a verdict may name */
+    void *stage_lcore_state;   /* stage_abi 3: per-lcore rows, stage_lcore_stride bytes apart */
+    uint64_t stage_lcore_stride;
 };
 
 struct pydpdk_fwd_stream {

@@ -43,6 +43,7 @@ struct pydpdk_fwd_ctx {
     void *stage_state;
     uint32_t stage_abi;
     const uint8_t *stage_port_ok;  /* cfg.stage_port_ok */
+    void *stage_lcore_state;       /* this lcore's row of cfg.stage_lcore_state */
 };
 
 typedef uint16_t pydpdk_fwd_burst_fn(const struct pydpdk_fwd_ctx *c, struct pydpdk_fwd_stream *s,

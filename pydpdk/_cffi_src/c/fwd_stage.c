@@ -58,41 +58,19 @@ static __rte_always_inline uint16_t stage_port(int64_t v, uint16_t peer, uint16_
     return NO_PORT;
 }
 
-/* The verdicts of n packets into out[] (NO_PORT: freed later); returns 1 when every packet goes
- * to the same port. abi is a constant in each inlined copy: one branch-free call loop per ABI. */
-static __rte_always_inline int stage_verdicts(const struct pydpdk_fwd_ctx *c,
-                                              struct pydpdk_fwd_stream *s, struct rte_mbuf **pkts,
-                                              uint16_t n, uint16_t *out, uint64_t *bytes, int abi)
+/* Map n raw verdicts to ports in out[] and count drops/invalids; returns 1 when all alike. */
+static __rte_always_inline int stage_map(struct pydpdk_fwd_stream *s, const int64_t *verdict,
+                                         uint16_t n, uint16_t peer, uint16_t back,
+                                         const uint8_t *ok, uint16_t *out)
 {
-    void *const fn = c->stage_fn;
-    void *const state = c->stage_state;
-    const uint8_t *const ok = c->stage_port_ok;
-    const int64_t in_port = s->rx_port;
-    const uint16_t peer = s->tx_port;
-    uint64_t n_drop = 0, n_invalid = 0, b = 0;
+    uint64_t n_drop = 0, n_invalid = 0;
     uint16_t i;
     int same = 1;
 
-    for (i = 0; i < n && i < STAGE_PREFETCH_AHEAD; i++)
-        rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
     for (i = 0; i < n; i++) {
-        struct rte_mbuf *m = pkts[i];
-        uint8_t *data = rte_pktmbuf_mtod(m, uint8_t *);
-        uint16_t port;
-        int64_t v;
-
-        if (i + STAGE_PREFETCH_AHEAD < n)
-            rte_prefetch0(rte_pktmbuf_mtod(pkts[i + STAGE_PREFETCH_AHEAD], void *));
-        b += m->pkt_len;
-        if (abi == PYDPDK_STAGE_ABI_PACKET)
-            v = ((pydpdk_stage_fn *)fn)(data, m->data_len, in_port);
-        else
-            v = ((pydpdk_stage_state_fn *)fn)(data, m->data_len, in_port, state);
-        port = stage_port(v, peer, (uint16_t)in_port, ok, &n_drop, &n_invalid);
-        out[i] = port;
-        same &= port == out[0];
+        out[i] = stage_port(verdict[i], peer, back, ok, &n_drop, &n_invalid);
+        same &= out[i] == out[0];
     }
-    *bytes = b;
     if (n_drop | n_invalid) {
         s->stage_dropped += n_drop;
         s->stage_invalid += n_invalid;
@@ -111,9 +89,8 @@ static __rte_always_inline int stage_verdicts_burst(const struct pydpdk_fwd_ctx 
     int64_t len[SCRATCH + 8], verdict[SCRATCH + 16];
     const uint8_t *const ok = c->stage_port_ok;
     const uint16_t peer = s->tx_port, back = s->rx_port;
-    uint64_t n_drop = 0, n_invalid = 0, b = 0;
+    uint64_t b = 0;
     uint16_t i;
-    int same = 1;
 
     for (i = 0; i < n; i++) {
         struct rte_mbuf *m = pkts[i];
@@ -124,17 +101,89 @@ static __rte_always_inline int stage_verdicts_burst(const struct pydpdk_fwd_ctx 
         b += m->pkt_len;
     }
     ((pydpdk_stage_burst_fn *)c->stage_fn)(data, len, verdict, n, back, c->stage_state);
+    *bytes = b;
+    return stage_map(s, verdict, n, peer, back, ok, out);
+}
+
+/* The verdict of a burst as one port for all (uniform) into out[0], counted n times. */
+static __rte_always_inline void stage_uniform(struct pydpdk_fwd_stream *s, int64_t v, uint16_t n,
+                                              uint16_t peer, uint16_t back, const uint8_t *ok,
+                                              uint16_t *out)
+{
+    uint64_t n_drop = 0, n_invalid = 0;
+
+    out[0] = stage_port(v, peer, back, ok, &n_drop, &n_invalid);
+    if (unlikely(out[0] == NO_PORT)) {
+        s->stage_dropped += n_drop * n;
+        s->stage_invalid += n_invalid * n;
+        s->other_dropped += n;
+    }
+}
+
+/* stage_abi 3: one call for the whole burst, given the mbufs; it returns the burst's verdict
+ * when uniform (nothing else to do here but one compare), else PYDPDK_STAGE_MIXED with
+ * verdict[] filled. The engine itself reads the mbufs only for the byte counters. */
+static __rte_always_inline int stage_verdicts_mbuf(const struct pydpdk_fwd_ctx *c,
+                                                   struct pydpdk_fwd_stream *s,
+                                                   struct rte_mbuf **pkts, uint16_t n,
+                                                   uint16_t *out, uint64_t *bytes)
+{
+    int64_t verdict[3 * SCRATCH];
+    const uint8_t *const ok = c->stage_port_ok;
+    const uint16_t peer = s->tx_port, back = s->rx_port;
+    int64_t r;
+
+    r = ((pydpdk_stage_mbuf_fn *)c->stage_fn)(pkts, n, back, c->stage_state, c->stage_lcore_state,
+                                              verdict);
+    *bytes = c->count_bytes ? burst_bytes(pkts, n) : 0;
+    if (likely(r != PYDPDK_STAGE_MIXED)) {
+        stage_uniform(s, r, n, peer, back, ok, out);
+        return 1;
+    }
+    return stage_map(s, verdict, n, peer, back, ok, out);
+}
+
+/* The verdicts of n packets into out[] (NO_PORT: freed later); returns 1 when every packet goes
+ * to the same port (then only out[0] is set). abi is a constant in each inlined copy: one
+ * branch-free call loop per ABI; the raw verdicts are kept and mapped to ports once per burst
+ * when they are all the same (the common case), else per packet. */
+static __rte_always_inline int stage_verdicts(const struct pydpdk_fwd_ctx *c,
+                                              struct pydpdk_fwd_stream *s, struct rte_mbuf **pkts,
+                                              uint16_t n, uint16_t *out, uint64_t *bytes, int abi)
+{
+    int64_t verdict[SCRATCH + 16];
+    void *const fn = c->stage_fn;
+    void *const state = c->stage_state;
+    const int64_t in_port = s->rx_port;
+    uint64_t b = 0;
+    int64_t first = 0, diff = 0;
+    uint16_t i;
+
+    for (i = 0; i < n && i < STAGE_PREFETCH_AHEAD; i++)
+        rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
     for (i = 0; i < n; i++) {
-        out[i] = stage_port(verdict[i], peer, back, ok, &n_drop, &n_invalid);
-        same &= out[i] == out[0];
+        struct rte_mbuf *m = pkts[i];
+        uint8_t *data = rte_pktmbuf_mtod(m, uint8_t *);
+        int64_t v;
+
+        if (i + STAGE_PREFETCH_AHEAD < n)
+            rte_prefetch0(rte_pktmbuf_mtod(pkts[i + STAGE_PREFETCH_AHEAD], void *));
+        b += m->pkt_len;
+        if (abi == PYDPDK_STAGE_ABI_PACKET)
+            v = ((pydpdk_stage_fn *)fn)(data, m->data_len, in_port);
+        else
+            v = ((pydpdk_stage_state_fn *)fn)(data, m->data_len, in_port, state);
+        verdict[i] = v;
+        if (i == 0)
+            first = v;
+        diff |= v ^ first;
     }
     *bytes = b;
-    if (n_drop | n_invalid) {
-        s->stage_dropped += n_drop;
-        s->stage_invalid += n_invalid;
-        s->other_dropped += n_drop + n_invalid;
+    if (likely(diff == 0)) {
+        stage_uniform(s, first, n, s->tx_port, s->rx_port, c->stage_port_ok, out);
+        return 1;
     }
-    return same;
+    return stage_map(s, verdict, n, s->tx_port, s->rx_port, c->stage_port_ok, out);
 }
 
 static __rte_always_inline uint16_t do_stage(const struct pydpdk_fwd_ctx *c,
@@ -149,7 +198,9 @@ static __rte_always_inline uint16_t do_stage(const struct pydpdk_fwd_ctx *c,
     if (n == 0)
         return 0;
     s->rx_packets += n;
-    if (c->stage_abi == PYDPDK_STAGE_ABI_BURST)
+    if (likely(c->stage_abi == PYDPDK_STAGE_ABI_MBUF))
+        same = stage_verdicts_mbuf(c, s, pkts, n, out, &bytes);
+    else if (c->stage_abi == PYDPDK_STAGE_ABI_BURST)
         same = stage_verdicts_burst(c, s, pkts, n, out, &bytes);
     else if (c->stage_abi == PYDPDK_STAGE_ABI_PACKET)
         same = stage_verdicts(c, s, pkts, n, out, &bytes, PYDPDK_STAGE_ABI_PACKET);

@@ -31,7 +31,8 @@ static int tel_status;
 /* The counters of one stream, as in struct pydpdk_fwd_stream. */
 struct counters {
     uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes, gen_packets, fwd_dropped,
-             other_dropped, alloc_failures, bad_ip_csum, bad_l4_csum;
+             other_dropped, alloc_failures, bad_ip_csum, bad_l4_csum, stage_forwarded,
+             stage_dropped, stage_invalid;
 };
 
 #define LOAD(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
@@ -49,6 +50,9 @@ read_stream(const struct pydpdk_fwd_stream *s, struct counters *c)
     c->alloc_failures = LOAD(s->alloc_failures);
     c->bad_ip_csum = LOAD(s->bad_ip_csum);
     c->bad_l4_csum = LOAD(s->bad_l4_csum);
+    c->stage_forwarded = LOAD(s->stage_forwarded);
+    c->stage_dropped = LOAD(s->stage_dropped);
+    c->stage_invalid = LOAD(s->stage_invalid);
 }
 
 static void
@@ -64,10 +68,15 @@ add_counters(struct counters *to, const struct counters *c)
     to->alloc_failures += c->alloc_failures;
     to->bad_ip_csum += c->bad_ip_csum;
     to->bad_l4_csum += c->bad_l4_csum;
+    to->stage_forwarded += c->stage_forwarded;
+    to->stage_dropped += c->stage_dropped;
+    to->stage_invalid += c->stage_invalid;
 }
 
+/* stage: add the stage verdict counters (totals always; a stream only when it runs a stage,
+ * keeping /pydpdk/fwd/stats,ID of PYDPDK_TEL_MAX_STREAMS streams within 16 KiB). */
 static void
-dict_counters(struct rte_tel_data *d, const struct counters *c)
+dict_counters(struct rte_tel_data *d, const struct counters *c, int stage)
 {
     PYDPDK_TEL_DICT_UINT(d, "rx_packets", c->rx_packets);
     PYDPDK_TEL_DICT_UINT(d, "tx_packets", c->tx_packets);
@@ -79,6 +88,11 @@ dict_counters(struct rte_tel_data *d, const struct counters *c)
     PYDPDK_TEL_DICT_UINT(d, "alloc_failures", c->alloc_failures);
     PYDPDK_TEL_DICT_UINT(d, "bad_ip_csum", c->bad_ip_csum);
     PYDPDK_TEL_DICT_UINT(d, "bad_l4_csum", c->bad_l4_csum);
+    if (stage) {
+        PYDPDK_TEL_DICT_UINT(d, "stage_forwarded", c->stage_forwarded);
+        PYDPDK_TEL_DICT_UINT(d, "stage_dropped", c->stage_dropped);
+        PYDPDK_TEL_DICT_UINT(d, "stage_invalid", c->stage_invalid);
+    }
 }
 
 /* Per-port sums like ForwardStats.ports: rx counted on the rx port, tx and drops on the tx port. */
@@ -168,7 +182,7 @@ forwarder_stats(struct rte_tel_data *d, const struct pydpdk_fwd *fwd, int id)
         read_stream(&fwd->streams[i], &c);
         add_counters(&total, &c);
     }
-    dict_counters(d, &total);
+    dict_counters(d, &total, 1);
     sum_ports(fwd, ports);
     add_ports(d, ports);
     for (uint32_t i = 0; i < fwd->nb_streams && i < PYDPDK_TEL_MAX_STREAMS; i++) {
@@ -185,7 +199,8 @@ forwarder_stats(struct rte_tel_data *d, const struct pydpdk_fwd *fwd, int id)
         rte_tel_data_add_dict_int(sd, "tx_queue", s->tx_queue);
         rte_tel_data_add_dict_int(sd, "lcore", stream_lcore(fwd, i));
         read_stream(s, &c);
-        dict_counters(sd, &c);
+        dict_counters(sd, &c, s->run_mode == PYDPDK_FWD_STAGE ||
+                               (s->mode == PYDPDK_FWD_DEFAULT && fwd->cfg.mode == PYDPDK_FWD_STAGE));
         snprintf(key, sizeof(key), "stream_%u", i);
         if (rte_tel_data_add_dict_container(d, key, sd, 0) != 0)
             rte_tel_data_free(sd);
@@ -242,7 +257,7 @@ cmd_fwd_stats(const char *cmd, const char *params, struct rte_tel_data *d)
         if (ids != NULL && rte_tel_data_add_dict_container(d, "forwarders", ids, 0) != 0)
             rte_tel_data_free(ids);
         rte_tel_data_add_dict_int(d, "running", running);
-        dict_counters(d, &total);
+        dict_counters(d, &total, 1);
         add_ports(d, ports);
     }
     pthread_mutex_unlock(&tel_lock);
