@@ -90,3 +90,24 @@ def test_bad_stage_names_the_parameter(null0):
         Generator([Stream(BASE, stage=object())], port=null0, rx=None)
     with pytest.raises(InvalidArgumentError, match=r"streams\[0\]\.stage"):
         Generator([Stream(BASE, stage=lambda d, n, p: -2)], port=null0, rx=None)
+
+
+def test_numba_stage_with_counters_on_the_generator(null0):
+    numba = pytest.importorskip("numba")   # noqa: F841
+    import numpy as np
+
+    def even_only(data, length, port, counters):
+        if data[35] & 1:
+            counters[0] += 1
+            return -1
+        counters[1] += 1
+        return -2
+
+    st = Stage.numba(even_only, counters=np.zeros(2, np.uint64))
+    s = Stream(BASE, count=1000, fields=[Field("udp.sport", min=1000, max=1999)], stage=st)
+    with Generator([s], port=null0, rx=None) as gen:
+        gen.start()
+        assert gen.wait(30)
+        r = gen.stats().streams[0]
+    assert (r.tx_packets, r.stage_dropped) == (500, 500)
+    assert list(st.counters()) == [500, 500]

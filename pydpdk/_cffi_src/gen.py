@@ -98,6 +98,7 @@ struct pydpdk_gen_stream {
     uint32_t ck_direct;
     void *stage_fn;
     void *stage_state;
+    void *stage_lcore_state;
     uint32_t stage_abi;
     uint64_t stage_dropped;
     uint64_t stage_invalid;
@@ -134,6 +135,7 @@ struct pydpdk_gen_rx {
     uint64_t rx_untagged;
     void *stage_fn;
     void *stage_state;
+    void *stage_lcore_state;
     uint32_t stage_abi;
     uint64_t stage_dropped;
     uint64_t stage_invalid;

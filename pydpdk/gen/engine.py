@@ -67,11 +67,9 @@ def _offload_bits(s: Stream, b: dict[str, Any], p: Port, ctx: str) -> int:
 
 
 def stage_for_generator(stage: Any, param: str) -> Any:
-    """``stage`` checked for the generator: a pydpdk.stage.Stage of the per-packet ABIs or the
-    per-burst one over data pointers (fwd.h stage_abi 0, 1, 2)."""
+    """``stage`` checked for the generator: a pydpdk.stage.Stage (any of fwd.h's stage ABIs)."""
     from ..stage import Stage
-    abis = (lib.PYDPDK_STAGE_ABI_PACKET, lib.PYDPDK_STAGE_ABI_PACKET_STATE, lib.PYDPDK_STAGE_ABI_BURST)
-    if not isinstance(stage, Stage) or stage.abi not in abis:
+    if not isinstance(stage, Stage):
         raise invalid(param, stage, "a pydpdk.stage.Stage: Stage.numba(fn) (either form), Stage.c(...) or "
                       "stage.load('FILE:FUNC')", "Generator")
     return stage
@@ -181,6 +179,7 @@ class Generator(Resource):
         self._cs, self._cs_mem = _aligned("struct pydpdk_gen_stream", len(streams))
         self._keep: list[Any] = []
         self._pools: list[Mempool] = []
+        stages: list[tuple[Any, Any, int]] = []     # (C struct, Stage, stream or rx index)
         hz = lib.rte_get_tsc_hz()
         self._hz = hz
         for c, i in enumerate(order):
@@ -200,6 +199,7 @@ class Generator(Resource):
                                   "checksums are computed after the stage, in full, in software", ctx)
                 cs.stage_fn, cs.stage_state, cs.stage_abi = ffi.cast("void *", st.address), \
                     ffi.cast("void *", st.state_address), st.abi
+                stages.append((cs, st, i))
                 self._keep.append(st)
             frames = ffi.new("uint8_t[]", b["frames"])
             variants, vmem = _aligned("struct pydpdk_gen_variant", len(b["variants"]))
@@ -254,6 +254,10 @@ class Generator(Resource):
         g.rxs, g.nb_rx = self._rxs, len(rxq)
         t = r_ = 0
         self._lcores = list(assign)
+        lcore_of = {i: k for k, lc in enumerate(self._lcores) for i in assign[lc][0]}
+        for cs, st, i in stages:            # a stage's counter row: its stream's lcore's
+            if st.lcore_state_address:
+                cs.stage_lcore_state = ffi.cast("void *", st.lcore_state_address + lcore_of[i] * st.lcore_stride)
         for k, lc in enumerate(self._lcores):
             ntx, nrx = len(assign[lc][0]), len(assign[lc][1])
             g.lcores[k].tx_begin, g.lcores[k].nb_tx, g.lcores[k].rx_begin, g.lcores[k].nb_rx = t, ntx, r_, nrx

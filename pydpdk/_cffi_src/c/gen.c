@@ -726,7 +726,7 @@ static __rte_noinline uint16_t build_burst_stage(struct pydpdk_gen_stream *s, st
         lens[i] = build_one(s, &c, pkts[i], tsc, 0, 0, 0);
     s->seq_idx = c.seq_idx;
     s->gen_packets += n;
-    gen_stage_verdicts(s->stage_fn, s->stage_state, s->stage_abi, s->port, pkts, n, v);
+    gen_stage_verdicts(s->stage_fn, s->stage_state, s->stage_lcore_state, s->stage_abi, s->port, pkts, n, v);
     for (i = 0; i < n; i++) {
         struct rte_mbuf *m = pkts[i];
 

@@ -183,7 +183,8 @@ struct pydpdk_gen_stream {
      * tag and checksums (gen_stage.h), or NULL. */
     void *stage_fn;
     void *stage_state;
-    uint32_t stage_abi;        /* PYDPDK_STAGE_ABI_PACKET, _PACKET_STATE or _BURST (fwd.h) */
+    void *stage_lcore_state;   /* stage_abi 3: this stream's lcore's counter row */
+    uint32_t stage_abi;        /* PYDPDK_STAGE_ABI_* (fwd.h) */
     uint32_t _pad_stage;
     uint64_t stage_dropped;    /* DROP verdicts: built, freed, not sent */
     uint64_t stage_invalid;    /* other verdicts outside the allowed set: freed too */
@@ -220,6 +221,7 @@ struct pydpdk_gen_rx {
      * here, still in rx_packets; freed like every received packet). */
     void *stage_fn;
     void *stage_state;
+    void *stage_lcore_state;
     uint32_t stage_abi;
     uint32_t _pad_stage;
     uint64_t stage_dropped;

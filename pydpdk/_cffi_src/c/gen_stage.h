@@ -19,12 +19,21 @@
 #include "fwd.h"          /* the stage ABI: pydpdk_stage_*_fn, PYDPDK_STAGE_* */
 #include "gen.h"
 
-/* The verdicts of n packets into v[] (one call per packet, or one per burst for abi 2). */
-static __rte_always_inline void gen_stage_verdicts(void *fn, void *state, uint32_t abi, int64_t port,
+/* The verdicts of n packets into v[] (one call per packet, or one per burst for abi 2 and 3). */
+static __rte_always_inline void gen_stage_verdicts(void *fn, void *state, void *lcore_state,
+                                                   uint32_t abi, int64_t port,
                                                    struct rte_mbuf **pkts, uint16_t n, int64_t *v)
 {
     uint16_t i;
 
+    if (abi == PYDPDK_STAGE_ABI_MBUF) {
+        int64_t all = ((pydpdk_stage_mbuf_fn *)fn)(pkts, n, port, state, lcore_state, v);
+
+        if (all != PYDPDK_STAGE_MIXED)
+            for (i = 0; i < n; i++)
+                v[i] = all;
+        return;
+    }
     if (abi == PYDPDK_STAGE_ABI_BURST) {
         uint8_t *data[PYDPDK_GEN_MAX_BURST];
         int64_t len[PYDPDK_GEN_MAX_BURST];
@@ -86,7 +95,7 @@ static __rte_always_inline uint16_t gen_stage_rx(struct pydpdk_gen_rx *r, struct
     struct rte_mbuf *rest[PYDPDK_GEN_MAX_BURST];
     uint16_t i, kept = 0, nr = 0;
 
-    gen_stage_verdicts(r->stage_fn, r->stage_state, r->stage_abi, r->port, pkts, n, v);
+    gen_stage_verdicts(r->stage_fn, r->stage_state, r->stage_lcore_state, r->stage_abi, r->port, pkts, n, v);
     for (i = 0; i < n; i++) {
         if (likely(gen_stage_keep(v[i]))) {
             pkts[kept++] = pkts[i];
