@@ -211,7 +211,9 @@ class EalConfig:
         """The argv given to rte_eal_init (vdevs excluded: they are hotplugged)."""
         a: list[str] = ["pydpdk"]
         if self.lcores is not None:
-            a += ["-l", str(self.lcores)]  # a string since __post_init__
+            # a string since __post_init__; a map ("0@1,1@1", "(0,1)@0") only --lcores takes
+            lc = str(self.lcores)
+            a += ["--lcores" if re.search(r"[@()]", lc) else "-l", lc]
         if self.coremask is not None:
             a += _coremask_argv(self.coremask)
         if self.main_lcore is not None:

@@ -28,6 +28,20 @@ def test_typed_config_renders_eal_argv():
     assert "--vdev" not in cfg.eal_argv(), "vdevs are hotplugged after init"
 
 
+def test_lcore_maps_go_to_dash_dash_lcores():
+    """-l takes core lists only; a map of lcores to CPUs ("0@0,1@1,2@1") is --lcores' syntax."""
+    assert pydpdk.EalConfig(lcores="0@0,1@1,2@1").eal_argv()[1:3] == ["--lcores", "0@0,1@1,2@1"]
+    assert pydpdk.EalConfig(lcores="0-1").eal_argv()[1:3] == ["-l", "0-1"]
+    proc = run_python("""
+        import pydpdk
+        eal = pydpdk.Eal.init(lcores="0@0,1@1,2@1", no_pci=True, no_huge=True, memory_mb=128)
+        print(eal.worker_lcores())
+        pydpdk.cleanup()
+    """)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip().splitlines()[-1] == "[1, 2]"
+
+
 def test_guide_command_lines_parse():
     # §7.1.2: ./testpmd -c E -n 4 --vdev=eth_ring0 --vdev=eth_ring1 -- -i
     cfg = pydpdk.EalConfig.from_argv(["-c", "E", "-n", "4", "--vdev=eth_ring0", "--vdev=eth_ring1"])
