@@ -28,6 +28,10 @@ TYPES = """
 #define PYDPDK_GEN_FIELD_LIST ...
 #define PYDPDK_GEN_CSUM_IP ...
 #define PYDPDK_GEN_CSUM_L4 ...
+#define PYDPDK_GEN_CLOCK_TSC ...
+#define PYDPDK_GEN_CLOCK_RX_TIMESTAMP ...
+#define PYDPDK_GEN_CLOCK_REF_DEVICE ...
+#define PYDPDK_GEN_CLOCK_REF_REALTIME ...
 #define PYDPDK_GEN_WAITING ...
 #define PYDPDK_GEN_ACTIVE ...
 #define PYDPDK_GEN_DONE ...
@@ -122,6 +126,11 @@ struct pydpdk_gen_rx {
     uint64_t rx_packets;
     uint64_t rx_bytes;
     uint64_t rx_untagged;
+    uint32_t clock;
+    uint32_t clock_ref;
+    uint64_t clock_hz;
+    uint64_t rx_no_timestamp;
+    double tsc_per_tick;
     ...;
 };
 
@@ -160,6 +169,10 @@ int pydpdk_gen_all_done(const struct pydpdk_gen *gen);
 int64_t pydpdk_gen_drain(struct pydpdk_gen *gen, uint32_t quiet_ms, uint32_t max_ms);
 int pydpdk_gen_build(struct pydpdk_gen *gen, uint32_t s, struct rte_mbuf **pkts, uint16_t n,
                      uint64_t tsc);
+int64_t pydpdk_gen_rx_cycles(struct pydpdk_gen *gen, uint32_t ri, struct rte_mempool *mp,
+                             const uint8_t *frames, const uint16_t *lens, uint16_t n,
+                             uint32_t rounds, uint32_t mode);
+uint32_t pydpdk_gen_rx_clock_caps(uint16_t port);
 uint32_t pydpdk_gen_hist_index(uint64_t v);
 uint64_t pydpdk_gen_hist_lower(uint32_t idx);
 """

@@ -15,9 +15,10 @@ import time
 from typing import Any, Sequence, cast
 
 from .. import eal as _eal
+from .. import ethdev_facts as _facts
 from .._native import cstr, ffi, lib
 from .._resource import Resource
-from ..errors import DpdkError, check, invalid
+from ..errors import DpdkError, NotSupportedError, check, invalid
 from ..engines import PortTotals
 from ..ethdev import Port
 from ..mempool import Mempool
@@ -41,6 +42,32 @@ def _split128(v: int) -> tuple[int, int]:
     return v & 0xFFFFFFFFFFFFFFFF, v >> 64
 
 
+#: receive clocks a Generator takes (``clock=``)
+CLOCKS = ("tsc", "rx_timestamp", "auto")
+
+
+def _rx_timestamp_source(port: Port) -> tuple[int, int, str] | str:
+    """How port's RX timestamps are mapped onto the TSC: (C reference, units/s, unit), or why it
+    has none. net_pcap (22.11) stamps every packet it reads (rx_pcap, rx_iface) with the capture
+    time in microseconds, as ethdev_facts.rx_timestamps reads it, but reports no offload; a NIC
+    needs RTE_ETH_RX_OFFLOAD_TIMESTAMP configured and a readable device clock."""
+    drv = port.driver
+    if drv == "net_pcap":
+        if "infinite_rx=1" in port.devargs.replace(" ", ""):
+            return "net_pcap with infinite_rx=1 stamps no packet"
+        return lib.PYDPDK_GEN_CLOCK_REF_REALTIME, 1_000_000, "net_pcap capture time (us, wall clock)"
+    caps = lib.pydpdk_gen_rx_clock_caps(port.id)
+    if not caps & 1:
+        return f"the {drv} driver offers no RX timestamp (no timestamp RX offload)"
+    if not caps & 2:
+        return f"{port.name} is not configured with it (Port.configure(rx_offloads=['timestamp']))"
+    try:
+        _facts.read_clock(port)
+    except NotSupportedError:
+        return f"the {drv} driver cannot read its clock (rte_eth_read_clock), needed to map its timestamps"
+    return lib.PYDPDK_GEN_CLOCK_REF_DEVICE, 0, f"{drv} device clock ticks (rte_eth_read_clock)"
+
+
 class Generator(Resource):
     """Streams sent on ports' TX queues and measured on RX queues, by C loops on lcores.
 
@@ -48,14 +75,18 @@ class Generator(Resource):
     ``Stream.queue``). ``rx``: ports (queue 0) or (port, queue) pairs whose received packets are
     measured; True (default): the streams' own ports; None/[]: no measurement. ``lcores``: worker
     lcores (default: all the EAL's workers, at most one per queue). ``pool``: mbufs for generated
-    packets (default: each tx port's RX pool).
+    packets (default: each tx port's RX pool). ``clock``: when a packet counts as received:
+    ``"tsc"`` (the TSC when its burst was polled), ``"rx_timestamp"`` (the port's RX timestamp:
+    a NIC configured with the timestamp RX offload, or net_pcap's capture time; mapped onto the
+    TSC, see docs/generator.md), ``"auto"`` (rx_timestamp where every RX port has one, else tsc).
+    Latencies are in ns either way; results name the clock used.
     """
 
     _rank = 0
 
     def __init__(self, streams: Sequence[Stream], *, port: Port | None = None, rx: Any = True,
                  lcores: Sequence[int] | None = None, pool: Mempool | None = None,
-                 tx_burst: int = 32, rx_burst: int = 32):
+                 tx_burst: int = 32, rx_burst: int = 32, clock: str = "tsc"):
         eal = _eal.require()
         ctx = "Generator"
         streams = list(streams) if not isinstance(streams, Stream) else [streams]
@@ -113,6 +144,22 @@ class Generator(Resource):
             if (rp.id, q) in [(x.id, y) for x, y in rxq]:
                 raise invalid("rx", item, "each (port, queue) once", ctx)
             rxq.append((rp, q))
+        # receive clock
+        if clock not in CLOCKS:
+            raise invalid("clock", clock, "'tsc', 'rx_timestamp' or 'auto'", ctx)
+        sources = {rp.id: _rx_timestamp_source(rp) for rp, _ in rxq}
+        if clock == "rx_timestamp":
+            if not rxq:
+                raise invalid("clock", clock, "'tsc' or 'auto': there is no RX queue to timestamp", ctx)
+            for rp, _ in rxq:
+                why = sources[rp.id]
+                if isinstance(why, str):
+                    raise invalid("clock", clock, f"'tsc' or 'auto' for {rp.name}: {why}", ctx)
+        use_ts = bool(rxq) and clock != "tsc" and all(not isinstance(v, str) for v in sources.values())
+        self.clock = "rx_timestamp" if use_ts else "tsc"
+        units = {v[2] for v in sources.values() if not isinstance(v, str)} if use_ts else set()
+        self.clock_unit = " + ".join(sorted(units)) + ", mapped onto the TSC" if use_ts else \
+            f"TSC cycles ({lib.rte_get_tsc_hz()} Hz)"
         # lcores
         workers = eal.worker_lcores()
         if lcores is None:
@@ -196,6 +243,9 @@ class Generator(Resource):
             rp, q = rxq[j]
             r = self._rxs[c]
             r.port, r.queue, r.burst, r.nb_streams = rp.id, q, rx_burst, len(streams)
+            src = sources[rp.id]
+            if use_ts and not isinstance(src, str):
+                r.clock, r.clock_ref, r.clock_hz = lib.PYDPDK_GEN_CLOCK_RX_TIMESTAMP, src[0], src[1]
             st, stmem = _aligned("struct pydpdk_gen_rxstat", len(streams))
             hist = ffi.new("uint64_t[]", BUCKETS * len(streams))
             self._keep += [stmem, hist]
@@ -325,10 +375,11 @@ class Generator(Resource):
         self._check_open()
         hz = self._hz
         elapsed = time.monotonic() - self._t0 if self.running else self._elapsed
-        out, untagged = [], 0
+        out, untagged, no_ts = [], 0, 0
         launch = self._gen.launch_tsc
         for r in range(self._gen.nb_rx):
             untagged += self._rxs[r].rx_untagged
+            no_ts += self._rxs[r].rx_no_timestamp
         for i, s in enumerate(self.streams):
             cs = self._cs[self._cidx[i]]
             rx = rxb = dup = ooo = late = lat_n = lat_sum = jit_n = 0
@@ -387,8 +438,10 @@ class Generator(Resource):
                 tx_pps=tx_pps, tx_bps_l1=tx_pps * (mean_len + L1_OVERHEAD) * 8,
                 tx_bps_l2=tx_pps * (mean_len + L2_OVERHEAD) * 8, rx_pps=rx_pps, latency=latency,
                 start_s=(start - launch) / hz if start else None,
-                end_s=(cs.end_tsc - launch) / hz if cs.end_tsc else None))
-        return GenResult(elapsed, out, self._final and not self.running, untagged, hz)
+                end_s=(cs.end_tsc - launch) / hz if cs.end_tsc else None,
+                clock=self.clock, clock_unit=self.clock_unit))
+        return GenResult(elapsed, out, self._final and not self.running, untagged, hz, self.clock,
+                         self.clock_unit, no_ts)
 
     # -- inspection ---------------------------------------------------------------------------
     def build(self, stream: int, n: int, *, tsc: int = 0) -> Any:
