@@ -115,9 +115,11 @@ def cycles_child(spec: dict) -> None:
     b.free()
     cases = {"tagged": tagged, "untagged": [bytes(64)] * n}
     bufs = {k: (ffi.new("uint8_t[]", b"".join(v)), ffi.new("uint16_t[]", [len(x) for x in v])) for k, v in cases.items()}
-    best = {"tagged": None, "untagged": None, "free only (rxonly)": None}
+    cases = [("tagged, in order", 0, "tagged"), ("tagged, duplicates", 2, "tagged"),
+             ("untagged", 0, "untagged"), ("free only (rxonly)", 1, "untagged")]
+    best: dict = {name: None for name, _, _ in cases}
     for _ in range(spec["repeat"]):
-        for name, mode, key in (("tagged", 0, "tagged"), ("untagged", 0, "untagged"), ("free only (rxonly)", 1, "untagged")):
+        for name, mode, key in cases:
             frames, lens = bufs[key]
             c = lib.pydpdk_gen_rx_cycles(gen._gen, 0, pool.ptr, frames, lens, n, rounds, mode)
             if c < 0:

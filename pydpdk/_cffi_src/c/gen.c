@@ -735,52 +735,19 @@ static __rte_always_inline void win_set(uint64_t *w, uint64_t seq)
     w[(seq & SEQ_MASK) >> 6] |= 1ull << (seq & 63);
 }
 
-/* Anything but the next sequence number: the first packet, a gap, a late or duplicate one. */
-static inline void seq_check_other(struct pydpdk_gen_rxstat *st, uint64_t seq, int first)
-{
-    uint64_t *w = st->window;
-
-    if (first) {
-        st->seq_max = seq;
-        win_set(w, seq);
-        return;
-    }
-    if (seq > st->seq_max) {
-        uint64_t s;
-
-        if (seq - st->seq_max >= PYDPDK_GEN_SEQ_WINDOW)
-            memset(w, 0, sizeof(st->window));
-        else
-            for (s = st->seq_max + 1; s < seq; s++)
-                w[(s & SEQ_MASK) >> 6] &= ~(1ull << (s & 63));
-        win_set(w, seq);
-        st->seq_max = seq;
-        return;
-    }
-    if (st->seq_max - seq >= PYDPDK_GEN_SEQ_WINDOW) {
-        st->out_of_order++;
-        st->late++;
-        return;
-    }
-    if (w[(seq & SEQ_MASK) >> 6] & (1ull << (seq & 63))) {
-        st->duplicated++;
-    } else {
-        win_set(w, seq);
-        st->out_of_order++;
-    }
-}
-
 /* One stream's counters, held in registers over a run of its packets in a burst and written
  * back (acc_flush) when another stream's packet comes or the burst ends. So that consecutive
  * packets do not wait on each other's stores: sequence numbers in order only raise seq_max
  * (their window bits, run_lo..seq_max, are set at once later), and a histogram bucket hit
- * again is counted in hist_n (packets of one burst mostly share their latency). */
+ * again is counted in hist_n (packets of one burst mostly share their latency). Everything is
+ * inlined so that the struct never leaves registers (a pointer to it escaping would put it in
+ * memory). */
 struct rx_acc {
     struct pydpdk_gen_rxstat *st;
     uint64_t *hist;
     uint64_t packets, bytes, lat_count, lat_sum, lat_min, lat_max, jitter16;
     uint64_t first_t, last_t, seen, measured;
-    uint64_t seq_max, run_lo, hist_n;
+    uint64_t seq_max, run_lo, hist_n, dup, ooo, late;
     int64_t last_transit;
     uint32_t hist_idx, id;
 };
@@ -793,6 +760,7 @@ static __rte_always_inline void acc_load(struct rx_acc *a, struct pydpdk_gen_rx 
     a->hist = r->hist + (uint64_t)id * PYDPDK_GEN_HIST_BUCKETS;
     a->id = id;
     a->packets = a->bytes = a->lat_count = a->lat_sum = 0;
+    a->dup = a->ooo = a->late = 0;
     a->seen = st->packets;
     a->measured = st->lat_count;
     a->lat_min = st->lat_min;
@@ -807,14 +775,13 @@ static __rte_always_inline void acc_load(struct rx_acc *a, struct pydpdk_gen_rx 
     a->hist_n = 0;
 }
 
-/* Set the window bits of the in-order run run_lo..seq_max; st->seq_max = seq_max. */
-static inline void acc_window(struct rx_acc *a)
+/* Set the window bits of the in-order run run_lo..seq_max. */
+static __rte_always_inline void acc_window(struct rx_acc *a)
 {
     uint64_t *w = a->st->window, s = a->run_lo;
     const uint64_t hi = a->seq_max;
 
-    a->st->seq_max = hi;
-    if (s > hi)
+    if (likely(s > hi))
         return;
     if (hi - s >= PYDPDK_GEN_SEQ_WINDOW - 1) {
         memset(w, 0xff, sizeof(a->st->window));
@@ -841,11 +808,14 @@ static __rte_always_inline void acc_flush(struct rx_acc *a, uint64_t now, int bu
             a->first_t = now;
         a->last_t = now;
     }
-
     acc_window(a);
     a->hist[a->hist_idx] += a->hist_n;
+    st->seq_max = a->seq_max;
     st->packets += a->packets;
     st->bytes += a->bytes;
+    st->duplicated += a->dup;
+    st->out_of_order += a->ooo;
+    st->late += a->late;
     st->lat_count += a->lat_count;
     st->lat_sum += a->lat_sum;
     st->lat_min = a->lat_min;
@@ -856,19 +826,43 @@ static __rte_always_inline void acc_flush(struct rx_acc *a, uint64_t now, int bu
     st->last_tsc = a->last_t;
 }
 
-/* The sequence check: in order (the next number) in registers, anything else in memory. */
+/* The sequence check. In order (the next number): seq_max only. Else: the first packet, a gap
+ * (the skipped numbers' bits cleared), older than the window (late), or within it: seen
+ * (duplicated) or not (out of order). */
 static __rte_always_inline void acc_seq(struct rx_acc *a, uint64_t seq)
 {
     const int first = a->seen + a->packets == 0;
+    uint64_t *w = a->st->window;
 
     if (likely(seq == a->seq_max + 1 && !first)) {
         a->seq_max = seq;
         return;
     }
     acc_window(a);
-    seq_check_other(a->st, seq, first);
-    a->seq_max = a->st->seq_max;
-    a->run_lo = a->seq_max + 1;
+    if (first || seq > a->seq_max) {
+        if (!first) {
+            uint64_t s;
+
+            if (seq - a->seq_max >= PYDPDK_GEN_SEQ_WINDOW)
+                memset(w, 0, sizeof(a->st->window));
+            else
+                for (s = a->seq_max + 1; s < seq; s++)
+                    w[(s & SEQ_MASK) >> 6] &= ~(1ull << (s & 63));
+        }
+        win_set(w, seq);
+        a->seq_max = seq;
+        a->run_lo = seq + 1;
+        return;
+    }
+    if (a->seq_max - seq >= PYDPDK_GEN_SEQ_WINDOW) {
+        a->ooo++;
+        a->late++;
+    } else if (w[(seq & SEQ_MASK) >> 6] & (1ull << (seq & 63))) {
+        a->dup++;
+    } else {
+        win_set(w, seq);
+        a->ooo++;
+    }
 }
 
 /* The packet's latency sample: t (receive time, TSC) - tx (the tag's TSC). */
@@ -1163,8 +1157,8 @@ int64_t pydpdk_gen_rx_cycles(struct pydpdk_gen *gen, uint32_t ri, struct rte_mem
 
     if (gen->running)
         return fail(gen, EBUSY, "the generator is running");
-    if (ri >= gen->nb_rx || mp == NULL || n == 0 || n > PYDPDK_GEN_MAX_BURST || mode > 1)
-        return fail(gen, EINVAL, "rx %u of %u, n=%u (1..%d), mode %u (0..1)", ri, gen->nb_rx, n,
+    if (ri >= gen->nb_rx || mp == NULL || n == 0 || n > PYDPDK_GEN_MAX_BURST || mode > 2)
+        return fail(gen, EINVAL, "rx %u of %u, n=%u (1..%d), mode %u (0..2)", ri, gen->nb_rx, n,
                     PYDPDK_GEN_MAX_BURST, mode);
     for (k = 0; k < rounds; k++) {
         uint64_t t0, t1;
@@ -1179,7 +1173,8 @@ int64_t pydpdk_gen_rx_cycles(struct pydpdk_gen *gen, uint32_t ri, struct rte_mem
             rte_memcpy(p, frames + off, len);
             pkts[i]->data_len = len;
             pkts[i]->pkt_len = len;
-            if (len >= PYDPDK_GEN_TAG_LEN && load32(p + len - PYDPDK_GEN_TAG_LEN) == PYDPDK_GEN_TAG_MAGIC) {
+            if (mode == 0 && len >= PYDPDK_GEN_TAG_LEN &&
+                load32(p + len - PYDPDK_GEN_TAG_LEN) == PYDPDK_GEN_TAG_MAGIC) {
                 uint8_t *t = p + len - PYDPDK_GEN_TAG_LEN;     /* in order, sent just now */
                 uint64_t seq = (uint64_t)k * n + i;
 
@@ -1189,10 +1184,10 @@ int64_t pydpdk_gen_rx_cycles(struct pydpdk_gen *gen, uint32_t ri, struct rte_mem
             }
         }
         t0 = rte_rdtsc_precise();
-        if (mode == 0)
-            rx_process(&gen->rxs[ri], pkts, n);
-        else
+        if (mode == 1)
             free_burst(pkts, n, 1);
+        else
+            rx_process(&gen->rxs[ri], pkts, n);
         t1 = rte_rdtsc_precise();
         if ((int64_t)(t1 - t0) < best)
             best = (int64_t)(t1 - t0);
