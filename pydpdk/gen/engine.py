@@ -79,7 +79,8 @@ class Generator(Resource):
     ``"tsc"`` (the TSC when its burst was polled), ``"rx_timestamp"`` (the port's RX timestamp:
     a NIC configured with the timestamp RX offload, or net_pcap's capture time; mapped onto the
     TSC, see docs/generator.md), ``"auto"`` (rx_timestamp where every RX port has one, else tsc).
-    Latencies are in ns either way; results name the clock used.
+    Latencies are in ns either way; the ``clock`` and ``clock_unit`` attributes (and every result)
+    name the clock chosen.
     """
 
     _rank = 0
@@ -147,7 +148,7 @@ class Generator(Resource):
         # receive clock
         if clock not in CLOCKS:
             raise invalid("clock", clock, "'tsc', 'rx_timestamp' or 'auto'", ctx)
-        sources = {rp.id: _rx_timestamp_source(rp) for rp, _ in rxq}
+        sources = {rp.id: _rx_timestamp_source(rp) for rp, _ in rxq} if clock != "tsc" else {}
         if clock == "rx_timestamp":
             if not rxq:
                 raise invalid("clock", clock, "'tsc' or 'auto': there is no RX queue to timestamp", ctx)
@@ -243,8 +244,8 @@ class Generator(Resource):
             rp, q = rxq[j]
             r = self._rxs[c]
             r.port, r.queue, r.burst, r.nb_streams = rp.id, q, rx_burst, len(streams)
-            src = sources[rp.id]
-            if use_ts and not isinstance(src, str):
+            src = sources.get(rp.id)
+            if use_ts and isinstance(src, tuple):
                 r.clock, r.clock_ref, r.clock_hz = lib.PYDPDK_GEN_CLOCK_RX_TIMESTAMP, src[0], src[1]
             st, stmem = _aligned("struct pydpdk_gen_rxstat", len(streams))
             hist = ffi.new("uint64_t[]", BUCKETS * len(streams))

@@ -69,15 +69,15 @@
  *   TSC: rte_rdtsc() once per received burst (after rte_eth_rx_burst returned).
  *   RX_TIMESTAMP: the packet's RX timestamp dynamic field (RTE_MBUF_DYNFIELD_TIMESTAMP_NAME,
  *     flagged by RTE_MBUF_DYNFLAG_RX_TIMESTAMP_NAME), mapped onto the TSC through reference
- *     pairs (TSC, clock) read at start and every millisecond on the receiving lcore; the
- *     ratio of the two clocks is measured over the run (from the first pair to the latest once
- *     50 ms apart). So latency = RX timestamp (as TSC) - the tag's TSC: the time the packet
- *     waited in the RX queue before the poll is not counted, as the hardware stamped it; the
- *     TX side stays the TSC when the burst was built, so the tag needs no second clock and the
- *     TX and RX ports need not share one.
+ *     pairs (TSC, clock) read at start and every millisecond on the receiving lcore (each the
+ *     quickest of 4 reads); the clocks' ratio is measured over 5 ms at prepare, then from the
+ *     first pair to the latest once they are 50 ms apart. So latency = RX timestamp (as TSC) -
+ *     the tag's TSC: the time the packet waited in the RX queue before the poll is not counted,
+ *     as the hardware stamped it; the TX side stays the TSC when the burst was built, so the tag
+ *     needs no second clock and the TX and RX ports need not share one.
  *   What the timestamps count: REF_DEVICE: the port's clock, rte_eth_read_clock() (a NIC with
- *     RTE_ETH_RX_OFFLOAD_TIMESTAMP), its rate measured over 2 ms at prepare then over the run;
- *     REF_REALTIME: CLOCK_REALTIME in units of 1/clock_hz s (net_pcap: capture time in us). */
+ *     RTE_ETH_RX_OFFLOAD_TIMESTAMP); REF_REALTIME: CLOCK_REALTIME in units of 1/clock_hz s
+ *     (net_pcap: capture time in us). */
 #define PYDPDK_GEN_CLOCK_TSC          0
 #define PYDPDK_GEN_CLOCK_RX_TIMESTAMP 1
 #define PYDPDK_GEN_CLOCK_REF_DEVICE   0
