@@ -115,7 +115,8 @@ def cycles_child(spec: dict) -> None:
     b.free()
     cases = {"tagged": tagged, "untagged": [bytes(64)] * n}
     bufs = {k: (ffi.new("uint8_t[]", b"".join(v)), ffi.new("uint16_t[]", [len(x) for x in v])) for k, v in cases.items()}
-    cases = [("tagged, in order", 0, "tagged"), ("tagged, duplicates", 2, "tagged"),
+    cases = [("tagged, in order", 0, "tagged"), ("tagged, one TX burst", 3, "tagged"),
+             ("tagged, duplicates", 2, "tagged"),
              ("untagged", 0, "untagged"), ("free only (rxonly)", 1, "untagged")]
     best: dict = {name: None for name, _, _ in cases}
     for _ in range(spec["repeat"]):

@@ -771,7 +771,7 @@ static __rte_always_inline void acc_load(struct rx_acc *a, struct pydpdk_gen_rx 
     a->last_t = st->last_tsc;
     a->seq_max = st->seq_max;
     a->run_lo = a->seq_max + 1;
-    a->hist_idx = 0;
+    a->hist_idx = hist_index((uint64_t)st->last_transit);   /* the last sample's bucket */
     a->hist_n = 0;
 }
 
@@ -872,6 +872,14 @@ static __rte_always_inline void acc_latency(struct rx_acc *a, uint64_t t, uint64
     uint32_t idx;
     int64_t d;
 
+    if (likely(lat == (uint64_t)a->last_transit) && likely(a->measured + a->lat_count != 0)) {
+        /* as the previous sample (the same TX and RX bursts): min, max, bucket unchanged, D = 0 */
+        a->jitter16 -= (a->jitter16 + 8) >> 4;
+        a->lat_sum += lat;
+        a->lat_count++;
+        a->hist_n++;
+        return;
+    }
     if (unlikely(a->measured + a->lat_count == 0))
         a->last_transit = (int64_t)lat;            /* the first sample: no jitter yet */
     d = (int64_t)lat - a->last_transit;
@@ -1157,11 +1165,11 @@ int64_t pydpdk_gen_rx_cycles(struct pydpdk_gen *gen, uint32_t ri, struct rte_mem
 
     if (gen->running)
         return fail(gen, EBUSY, "the generator is running");
-    if (ri >= gen->nb_rx || mp == NULL || n == 0 || n > PYDPDK_GEN_MAX_BURST || mode > 2)
-        return fail(gen, EINVAL, "rx %u of %u, n=%u (1..%d), mode %u (0..2)", ri, gen->nb_rx, n,
+    if (ri >= gen->nb_rx || mp == NULL || n == 0 || n > PYDPDK_GEN_MAX_BURST || mode > 3)
+        return fail(gen, EINVAL, "rx %u of %u, n=%u (1..%d), mode %u (0..3)", ri, gen->nb_rx, n,
                     PYDPDK_GEN_MAX_BURST, mode);
     for (k = 0; k < rounds; k++) {
-        uint64_t t0, t1;
+        uint64_t t0, t1, round_tsc = 0;
 
         if (rte_pktmbuf_alloc_bulk(mp, pkts, n) != 0)
             return fail(gen, ENOMEM, "the pool has fewer than %u free mbufs", n);
@@ -1173,14 +1181,16 @@ int64_t pydpdk_gen_rx_cycles(struct pydpdk_gen *gen, uint32_t ri, struct rte_mem
             rte_memcpy(p, frames + off, len);
             pkts[i]->data_len = len;
             pkts[i]->pkt_len = len;
-            if (mode == 0 && len >= PYDPDK_GEN_TAG_LEN &&
+            if ((mode == 0 || mode == 3) && len >= PYDPDK_GEN_TAG_LEN &&
                 load32(p + len - PYDPDK_GEN_TAG_LEN) == PYDPDK_GEN_TAG_MAGIC) {
                 uint8_t *t = p + len - PYDPDK_GEN_TAG_LEN;     /* in order, sent just now */
                 uint64_t seq = (uint64_t)k * n + i;
 
+                if (mode == 0 || i == 0)
+                    round_tsc = rte_rdtsc();
                 store16(t + 6, (uint16_t)(seq >> 32));
                 store32(t + 8, (uint32_t)seq);
-                store64(t + 12, rte_rdtsc());
+                store64(t + 12, round_tsc);
             }
         }
         t0 = rte_rdtsc_precise();

@@ -281,10 +281,11 @@ int pydpdk_gen_build(struct pydpdk_gen *gen, uint32_t s, struct rte_mbuf **pkts,
 /* While stopped, from the calling thread: the receive engine's cost, for A/B measurements. rounds
  * times: n mbufs taken from mp and the n frames (packed back to back in frames, lens[i] bytes
  * each) copied in, not timed (mode 0: a tagged frame gets sequence number round * n + i and the
- * current TSC, so every round continues the stream in order; mode 2: frames as given, so rounds
- * after the first are duplicates); then, timed with rte_rdtsc_precise, rx queue ri measures and
- * frees them as its lcore does after rte_eth_rx_burst (modes 0 and 2), or they are only freed
- * as rxonly frees them (mode 1: the baseline). Counts into rx ri's statistics. Returns the best
+ * current TSC, so every round continues the stream in order, every packet with its own latency;
+ * mode 3: the same with one TSC per round, as packets sent in one TX burst; mode 2: frames as
+ * given, so rounds after the first are duplicates); then, timed with rte_rdtsc_precise, rx queue
+ * ri measures and frees them as its lcore does after rte_eth_rx_burst (modes 0, 2, 3), or they
+ * are only freed as rxonly frees them (mode 1: the baseline). Counts into rx ri's statistics. Returns the best
  * round's cycles, or -errno (the reason in gen->error). */
 int64_t pydpdk_gen_rx_cycles(struct pydpdk_gen *gen, uint32_t ri, struct rte_mempool *mp,
                              const uint8_t *frames, const uint16_t *lens, uint16_t n,
