@@ -76,3 +76,13 @@ def test_bad_input_exits_1_naming_the_parameter():
     assert proc.returncode == 1 and "size=30" in proc.stderr
     proc = gen("--field", "udp.sport=grow:1-2", "--duration", "1")
     assert proc.returncode == 1 and "--field" in proc.stderr
+
+
+def test_clock_option(tmp_path):
+    """--clock auto on the default ring loop: the TSC (a ring port has no RX timestamp), said in
+    the JSON; --clock rx_timestamp there: a clear error naming the option's value and port."""
+    d = gen_json("--duration", "0.3", "--clock", "auto")
+    assert d["clock"] == "tsc" and d["streams"][0]["clock"] == "tsc" and "TSC" in d["clock_unit"]
+    proc = gen("--duration", "0.3", "--clock", "rx_timestamp")
+    assert proc.returncode == 1
+    assert "clock" in proc.stderr and "'rx_timestamp'" in proc.stderr and "net_ring" in proc.stderr
