@@ -5,11 +5,17 @@ side in one run, on the same vdevs, lcores and burst; then the rate-accuracy tab
     python3 bench/gen.py                       # every row, 3 s windows, 3 interleaved repeats
     python3 bench/gen.py --only gen_1field --seconds 5 --repeat 5 --json out.json
     python3 bench/gen.py --quick               # CI smoke
+    python3 bench/gen.py --cycles              # receive engine, cycles/packet, calling thread
 
 Rows (see docs/performance.md):
   gen_1field  64 B, one varying field (udp.sport inc), tag on, UDP checksum 0   vs txonly, flowgen
   gen_csum    64 B, ip.src varying: IPv4 + UDP checksum fixed on every packet   vs txonly
-  gen_rx      the receive engine (tag check, per-stream counters) on net_null   vs rxonly
+  gen_rx      the receive engine on net_null, every packet tagged: net_null's RX writes no packet
+              data, so every mbuf of the pool is first filled with a tagged frame (tag check,
+              sequence check, latency, histogram, jitter on every packet)            vs rxonly
+  gen_rx_untagged  the same on net_null's packets as they come (no tag: the tag check only)  vs rxonly
+  --cycles    the receive engine's cycles/packet on prepared bursts (tagged, untagged) against
+              rxonly's free alone, best of many rounds from the calling thread (no scheduler noise)
   gen_loop    tx + rx + latency on one lcore, a ring port looped to itself      (absolute)
   accuracy    asked vs achieved rate, 1 s windows, net_null and net_ring
 
@@ -46,9 +52,12 @@ ROWS = {
     "gen_csum": {"what": "64 B, ip.src varying, IPv4+UDP csum fix-up", "vs": ["txonly"], "target": ">= 0.9x",
                  "spec": {"vdev": "net_null0,size=64", "fields": [["ip.src", "10.0.0.1", "10.0.3.232"]],
                           "checksum": True, "rx": False, "counter": "tx"}},
-    "gen_rx": {"what": "receive engine (tag check) on net_null", "vs": ["rxonly"], "target": ">= 0.9x",
+    "gen_rx": {"what": "receive engine, every packet tagged, net_null", "vs": ["rxonly"], "target": ">= 0.9x",
                "spec": {"vdev": "net_null0,size=64", "fields": [], "checksum": False, "rx": True,
-                        "rx_only": True, "counter": "rx"}},
+                        "rx_only": True, "prefill": True, "counter": "rx"}},
+    "gen_rx_untagged": {"what": "receive engine, untagged (tag check only)", "vs": ["rxonly"], "target": "(info)",
+                        "spec": {"vdev": "net_null0,size=64", "fields": [], "checksum": False, "rx": True,
+                                 "rx_only": True, "counter": "rx"}},
     "gen_loop": {"what": "tx+rx+latency, one lcore, ring looped", "vs": [], "target": "(absolute)",
                  "spec": {"vdev": "net_ring0", "fields": [["udp.sport", 1000, 1999]], "checksum": True,
                           "rx": True, "counter": "rx"}},
@@ -90,8 +99,57 @@ def pydpdk_side(spec: dict, a: argparse.Namespace) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def cycles_child(spec: dict) -> None:
+    """In its own process: pydpdk_gen_rx_cycles on prepared bursts, modes interleaved, best of all."""
+    import pydpdk
+    from pydpdk._native import ffi, lib
+    from pydpdk.gen import Generator, Stream
+    pydpdk.Eal.init(pydpdk.EalConfig.from_argv(spec["eal"] + ["--vdev", "net_null0,size=64"]))
+    pool = pydpdk.Mempool.create("bench", 4095, cache_size=250)
+    [port] = pydpdk.ports()
+    port.setup(pool, nb_rxd=1024, nb_txd=1024)
+    n, rounds = spec["burst"], spec["rounds"]
+    gen = Generator([Stream(size=64, count=1)], port=port, rx=[port], rx_burst=n)
+    b = gen.build(0, n)
+    tagged = b.tobytes_list()
+    b.free()
+    cases = {"tagged": tagged, "untagged": [bytes(64)] * n}
+    bufs = {k: (ffi.new("uint8_t[]", b"".join(v)), ffi.new("uint16_t[]", [len(x) for x in v])) for k, v in cases.items()}
+    cases = [("tagged, in order", 0, "tagged"), ("tagged, one TX burst", 3, "tagged"),
+             ("tagged, duplicates", 2, "tagged"),
+             ("untagged", 0, "untagged"), ("free only (rxonly)", 1, "untagged")]
+    best: dict = {name: None for name, _, _ in cases}
+    for _ in range(spec["repeat"]):
+        for name, mode, key in cases:
+            frames, lens = bufs[key]
+            c = lib.pydpdk_gen_rx_cycles(gen._gen, 0, pool.ptr, frames, lens, n, rounds, mode)
+            if c < 0:
+                raise SystemExit(ffi.string(gen._gen.error).decode())
+            best[name] = c if best[name] is None else min(best[name], c)
+    gen.close()
+    pydpdk.cleanup()
+    print(json.dumps({k: v / n for k, v in best.items()}), flush=True)
+
+
+def cycles(a: argparse.Namespace) -> str:
+    spec = {"cycles": True, "burst": 32, "rounds": a.rounds, "repeat": a.repeat, "eal": eal_args("pydpdk")}
+    proc = subprocess.run([sys.executable, __file__, "--child", json.dumps(spec)], capture_output=True, text=True,
+                          timeout=300, env=env(), preexec_fn=drive.child_setup)
+    import shutil
+    shutil.rmtree(f"/var/run/dpdk/pydpdk-bgen-pydpdk-{os.getpid()}", ignore_errors=True)
+    if proc.returncode != 0:
+        raise BenchError(f"pydpdk side failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-3000:]}")
+    res = json.loads(proc.stdout.strip().splitlines()[-1])
+    lines = [f"receive engine, cycles/packet: best of {a.repeat} x {a.rounds} rounds of 32 64-byte mbufs, "
+             "calling thread (pydpdk_gen_rx_cycles)"]
+    lines += [f"  {k:<20} {v:7.2f}" for k, v in res.items()]
+    return "\n".join(lines)
+
+
 def child(spec: dict) -> None:
     """In its own process: one generator run, counters sampled like testpmd's port stats."""
+    if spec.get("cycles"):
+        return cycles_child(spec)
     import pydpdk
     from pydpdk.gen import Field, Generator, Stream
     eal = pydpdk.Eal.init(pydpdk.EalConfig.from_argv(spec["eal"] + ["--vdev", spec["vdev"]]))
@@ -101,11 +159,16 @@ def child(spec: dict) -> None:
     fields = [Field(n, min=lo, max=hi) for n, lo, hi in spec["fields"]]
     rate = spec.get("rate")
     if spec.get("rx_only"):
-        s = Stream(rate="1kpps", count=1)
+        s = Stream(size=64, rate="1kpps", count=1)
     else:
         s = Stream(size=64, rate=rate, fields=fields, checksum=spec["checksum"])
     gen = Generator([s], port=port, rx=[port] if spec["rx"] else None, tx_burst=32, rx_burst=32)
     hz = eal.tsc_hz
+    if spec.get("prefill"):
+        # net_null's RX hands out pool mbufs with their data as it was: fill every mbuf with one
+        # of the stream's tagged frames (ids 0, sequence numbers 0..size-1, TSC now), free them
+        b = gen.build(0, 65535, tsc=pydpdk._native.lib.rte_rdtsc())
+        b.free()
 
     def counter() -> tuple[int, int]:
         st = port.stats()
@@ -148,9 +211,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--hugepages", action="store_true", help="both sides on hugepages (default --no-huge)")
     ap.add_argument("--json", metavar="PATH")
+    ap.add_argument("--cycles", action="store_true", help="only the receive engine's cycles/packet (in-process)")
+    ap.add_argument("--rounds", type=int, default=300, help="--cycles: rounds per repeat")
     a = ap.parse_args(argv)
     if a.child:
         child(json.loads(a.child))
+        return 0
+    if a.cycles:
+        if not a.hugepages:
+            NO_HUGE.append("--no-huge")
+        print(cycles(a))
         return 0
     if a.quick:
         a.seconds, a.warmup, a.repeat, a.windows = 0.3, 0.2, 1, 1
@@ -195,13 +265,13 @@ def main(argv: list[str] | None = None) -> int:
 
 def table(results: dict, accuracy: list, a: argparse.Namespace) -> str:
     lines = [f"pydpdk.gen vs dpdk-testpmd: {a.repeat} interleaved runs, {a.seconds:g} s windows, medians",
-             f"{'row':<11} {'pydpdk Mpps':>11} {'vs':>8} {'testpmd Mpps':>12} {'ratio':>7}  target    what"]
+             f"{'row':<15} {'pydpdk Mpps':>11} {'vs':>8} {'testpmd Mpps':>12} {'ratio':>7}  target    what"]
     for n, r in results.items():
         py = r["median_mpps"]["pydpdk"]
         if not r["ratios"]:
-            lines.append(f"{n:<11} {py:>11.2f} {'-':>8} {'-':>12} {'-':>7}  {r['target']:<9} {r['what']}")
+            lines.append(f"{n:<15} {py:>11.2f} {'-':>8} {'-':>12} {'-':>7}  {r['target']:<9} {r['what']}")
         for m, ratio in r["ratios"].items():
-            lines.append(f"{n:<11} {py:>11.2f} {m:>8} {r['median_mpps'][m]:>12.2f} {ratio:>6.3f}x  "
+            lines.append(f"{n:<15} {py:>11.2f} {m:>8} {r['median_mpps'][m]:>12.2f} {ratio:>6.3f}x  "
                          f"{r['target']:<9} {r['what']}")
     if accuracy:
         lines += ["", f"rate accuracy: {a.windows} consecutive 1 s windows per rate (stream TX counter / TSC)",

@@ -525,3 +525,153 @@ def test_checksum_modes_on_a_port_without_offloads(null0):
     with pytest.raises(InvalidArgumentError) as ei:
         Generator([Stream(BASE, checksum="hardware")], port=null0, rx=None)
     assert ei.value.param == "checksum"
+
+
+def test_histogram_index_matches_its_definition():
+    """The branch-free bucket index: a bucket per value below 2^(SUB+1), then 2^SUB buckets per
+    power of two (the SUB bits under the msb), the last bucket for 2^MAX_EXP and above; and a
+    value lies within its bucket's bounds."""
+    from pydpdk._native import lib
+    sub, max_exp, buckets = lib.PYDPDK_GEN_HIST_SUB_BITS, lib.PYDPDK_GEN_HIST_MAX_EXP, lib.PYDPDK_GEN_HIST_BUCKETS
+
+    def reference(v):
+        if v < 1 << sub:
+            return v
+        msb = v.bit_length() - 1
+        if msb >= max_exp:
+            return buckets - 1
+        return ((msb - sub + 1) << sub) + ((v >> (msb - sub)) & ((1 << sub) - 1))
+    values = {0, 1, 63, 64, 65, 127, 128, 129, (1 << 64) - 1}
+    for e in range(1, 64):
+        values |= {(1 << e) - 1, 1 << e, (1 << e) + 1, (1 << e) * 3 // 2}
+    for v in sorted(values):
+        idx = lib.pydpdk_gen_hist_index(v)
+        assert idx == reference(v), v
+        if idx < buckets - 1:
+            assert lib.pydpdk_gen_hist_lower(idx) <= v < lib.pydpdk_gen_hist_lower(idx + 1), v
+
+
+def test_rx_engine_measure_two_streams_interleaved(null0):
+    """pydpdk_gen_rx_cycles (the in-process measurement) runs the receive engine on prepared
+    bursts: two streams' packets alternating in each burst, sequence numbers in order per stream
+    (every other one: gaps, not reordering), untagged frames beside them, every packet counted."""
+    from pydpdk._native import ffi, lib
+    n, rounds = 32, 5
+    with Generator([Stream(BASE, size=80, count=1), Stream(BASE, size=96, count=1)], port=null0,
+                   rx=[null0], rx_burst=n) as gen:
+        a, b = built(gen, n // 2, 0), built(gen, n // 2, 1)
+        frames = [f for pair in zip(a, b) for f in pair]
+        buf, lens = ffi.new("uint8_t[]", b"".join(frames)), ffi.new("uint16_t[]", [len(f) for f in frames])
+        pool = null0.rx_pool(0)
+        used = pool.in_use
+        assert lib.pydpdk_gen_rx_cycles(gen._gen, 0, pool.ptr, buf, lens, n, rounds, 0) > 0
+        untagged = [bytes(60)] * n
+        ubuf, ulens = ffi.new("uint8_t[]", b"".join(untagged)), ffi.new("uint16_t[]", [60] * n)
+        assert lib.pydpdk_gen_rx_cycles(gen._gen, 0, pool.ptr, ubuf, ulens, n, 2, 0) > 0
+        assert lib.pydpdk_gen_rx_cycles(gen._gen, 0, pool.ptr, ubuf, ulens, n, 2, 1) > 0   # free only
+        res = gen.stats()
+        assert res.rx_untagged == 2 * n
+        for s, size in zip(res.streams, (80, 96)):
+            assert s.rx_packets == rounds * n // 2 and s.rx_bytes == s.rx_packets * size
+            assert (s.out_of_order, s.duplicated, s.late) == (0, 0, 0)
+            assert s.latency is not None and s.latency.samples == s.rx_packets
+            assert 0 <= s.latency.min <= s.latency.p50 <= s.latency.max
+        assert pool.in_use == used                     # every measured mbuf went back
+        assert lib.pydpdk_gen_rx_cycles(gen._gen, 5, pool.ptr, buf, lens, n, 1, 0) == -22
+
+
+def _pcap_with_times(path, frames, times):
+    """frames written by scapy's wrpcap with these capture times (Decimal seconds, us resolution)."""
+    pkts = []
+    for f, t in zip(frames, times):
+        p = Ether(f)
+        p.time = t
+        pkts.append(p)
+    scapy.wrpcap(path, pkts)
+
+
+def _tsc_rate():
+    """TSC cycles per second, against CLOCK_MONOTONIC over 100 ms (busy: a measurement)."""
+    from pydpdk._native import lib
+    t0, c0 = time.monotonic_ns(), lib.rte_rdtsc()
+    while time.monotonic_ns() - t0 < 100_000_000:
+        pass
+    t1, c1 = time.monotonic_ns(), lib.rte_rdtsc()
+    return (c1 - c0) * 10 ** 9 // (t1 - t0)
+
+
+def _rfc3550(transits):
+    j = 0.0
+    for prev, cur in zip(transits, transits[1:]):
+        j += (abs(cur - prev) - j) / 16
+    return j
+
+
+def test_rx_timestamp_clock_from_pcap_capture_times(null0, pool, short_dir):
+    """clock="rx_timestamp" on a net_pcap port: packets count as received at the capture time
+    the file records (us), mapped onto the TSC. Tags carry TX times 100 us apart, capture times
+    are 100 us apart plus a known per-packet delay: the engine's jitter and latency spread are
+    the file's, its RX rate the file's; clock="tsc" on the same file measures the poll instead."""
+    from decimal import Decimal
+    from pydpdk._native import lib
+    hz = _tsc_rate()          # the TSC's own rate (rte_get_tsc_hz() may be rounded to 10 MHz)
+    N, gap_us = 200, 100
+    delays = [(k * 37) % 29 for k in range(N)]          # us, 0..28, known
+    with Generator([Stream(BASE, size=80, count=1)], port=null0, rx=None) as g:
+        tsc0 = lib.rte_rdtsc()
+        t0 = Decimal(int(time.time() * 1e6)) / Decimal(10 ** 6)   # now, whole us
+        frames = []
+        for k in range(N):
+            b = g.build(0, 1, tsc=tsc0 + k * gap_us * hz // 10 ** 6)
+            frames += b.tobytes_list()
+            b.free()
+    # captured 1 ms + delay after the tag's time: latencies stay positive whatever the mapping's offset
+    times = [t0 + Decimal(1000 + k * gap_us + delays[k]) / Decimal(10 ** 6) for k in range(N)]
+    path = str(short_dir / "ts.pcap")
+    _pcap_with_times(path, frames, times)
+    results = {}
+    for clock in ("rx_timestamp", "tsc", "auto"):
+        [pp] = vdev.attach(vdev.Pcap("net_pcap_ts0", rx_pcap=path, tx_pcap=str(short_dir / "o.pcap")))
+        try:
+            pp.setup(pool)
+            with Generator([Stream(BASE, size=80, count=1)], port=null0, rx=[pp], clock=clock) as gen:
+                gen.start(flush_rx=False)
+                deadline = time.monotonic() + 10
+                while gen.stats().streams[0].rx_packets < N and time.monotonic() < deadline:
+                    time.sleep(0.01)
+                results[clock] = gen.stop()
+        finally:
+            vdev.detach(pp)
+    ts, tsc, auto = results["rx_timestamp"], results["tsc"], results["auto"]
+    for res in (ts, tsc, auto):
+        s = res.streams[0]
+        assert s.rx_packets == N and (s.out_of_order, s.duplicated, s.missing) == (0, 0, 0)
+        assert res.rx_no_timestamp == 0 and s.latency is not None and s.latency.samples == N
+    assert ts.clock == auto.clock == "rx_timestamp" and "us" in ts.clock_unit
+    assert tsc.clock == "tsc" and "TSC" in tsc.clock_unit
+    d = ts.as_dict()
+    assert d["clock"] == "rx_timestamp" and d["streams"][0]["clock"] == "rx_timestamp"
+    s = ts.streams[0]
+    expect_jitter = _rfc3550([x * 1000.0 for x in delays])            # ns
+    assert s.latency.jitter == pytest.approx(expect_jitter, rel=0.03, abs=100)
+    spread = (max(delays) - min(delays)) * 1000.0
+    assert s.latency.max - s.latency.min == pytest.approx(spread, rel=0.01, abs=1000)  # 1 us: pcap's unit
+    span_s = (N - 1) * gap_us * 1e-6 + (delays[-1] - delays[0]) * 1e-6
+    assert s.rx_pps == pytest.approx((N - 1) / span_s, rel=0.01)
+    # the TSC clock sees the polls (all within a few bursts), not the file's spacing
+    assert tsc.streams[0].latency.max - tsc.streams[0].latency.min != pytest.approx(spread, rel=0.01, abs=1000)
+
+
+def test_bad_clock_choices_raise(null0, ring0):
+    with pytest.raises(InvalidArgumentError, match="clock") as e:
+        Generator([Stream(BASE, count=1)], port=null0, rx=[null0], clock="ptp")
+    assert "'ptp'" in str(e.value) and "rx_timestamp" in str(e.value)
+    with pytest.raises(InvalidArgumentError, match="clock") as e:
+        Generator([Stream(BASE, count=1)], port=ring0, rx=[ring0], clock="rx_timestamp")
+    assert "net_ring" in str(e.value) and "'tsc' or 'auto'" in str(e.value)
+    with pytest.raises(InvalidArgumentError, match="clock"):
+        Generator([Stream(BASE, count=1)], port=null0, rx=None, clock="rx_timestamp")
+    with Generator([Stream(BASE, count=1)], port=ring0, rx=[ring0], clock="auto") as gen:
+        assert gen.clock == "tsc"
+        res = gen.run(5)
+        assert res.clock == "tsc" and res.streams[0].clock == "tsc" and res.streams[0].rx_packets == 1

@@ -20,7 +20,7 @@ def test_gen_bench_quick(tmp_path):
                           capture_output=True, text=True, timeout=400, env=env, cwd=ROOT, preexec_fn=unpin)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     data = json.loads(out.read_text())
-    assert sorted(data["rows"]) == ["gen_1field", "gen_csum", "gen_loop", "gen_rx"]
+    assert sorted(data["rows"]) == ["gen_1field", "gen_csum", "gen_loop", "gen_rx", "gen_rx_untagged"]
     for name, row in data["rows"].items():
         assert all(v > 0 for side in row["runs"].values() for v in side), name
     assert set(data["rows"]["gen_1field"]["ratios"]) == {"txonly", "flowgen"}

@@ -85,3 +85,13 @@ def test_checksum_offload_refused_on_a_ring_auto_computes():
     assert "checksum" in err and "offload" in err and "ipv4_cksum" in err, err[-2000:]
     d = gen_json("--duration", "0.3", "--checksum", "auto")
     assert d["streams"][0]["tx_packets"] > 0 and d["streams"][0]["lost"] == 0
+
+
+def test_clock_option(tmp_path):
+    """--clock auto on the default ring loop: the TSC (a ring port has no RX timestamp), said in
+    the JSON; --clock rx_timestamp there: a clear error naming the option's value and port."""
+    d = gen_json("--duration", "0.3", "--clock", "auto")
+    assert d["clock"] == "tsc" and d["streams"][0]["clock"] == "tsc" and "TSC" in d["clock_unit"]
+    proc = gen("--duration", "0.3", "--clock", "rx_timestamp")
+    assert proc.returncode == 1
+    assert "clock" in proc.stderr and "'rx_timestamp'" in proc.stderr and "net_ring" in proc.stderr

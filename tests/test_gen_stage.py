@@ -111,3 +111,24 @@ def test_numba_stage_with_counters_on_the_generator(null0):
         r = gen.stats().streams[0]
     assert (r.tx_packets, r.stage_dropped) == (500, 500)
     assert list(st.counters()) == [500, 500]
+
+
+def test_rx_stage_measures_only_what_it_keeps(ring0, even_ttl7):
+    """Two streams looped through a ring port; the receive engine's stage drops stream 1's
+    packets (odd source port 1001) and keeps stream 0's (1000): only stream 0 is measured."""
+    s0 = Stream(BASE, rate="50kpps", count=1000, fields=[Field("udp.sport", min=1000, max=1000)])
+    s1 = Stream(BASE, rate="50kpps", count=600, fields=[Field("udp.sport", min=1001, max=1001)])
+    with Generator([s0, s1], port=ring0, rx_stage=even_ttl7) as gen:
+        gen.start()
+        assert gen.wait(30)
+        res = gen.stats()
+    r0, r1 = res.streams
+    assert (r0.tx_packets, r0.rx_packets, r0.lost) == (1000, 1000, 0)
+    assert (r1.tx_packets, r1.rx_packets, r1.lost) == (600, 0, 600)
+    assert (res.rx_stage_dropped, res.rx_stage_invalid) == (600, 0)
+    assert r0.latency is not None and r1.latency is None
+
+
+def test_bad_rx_stage_names_the_parameter(ring0):
+    with pytest.raises(InvalidArgumentError, match="rx_stage"):
+        Generator([Stream(BASE)], port=ring0, rx_stage="udp_only")

@@ -31,6 +31,10 @@ TYPES = """
 #define PYDPDK_GEN_CSUM_PHDR ...
 #define PYDPDK_GEN_OFFLOAD_IP ...
 #define PYDPDK_GEN_OFFLOAD_L4 ...
+#define PYDPDK_GEN_CLOCK_TSC ...
+#define PYDPDK_GEN_CLOCK_RX_TIMESTAMP ...
+#define PYDPDK_GEN_CLOCK_REF_DEVICE ...
+#define PYDPDK_GEN_CLOCK_REF_REALTIME ...
 #define PYDPDK_GEN_WAITING ...
 #define PYDPDK_GEN_ACTIVE ...
 #define PYDPDK_GEN_DONE ...
@@ -139,6 +143,11 @@ struct pydpdk_gen_rx {
     uint32_t stage_abi;
     uint64_t stage_dropped;
     uint64_t stage_invalid;
+    uint32_t clock;
+    uint32_t clock_ref;
+    uint64_t clock_hz;
+    uint64_t rx_no_timestamp;
+    double tsc_per_tick;
     ...;
 };
 
@@ -178,6 +187,10 @@ int64_t pydpdk_gen_drain(struct pydpdk_gen *gen, uint32_t quiet_ms, uint32_t max
 int pydpdk_gen_build(struct pydpdk_gen *gen, uint32_t s, struct rte_mbuf **pkts, uint16_t n,
                      uint64_t tsc);
 uint64_t pydpdk_gen_tx_offloads(uint16_t port, uint16_t queue);
+int64_t pydpdk_gen_rx_cycles(struct pydpdk_gen *gen, uint32_t ri, struct rte_mempool *mp,
+                             const uint8_t *frames, const uint16_t *lens, uint16_t n,
+                             uint32_t rounds, uint32_t mode);
+uint32_t pydpdk_gen_rx_clock_caps(uint16_t port);
 uint32_t pydpdk_gen_hist_index(uint64_t v);
 uint64_t pydpdk_gen_hist_lower(uint32_t idx);
 """

@@ -47,6 +47,8 @@ def app_parser() -> argparse.ArgumentParser:
     ap.add_argument("--txd", type=int, default=1024)
     ap.add_argument("--rxd", type=int, default=1024)
     ap.add_argument("--burst-size", type=int, default=32, help="packets per tx/rx burst")
+    ap.add_argument("--clock", default="tsc", choices=["tsc", "rx_timestamp", "auto"],
+                    help="receive clock: the TSC at the poll (tsc), the port's RX timestamp, or auto")
     ap.add_argument("--duration", type=float, default=None,
                     help="run N seconds (default: until the streams end, or Ctrl-C)")
     ap.add_argument("--stats-period", type=float, default=0, help="print live statistics every N s")
@@ -179,7 +181,8 @@ def main(argv: Sequence[str]) -> int:
             tx, rx, streams, Generator, _pool = _build(eal_argv, opts)
             if opts.rfc2544:
                 return _rfc2544(tx, rx, streams[0], opts, out)
-            gen = Generator(streams, port=tx, rx=rx, tx_burst=opts.burst_size, rx_burst=opts.burst_size)
+            gen = Generator(streams, port=tx, rx=rx, tx_burst=opts.burst_size, rx_burst=opts.burst_size,
+                            clock=opts.clock)
         except PydpdkError as exc:
             print(f"pydpdk gen: {exc}", file=sys.stderr)
             return 1

@@ -15,9 +15,10 @@ import time
 from typing import Any, Sequence, cast
 
 from .. import eal as _eal
+from ..ethdev import facts as _facts
 from .._native import cstr, ffi, lib
 from .._resource import Resource
-from ..errors import DpdkError, check, invalid
+from ..errors import DpdkError, NotSupportedError, check, invalid
 from ..engines import PortTotals
 from ..ethdev import Port
 from ..ethdev.tables import TX_OFFLOADS, flag_names
@@ -75,6 +76,32 @@ def stage_for_generator(stage: Any, param: str) -> Any:
     return stage
 
 
+#: receive clocks a Generator takes (``clock=``)
+CLOCKS = ("tsc", "rx_timestamp", "auto")
+
+
+def _rx_timestamp_source(port: Port) -> tuple[int, int, str] | str:
+    """How port's RX timestamps are mapped onto the TSC: (C reference, units/s, unit), or why it
+    has none. net_pcap (22.11) stamps every packet it reads (rx_pcap, rx_iface) with the capture
+    time in microseconds, as ethdev.facts.rx_timestamps reads it, but reports no offload; a NIC
+    needs RTE_ETH_RX_OFFLOAD_TIMESTAMP configured and a readable device clock."""
+    drv = port.driver
+    if drv == "net_pcap":
+        if "infinite_rx=1" in port.devargs.replace(" ", ""):
+            return "net_pcap with infinite_rx=1 stamps no packet"
+        return lib.PYDPDK_GEN_CLOCK_REF_REALTIME, 1_000_000, "net_pcap capture time (us, wall clock)"
+    caps = lib.pydpdk_gen_rx_clock_caps(port.id)
+    if not caps & 1:
+        return f"the {drv} driver offers no RX timestamp (no timestamp RX offload)"
+    if not caps & 2:
+        return f"{port.name} is not configured with it (Port.configure(rx_offloads=['timestamp']))"
+    try:
+        _facts.read_clock(port)
+    except NotSupportedError:
+        return f"the {drv} driver cannot read its clock (rte_eth_read_clock), needed to map its timestamps"
+    return lib.PYDPDK_GEN_CLOCK_REF_DEVICE, 0, f"{drv} device clock ticks (rte_eth_read_clock)"
+
+
 class Generator(Resource):
     """Streams sent on ports' TX queues and measured on RX queues, by C loops on lcores.
 
@@ -82,14 +109,21 @@ class Generator(Resource):
     ``Stream.queue``). ``rx``: ports (queue 0) or (port, queue) pairs whose received packets are
     measured; True (default): the streams' own ports; None/[]: no measurement. ``lcores``: worker
     lcores (default: all the EAL's workers, at most one per queue). ``pool``: mbufs for generated
-    packets (default: each tx port's RX pool).
+    packets (default: each tx port's RX pool). ``clock``: when a packet counts as received:
+    ``"tsc"`` (the TSC when its burst was polled), ``"rx_timestamp"`` (the port's RX timestamp:
+    a NIC configured with the timestamp RX offload, or net_pcap's capture time; mapped onto the
+    TSC, see docs/generator.md), ``"auto"`` (rx_timestamp where every RX port has one, else tsc).
+    Latencies are in ns either way; the ``clock`` and ``clock_unit`` attributes (and every result)
+    name the clock chosen. ``rx_stage``: a compiled :class:`pydpdk.stage.Stage` run on every
+    received packet before it is measured: DROP (or an invalid verdict) leaves it unmeasured
+    (``GenResult.rx_stage_dropped``/``rx_stage_invalid``), any other verdict measures it.
     """
 
     _rank = 0
 
     def __init__(self, streams: Sequence[Stream], *, port: Port | None = None, rx: Any = True,
                  lcores: Sequence[int] | None = None, pool: Mempool | None = None,
-                 tx_burst: int = 32, rx_burst: int = 32):
+                 tx_burst: int = 32, rx_burst: int = 32, clock: str = "tsc", rx_stage: Any = None):
         eal = _eal.require()
         ctx = "Generator"
         streams = list(streams) if not isinstance(streams, Stream) else [streams]
@@ -149,6 +183,22 @@ class Generator(Resource):
             if (rp.id, q) in [(x.id, y) for x, y in rxq]:
                 raise invalid("rx", item, "each (port, queue) once", ctx)
             rxq.append((rp, q))
+        # receive clock
+        if clock not in CLOCKS:
+            raise invalid("clock", clock, "'tsc', 'rx_timestamp' or 'auto'", ctx)
+        sources = {rp.id: _rx_timestamp_source(rp) for rp, _ in rxq} if clock != "tsc" else {}
+        if clock == "rx_timestamp":
+            if not rxq:
+                raise invalid("clock", clock, "'tsc' or 'auto': there is no RX queue to timestamp", ctx)
+            for rp, _ in rxq:
+                why = sources[rp.id]
+                if isinstance(why, str):
+                    raise invalid("clock", clock, f"'tsc' or 'auto' for {rp.name}: {why}", ctx)
+        use_ts = bool(rxq) and clock != "tsc" and all(not isinstance(v, str) for v in sources.values())
+        self.clock = "rx_timestamp" if use_ts else "tsc"
+        units = {v[2] for v in sources.values() if not isinstance(v, str)} if use_ts else set()
+        self.clock_unit = " + ".join(sorted(units)) + ", mapped onto the TSC" if use_ts else \
+            f"TSC cycles ({lib.rte_get_tsc_hz()} Hz)"
         # lcores
         workers = eal.worker_lcores()
         if lcores is None:
@@ -179,7 +229,8 @@ class Generator(Resource):
         self._cs, self._cs_mem = _aligned("struct pydpdk_gen_stream", len(streams))
         self._keep: list[Any] = []
         self._pools: list[Mempool] = []
-        stages: list[tuple[Any, Any, int]] = []     # (C struct, Stage, stream or rx index)
+        stages: list[tuple[Any, Any, int]] = []     # (C struct, Stage, stream index)
+        rx_stages: list[tuple[Any, Any, int]] = []  # (C struct, Stage, C rx index)
         hz = lib.rte_get_tsc_hz()
         self._hz = hz
         for c, i in enumerate(order):
@@ -243,6 +294,15 @@ class Generator(Resource):
             rp, q = rxq[j]
             r = self._rxs[c]
             r.port, r.queue, r.burst, r.nb_streams = rp.id, q, rx_burst, len(streams)
+            src = sources.get(rp.id)
+            if use_ts and isinstance(src, tuple):
+                r.clock, r.clock_ref, r.clock_hz = lib.PYDPDK_GEN_CLOCK_RX_TIMESTAMP, src[0], src[1]
+            if rx_stage is not None:
+                rs = stage_for_generator(rx_stage, "rx_stage")
+                r.stage_fn, r.stage_state, r.stage_abi = ffi.cast("void *", rs.address), \
+                    ffi.cast("void *", rs.state_address), rs.abi
+                rx_stages.append((r, rs, c))
+                self._keep.append(rs)
             st, stmem = _aligned("struct pydpdk_gen_rxstat", len(streams))
             hist = ffi.new("uint64_t[]", BUCKETS * len(streams))
             self._keep += [stmem, hist]
@@ -255,9 +315,11 @@ class Generator(Resource):
         t = r_ = 0
         self._lcores = list(assign)
         lcore_of = {i: k for k, lc in enumerate(self._lcores) for i in assign[lc][0]}
-        for cs, st, i in stages:            # a stage's counter row: its stream's lcore's
-            if st.lcore_state_address:
-                cs.stage_lcore_state = ffi.cast("void *", st.lcore_state_address + lcore_of[i] * st.lcore_stride)
+        rx_lcore_of = {c: k for k, lc in enumerate(self._lcores) for c, j in enumerate(rx_order) if j in assign[lc][1]}
+        for cs, st, row in [(cs, st, lcore_of[i]) for cs, st, i in stages] + \
+                [(r, st, rx_lcore_of[c]) for r, st, c in rx_stages]:
+            if st.lcore_state_address:      # a stage's counter row: its stream's (rx queue's) lcore's
+                cs.stage_lcore_state = ffi.cast("void *", st.lcore_state_address + row * st.lcore_stride)
         for k, lc in enumerate(self._lcores):
             ntx, nrx = len(assign[lc][0]), len(assign[lc][1])
             g.lcores[k].tx_begin, g.lcores[k].nb_tx, g.lcores[k].rx_begin, g.lcores[k].nb_rx = t, ntx, r_, nrx
@@ -391,10 +453,13 @@ class Generator(Resource):
         self._check_open()
         hz = self._hz
         elapsed = time.monotonic() - self._t0 if self.running else self._elapsed
-        out, untagged = [], 0
+        out, untagged, no_ts, rx_sd, rx_si = [], 0, 0, 0, 0
         launch = self._gen.launch_tsc
         for r in range(self._gen.nb_rx):
             untagged += self._rxs[r].rx_untagged
+            no_ts += self._rxs[r].rx_no_timestamp
+            rx_sd += self._rxs[r].stage_dropped
+            rx_si += self._rxs[r].stage_invalid
         for i, s in enumerate(self.streams):
             cs = self._cs[self._cidx[i]]
             rx = rxb = dup = ooo = late = lat_n = lat_sum = jit_n = 0
@@ -454,8 +519,10 @@ class Generator(Resource):
                 tx_bps_l2=tx_pps * (mean_len + L2_OVERHEAD) * 8, rx_pps=rx_pps, latency=latency,
                 start_s=(start - launch) / hz if start else None,
                 end_s=(cs.end_tsc - launch) / hz if cs.end_tsc else None,
+                clock=self.clock, clock_unit=self.clock_unit,
                 stage_dropped=cs.stage_dropped, stage_invalid=cs.stage_invalid))
-        return GenResult(elapsed, out, self._final and not self.running, untagged, hz)
+        return GenResult(elapsed, out, self._final and not self.running, untagged, hz, self.clock,
+                         self.clock_unit, no_ts, rx_sd, rx_si)
 
     # -- inspection ---------------------------------------------------------------------------
     def build(self, stream: int, n: int, *, tsc: int = 0) -> Any:

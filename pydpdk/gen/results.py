@@ -44,7 +44,7 @@ def percentile(hist: Sequence[int], q: float, lo: int, hi: int) -> float:
 
 @dataclass(frozen=True)
 class Latency:
-    """One stream's latency, in nanoseconds (clock: the TSC of the generating machine)."""
+    """One stream's latency, in nanoseconds (TX: the tag's TSC; RX: the result's ``clock``)."""
 
     min: float
     mean: float
@@ -89,7 +89,8 @@ class StreamResult:
     latency: Latency | None
     start_s: float | None = None      # when the stream started, seconds after start()
     end_s: float | None = None        # when it finished (or was stopped)
-    clock: str = "tsc"
+    clock: str = "tsc"                # the receive clock: "tsc" or "rx_timestamp" (Generator(clock=))
+    clock_unit: str = ""              # what it counts (latencies are in ns either way)
     stage_dropped: int = 0            # built, then dropped by the stream's stage (never sent)
     stage_invalid: int = 0            # built, given a verdict outside the allowed set, freed
 
@@ -130,6 +131,11 @@ class GenResult:
     final: bool
     rx_untagged: int = 0
     tsc_hz: int = 0
+    clock: str = "tsc"                # the receive clock, as each stream's
+    clock_unit: str = ""
+    rx_no_timestamp: int = 0          # clock rx_timestamp: tagged packets that came unstamped
+    rx_stage_dropped: int = 0         # Generator(rx_stage=): received, DROP verdict, not measured
+    rx_stage_invalid: int = 0         # received, a verdict outside the allowed set, not measured
 
     def __getitem__(self, i: int) -> StreamResult:
         return self.streams[i]
@@ -151,8 +157,9 @@ class GenResult:
 
     def as_dict(self) -> dict[str, Any]:
         """One JSON-ready object: elapsed_s, clock, streams [...] (the CLI's --json)."""
-        return {"elapsed_s": round(self.elapsed_s, 6), "final": self.final, "clock": "tsc",
-                "tsc_hz": self.tsc_hz, "rx_untagged": self.rx_untagged,
+        return {"elapsed_s": round(self.elapsed_s, 6), "final": self.final, "clock": self.clock,
+                "clock_unit": self.clock_unit, "tsc_hz": self.tsc_hz, "rx_untagged": self.rx_untagged,
+                "rx_no_timestamp": self.rx_no_timestamp,
                 "streams": [s.as_dict() for s in self.streams]}
 
     def to_json(self, **kw: Any) -> str:

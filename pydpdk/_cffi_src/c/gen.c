@@ -5,10 +5,12 @@
  *       frame of the size sequence's next size, fields written, tag written, IPv4 and L4
  *       checksums updated incrementally per RFC 1624 from the variant's own checksums, or left
  *       to the port's TX offload) and transmits them; what the queue refuses is kept and
- *       offered first next time (never spun on, so one lcore can feed and drain a port looped
- *       to itself).
- *   rx: receive a burst, take one TSC reading for it, read each packet's tag, update that
- *       stream's counters, sequence window, latency histogram and jitter, free the burst.
+ *       offered first next time (never spun on, so one lcore can feed and drain a port
+ *       looped to itself).
+ *   rx: receive a burst, take one TSC reading for it (or each packet's RX timestamp, mapped
+ *       onto the TSC), find and prefetch every tag, then read them, keeping each stream's
+ *       counters, sequence window, latency histogram and jitter in registers over its run of
+ *       packets; free the burst in one mempool put (free_burst.h).
  * Pacing: constant rate = packets due by time t are base_sent + (t - base_tsc) * rate, computed
  * in 128-bit integers (no drift, no accumulated rounding); Poisson = exponential gaps of the
  * same mean (rte_rand, -log U).
@@ -16,10 +18,12 @@
 #include "strict.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <rte_byteorder.h>
 #include <rte_cycles.h>
@@ -30,6 +34,7 @@
 #include <rte_prefetch.h>
 #include <rte_random.h>
 
+#include "free_burst.h"
 #include "gen.h"
 #include "gen_stage.h"
 
@@ -217,7 +222,8 @@ static void reset_rx(struct pydpdk_gen_rx *r)
 {
     uint32_t i;
 
-    r->rx_packets = r->rx_bytes = r->rx_untagged = 0;
+    r->rx_packets = r->rx_bytes = r->rx_untagged = r->rx_no_timestamp = 0;
+    r->stage_dropped = r->stage_invalid = 0;
     for (i = 0; i < r->nb_streams; i++) {
         memset(&r->stats[i], 0, sizeof(r->stats[i]));
         r->stats[i].lat_min = UINT64_MAX;
@@ -475,6 +481,8 @@ static int prepare_stream(struct pydpdk_gen *gen, uint32_t si)
     return 0;
 }
 
+static int rx_clock_prepare(struct pydpdk_gen *gen, uint32_t i);
+
 int pydpdk_gen_prepare(struct pydpdk_gen *gen)
 {
     uint32_t i, k;
@@ -501,6 +509,9 @@ int pydpdk_gen_prepare(struct pydpdk_gen *gen)
                         PYDPDK_GEN_MAX_BURST);
         if (r->nb_streams != 0 && (r->stats == NULL || r->hist == NULL))
             return fail(gen, EINVAL, "rx %u: statistics missing", i);
+        rc = rx_clock_prepare(gen, i);
+        if (rc < 0)
+            return rc;
     }
     for (k = 0; k < gen->nb_lcores; k++) {
         const struct pydpdk_gen_lcore *lc = &gen->lcores[k];
@@ -965,18 +976,27 @@ static __rte_always_inline void stream_visit(struct pydpdk_gen *gen, struct pydp
 
 /* ---- Receive and measure ---- */
 
+_Static_assert((PYDPDK_GEN_SEQ_WINDOW & (PYDPDK_GEN_SEQ_WINDOW - 1)) == 0 && PYDPDK_GEN_SEQ_WINDOW >= 64,
+               "the sequence window is a power of two, in 64-bit words");
+#define SEQ_MASK ((uint64_t)PYDPDK_GEN_SEQ_WINDOW - 1)
+
+/* Histogram bucket of v, without branches: with s = max(msb(v) - SUB_BITS, 0), bucket
+ * (s << SUB_BITS) + (v >> s). That is v itself below 2^(SUB_BITS + 1), and above it
+ * ((msb - SUB_BITS + 1) << SUB_BITS) + the SUB_BITS bits under the msb (v >> s has the msb at
+ * bit SUB_BITS); 2^HIST_MAX_EXP and more land in the last bucket. */
+static __rte_always_inline uint32_t hist_index(uint64_t v)
+{
+    int32_t s = 63 - __builtin_clzll(v | 1) - PYDPDK_GEN_HIST_SUB_BITS;
+    uint64_t idx;
+
+    s = s < 0 ? 0 : s;
+    idx = ((uint64_t)s << PYDPDK_GEN_HIST_SUB_BITS) + (v >> s);
+    return (uint32_t)RTE_MIN(idx, (uint64_t)PYDPDK_GEN_HIST_BUCKETS - 1);
+}
+
 uint32_t pydpdk_gen_hist_index(uint64_t v)
 {
-    uint32_t msb, idx;
-
-    if (v < (1u << PYDPDK_GEN_HIST_SUB_BITS))
-        return (uint32_t)v;
-    msb = 63u - (uint32_t)__builtin_clzll(v);
-    if (msb >= PYDPDK_GEN_HIST_MAX_EXP)
-        return PYDPDK_GEN_HIST_BUCKETS - 1;
-    idx = ((msb - PYDPDK_GEN_HIST_SUB_BITS + 1) << PYDPDK_GEN_HIST_SUB_BITS) +
-          (uint32_t)((v >> (msb - PYDPDK_GEN_HIST_SUB_BITS)) & ((1u << PYDPDK_GEN_HIST_SUB_BITS) - 1));
-    return idx;
+    return hist_index(v);
 }
 
 uint64_t pydpdk_gen_hist_lower(uint32_t idx)
@@ -988,119 +1008,502 @@ uint64_t pydpdk_gen_hist_lower(uint32_t idx)
     return ((uint64_t)(sub | (1u << PYDPDK_GEN_HIST_SUB_BITS))) << (e - 1);
 }
 
-static __rte_always_inline void seq_check(struct pydpdk_gen_rxstat *st, uint64_t seq)
+static __rte_always_inline void win_set(uint64_t *w, uint64_t seq)
 {
-    const uint64_t W = PYDPDK_GEN_SEQ_WINDOW;
+    w[(seq & SEQ_MASK) >> 6] |= 1ull << (seq & 63);
+}
 
-    if (unlikely(st->packets == 0)) {
-        st->seq_max = seq;
-        st->window[(seq % W) / 64] |= 1ull << (seq % 64);
-        return;
-    }
-    if (likely(seq > st->seq_max)) {
-        uint64_t s;
+/* One stream's counters, held in registers over a run of its packets in a burst and written
+ * back (acc_flush) when another stream's packet comes or the burst ends. So that consecutive
+ * packets do not wait on each other's stores: sequence numbers in order only raise seq_max
+ * (their window bits, run_lo..seq_max, are set at once later), and a histogram bucket hit
+ * again is counted in hist_n (packets of one burst mostly share their latency). Everything is
+ * inlined so that the struct never leaves registers (a pointer to it escaping would put it in
+ * memory). */
+struct rx_acc {
+    struct pydpdk_gen_rxstat *st;
+    uint64_t *hist;
+    uint64_t packets, bytes, lat_count, lat_sum, lat_min, lat_max, jitter16;
+    uint64_t first_t, last_t, seen, measured;
+    uint64_t seq_max, run_lo, hist_n, dup, ooo, late;
+    int64_t last_transit;
+    uint32_t hist_idx, id;
+};
 
-        if (seq - st->seq_max >= W) {
-            memset(st->window, 0, sizeof(st->window));
-        } else {
-            for (s = st->seq_max + 1; s < seq; s++)
-                st->window[(s % W) / 64] &= ~(1ull << (s % 64));
-        }
-        st->window[(seq % W) / 64] |= 1ull << (seq % 64);
-        st->seq_max = seq;
+static __rte_always_inline void acc_load(struct rx_acc *a, struct pydpdk_gen_rx *r, uint32_t id)
+{
+    struct pydpdk_gen_rxstat *st = &r->stats[id];
+
+    a->st = st;
+    a->hist = r->hist + (uint64_t)id * PYDPDK_GEN_HIST_BUCKETS;
+    a->id = id;
+    a->packets = a->bytes = a->lat_count = a->lat_sum = 0;
+    a->dup = a->ooo = a->late = 0;
+    a->seen = st->packets;
+    a->measured = st->lat_count;
+    a->lat_min = st->lat_min;
+    a->lat_max = st->lat_max;
+    a->jitter16 = st->jitter16;
+    a->last_transit = st->last_transit;
+    a->first_t = st->first_tsc;
+    a->last_t = st->last_tsc;
+    a->seq_max = st->seq_max;
+    a->run_lo = a->seq_max + 1;
+    a->hist_idx = hist_index((uint64_t)st->last_transit);   /* the last sample's bucket */
+    a->hist_n = 0;
+}
+
+/* Set the window bits of the in-order run run_lo..seq_max. */
+static __rte_always_inline void acc_window(struct rx_acc *a)
+{
+    uint64_t *w = a->st->window, s = a->run_lo;
+    const uint64_t hi = a->seq_max;
+
+    if (likely(s > hi))
         return;
-    }
-    if (st->seq_max - seq >= W) {
-        st->out_of_order++;
-        st->late++;
-        return;
-    }
-    if (st->window[(seq % W) / 64] & (1ull << (seq % 64))) {
-        st->duplicated++;
+    if (hi - s >= PYDPDK_GEN_SEQ_WINDOW - 1) {
+        memset(w, 0xff, sizeof(a->st->window));
     } else {
-        st->window[(seq % W) / 64] |= 1ull << (seq % 64);
-        st->out_of_order++;
+        while (s <= hi) {
+            const uint32_t bit = (uint32_t)(s & 63);
+            const uint64_t nbits = RTE_MIN(64 - bit, hi - s + 1);
+
+            w[(s & SEQ_MASK) >> 6] |= (nbits == 64 ? ~0ull : ((1ull << nbits) - 1)) << bit;
+            s += nbits;
+        }
+    }
+    a->run_lo = hi + 1;
+}
+
+/* Write a stream's run back. burst_time: every packet of the burst was received at now (clock
+ * TSC), so first_t/last_t were not kept per packet. */
+static __rte_always_inline void acc_flush(struct rx_acc *a, uint64_t now, int burst_time)
+{
+    struct pydpdk_gen_rxstat *st = a->st;
+
+    if (burst_time) {
+        if (a->first_t == 0)
+            a->first_t = now;
+        a->last_t = now;
+    }
+    acc_window(a);
+    a->hist[a->hist_idx] += a->hist_n;
+    st->seq_max = a->seq_max;
+    st->packets += a->packets;
+    st->bytes += a->bytes;
+    st->duplicated += a->dup;
+    st->out_of_order += a->ooo;
+    st->late += a->late;
+    st->lat_count += a->lat_count;
+    st->lat_sum += a->lat_sum;
+    st->lat_min = a->lat_min;
+    st->lat_max = a->lat_max;
+    st->jitter16 = a->jitter16;
+    st->last_transit = a->last_transit;
+    st->first_tsc = a->first_t;
+    st->last_tsc = a->last_t;
+}
+
+/* The sequence check. In order (the next number): seq_max only. Else: the first packet, a gap
+ * (the skipped numbers' bits cleared), older than the window (late), or within it: seen
+ * (duplicated) or not (out of order). */
+static __rte_always_inline void acc_seq(struct rx_acc *a, uint64_t seq)
+{
+    const int first = a->seen + a->packets == 0;
+    uint64_t *w = a->st->window;
+
+    if (likely(seq == a->seq_max + 1 && !first)) {
+        a->seq_max = seq;
+        return;
+    }
+    acc_window(a);
+    if (first || seq > a->seq_max) {
+        if (!first) {
+            uint64_t s;
+
+            if (seq - a->seq_max >= PYDPDK_GEN_SEQ_WINDOW)
+                memset(w, 0, sizeof(a->st->window));
+            else
+                for (s = a->seq_max + 1; s < seq; s++)
+                    w[(s & SEQ_MASK) >> 6] &= ~(1ull << (s & 63));
+        }
+        win_set(w, seq);
+        a->seq_max = seq;
+        a->run_lo = seq + 1;
+        return;
+    }
+    if (a->seq_max - seq >= PYDPDK_GEN_SEQ_WINDOW) {
+        a->ooo++;
+        a->late++;
+    } else if (w[(seq & SEQ_MASK) >> 6] & (1ull << (seq & 63))) {
+        a->dup++;
+    } else {
+        win_set(w, seq);
+        a->ooo++;
     }
 }
 
-/* Measure one packet; returns 1 if it carries no tag of ours. */
-static __rte_always_inline uint32_t rx_one(struct pydpdk_gen_rx *r, struct rte_mbuf *m, uint64_t now)
+/* The packet's latency sample: t (receive time, TSC) - tx (the tag's TSC). */
+static __rte_always_inline void acc_latency(struct rx_acc *a, uint64_t t, uint64_t tx)
 {
-    uint8_t buf[PYDPDK_GEN_TAG_LEN];
-    const uint8_t *t;
-    const uint32_t len = m->pkt_len;
-    struct pydpdk_gen_rxstat *st;
-    uint64_t seq, tsc, lat;
-    uint32_t id;
-    int64_t transit;
+    const uint64_t lat = t > tx ? t - tx : 0;
+    uint32_t idx;
+    int64_t d;
 
-    if (unlikely(len < PYDPDK_GEN_TAG_LEN))
-        return 1;
-    t = rte_pktmbuf_read(m, len - PYDPDK_GEN_TAG_LEN, PYDPDK_GEN_TAG_LEN, buf);
-    if (unlikely(t == NULL || load32(t) != PYDPDK_GEN_TAG_MAGIC))
-        return 1;
-    id = load16(t + 4);
-    if (unlikely(id >= r->nb_streams))
-        return 1;
-    seq = ((uint64_t)load16(t + 6) << 32) | load32(t + 8);
-    tsc = load64(t + 12);
-    st = &r->stats[id];
-    seq_check(st, seq);
-    st->packets++;
-    st->bytes += len;
-    if (unlikely(st->first_tsc == 0))
-        st->first_tsc = now;
-    st->last_tsc = now;
-    lat = now > tsc ? now - tsc : 0;
-    if (lat < st->lat_min)
-        st->lat_min = lat;
-    if (lat > st->lat_max)
-        st->lat_max = lat;
-    st->lat_sum += lat;
-    transit = (int64_t)lat;
-    if (st->lat_count) {
-        int64_t d = transit - st->last_transit;
-        uint64_t ad = (uint64_t)(d < 0 ? -d : d);
-
-        st->jitter16 += ad - ((st->jitter16 + 8) >> 4);
+    if (likely(lat == (uint64_t)a->last_transit) && likely(a->measured + a->lat_count != 0)) {
+        /* as the previous sample (the same TX and RX bursts): min, max, bucket unchanged, D = 0 */
+        a->jitter16 -= (a->jitter16 + 8) >> 4;
+        a->lat_sum += lat;
+        a->lat_count++;
+        a->hist_n++;
+        return;
     }
-    st->last_transit = transit;
-    st->lat_count++;
-    r->hist[(uint64_t)id * PYDPDK_GEN_HIST_BUCKETS + pydpdk_gen_hist_index(lat)]++;
+    if (unlikely(a->measured + a->lat_count == 0))
+        a->last_transit = (int64_t)lat;            /* the first sample: no jitter yet */
+    d = (int64_t)lat - a->last_transit;
+    a->jitter16 += (uint64_t)(d < 0 ? -d : d) - ((a->jitter16 + 8) >> 4);   /* RFC 3550 */
+    a->last_transit = (int64_t)lat;
+    a->lat_min = RTE_MIN(a->lat_min, lat);
+    a->lat_max = RTE_MAX(a->lat_max, lat);
+    a->lat_sum += lat;
+    a->lat_count++;
+    idx = hist_index(lat);
+    if (likely(idx == a->hist_idx)) {
+        a->hist_n++;
+    } else {
+        a->hist[a->hist_idx] += a->hist_n;
+        a->hist_idx = idx;
+        a->hist_n = 1;
+    }
+}
+
+/* A timestamp as TSC cycles, from the latest reference pair. */
+static __rte_always_inline uint64_t ts_to_tsc(const struct pydpdk_gen_rx *r, uint64_t ts)
+{
+    return r->ref_tsc + (uint64_t)(int64_t)((double)(int64_t)(ts - (uint64_t)r->ref_tick) * r->tsc_per_tick);
+}
+
+static void clock_refresh(struct pydpdk_gen_rx *r, uint64_t now);
+
+/* Measure and free a burst of n >= 1 received packets. Two passes: the first finds each tag
+ * (in the first segment: no call) and prefetches it, the second reads tags and keeps counters
+ * (untagged packets: one compare). use_ts: receive time from the RX timestamp (constant at
+ * each call site, so each clock gets its own loop). */
+static __rte_always_inline void rx_measure(struct pydpdk_gen_rx *r, struct rte_mbuf **pkts, uint16_t n,
+                                           const int use_ts)
+{
+    const uint8_t *tags[PYDPDK_GEN_MAX_BURST];
+    const uint32_t nb_streams = r->nb_streams;
+    struct rx_acc a = { .st = NULL, .id = UINT32_MAX };
+    uint64_t now, bytes = 0, ts_flag = 0;
+    uint32_t untagged = 0, no_ts = 0;
+    int32_t ts_off = 0;
+    uint16_t i;
+
+    now = rte_rdtsc();
+    if (use_ts) {
+        if (unlikely(now >= r->ref_next))
+            clock_refresh(r, now);
+        ts_flag = r->ts_flag;
+        ts_off = r->ts_off;
+    }
+    for (i = 0; i < n; i++) {
+        const struct rte_mbuf *m = pkts[i];
+        const uint32_t len = m->pkt_len;
+        const int in_first = len >= PYDPDK_GEN_TAG_LEN && len <= m->data_len;
+        const uint8_t *t = rte_pktmbuf_mtod_offset(m, const uint8_t *,
+                                                   in_first ? len - PYDPDK_GEN_TAG_LEN : 0);
+
+        rte_prefetch0(t);
+        tags[i] = in_first ? t : NULL;
+        bytes += len;
+    }
+    for (i = 0; i < n; i++) {
+        const uint8_t *t = tags[i];
+        uint8_t buf[PYDPDK_GEN_TAG_LEN];
+        uint64_t seq, rx_t;
+        uint32_t id;
+
+        if (unlikely(t == NULL)) {      /* short, or the tag is not all in the first segment */
+            const struct rte_mbuf *m = pkts[i];
+
+            t = m->pkt_len >= PYDPDK_GEN_TAG_LEN ?
+                rte_pktmbuf_read(m, m->pkt_len - PYDPDK_GEN_TAG_LEN, PYDPDK_GEN_TAG_LEN, buf) : NULL;
+            if (t == NULL) {
+                untagged++;
+                continue;
+            }
+        }
+        id = load16(t + 4);
+        if (unlikely(load32(t) != PYDPDK_GEN_TAG_MAGIC || id >= nb_streams)) {
+            untagged++;
+            continue;
+        }
+        if (unlikely(id != a.id)) {
+            if (a.st != NULL)
+                acc_flush(&a, now, !use_ts);
+            acc_load(&a, r, id);
+        }
+        seq = ((uint64_t)load16(t + 6) << 32) | load32(t + 8);
+        acc_seq(&a, seq);
+        a.packets++;
+        a.bytes += pkts[i]->pkt_len;
+        rx_t = now;
+        if (use_ts) {
+            const struct rte_mbuf *m = pkts[i];
+
+            if (unlikely(!(m->ol_flags & ts_flag))) {
+                no_ts++;
+                if (unlikely(a.first_t == 0))
+                    a.first_t = now;
+                a.last_t = now;
+                continue;
+            }
+            rx_t = ts_to_tsc(r, *RTE_MBUF_DYNFIELD(m, ts_off, const rte_mbuf_timestamp_t *));
+            if (unlikely(a.first_t == 0))
+                a.first_t = rx_t;
+            a.last_t = rx_t;
+        }
+        acc_latency(&a, rx_t, load64(t + 12));
+    }
+    if (a.st != NULL)
+        acc_flush(&a, now, !use_ts);
+    r->rx_packets += n;
+    r->rx_bytes += bytes;
+    r->rx_untagged += untagged;
+    if (use_ts)
+        r->rx_no_timestamp += no_ts;
+    free_burst(pkts, n, 0);
+}
+
+static __rte_noinline void rx_process_ts(struct pydpdk_gen_rx *r, struct rte_mbuf **pkts, uint16_t n)
+{
+    rx_measure(r, pkts, n, 1);
+}
+
+/* With a stage (gen_stage.h): the packets it keeps are measured, the others counted and freed. */
+static __rte_noinline void rx_process_stage(struct pydpdk_gen_rx *r, struct rte_mbuf **pkts, uint16_t n)
+{
+    uint16_t kept = gen_stage_rx(r, pkts, n), i;
+    uint64_t bytes = 0;
+
+    if (kept) {
+        if (r->clock == PYDPDK_GEN_CLOCK_RX_TIMESTAMP)
+            rx_process_ts(r, pkts, kept);
+        else
+            rx_measure(r, pkts, kept, 0);
+    }
+    if (kept < n) {
+        for (i = kept; i < n; i++)
+            bytes += pkts[i]->pkt_len;
+        r->rx_packets += n - kept;
+        r->rx_bytes += bytes;
+        free_burst(pkts + kept, n - kept, 0);
+    }
+}
+
+static __rte_always_inline void rx_process(struct pydpdk_gen_rx *r, struct rte_mbuf **pkts, uint16_t n)
+{
+    if (unlikely(r->stage_fn != NULL))
+        rx_process_stage(r, pkts, n);
+    else if (unlikely(r->clock == PYDPDK_GEN_CLOCK_RX_TIMESTAMP))
+        rx_process_ts(r, pkts, n);
+    else
+        rx_measure(r, pkts, n, 0);
+}
+
+/* ---- Receive clocks ---- */
+
+/* One reference pair: the TSC at the moment the clock read *tick (midpoint of the read). */
+static int clock_read1(const struct pydpdk_gen_rx *r, double tsc_per_tick, uint64_t *tsc, int64_t *tick,
+                       uint64_t *window)
+{
+    uint64_t t0, t1;
+
+    if (r->clock_ref == PYDPDK_GEN_CLOCK_REF_DEVICE) {
+        uint64_t c = 0;
+        int rc;
+
+        t0 = rte_rdtsc_precise();
+        rc = rte_eth_read_clock(r->port, &c);
+        t1 = rte_rdtsc_precise();
+        if (rc != 0)
+            return rc;
+        *tsc = t0 + (t1 - t0) / 2;
+        *tick = (int64_t)c;
+        *window = t1 - t0;
+        return 0;
+    } else {
+        const uint64_t per = UINT64_C(1000000000) / r->clock_hz;   /* ns per tick */
+        struct timespec ts;
+        uint64_t ns;
+
+        t0 = rte_rdtsc_precise();
+        clock_gettime(CLOCK_REALTIME, &ts);
+        t1 = rte_rdtsc_precise();
+        ns = (uint64_t)ts.tv_sec * UINT64_C(1000000000) + (uint64_t)ts.tv_nsec;
+        *tick = (int64_t)(ns / per);
+        /* the TSC when the clock showed the whole tick: minus the part of a tick elapsed */
+        *tsc = t0 + (t1 - t0) / 2 - (uint64_t)((double)(ns % per) * tsc_per_tick / (double)per);
+    }
+    *window = t1 - t0;
     return 0;
 }
 
-/* Where a packet's tag starts, if it is in the first segment (for prefetching). */
-static __rte_always_inline const void *tag_addr(const struct rte_mbuf *m)
+/* The best of 4 reads: the pair read in the shortest time (an interrupted read is wider). */
+static int clock_read(const struct pydpdk_gen_rx *r, double tsc_per_tick, uint64_t *tsc, int64_t *tick)
 {
-    uint32_t off = m->pkt_len >= PYDPDK_GEN_TAG_LEN ? m->pkt_len - PYDPDK_GEN_TAG_LEN : 0;
+    uint64_t best = UINT64_MAX, w, t;
+    int64_t c;
+    int k, rc;
 
-    return rte_pktmbuf_mtod_offset(m, const uint8_t *, off < m->data_len ? off : 0);
+    for (k = 0; k < 4; k++) {
+        rc = clock_read1(r, tsc_per_tick, &t, &c, &w);
+        if (rc != 0)
+            return rc;
+        if (w < best) {
+            best = w;
+            *tsc = t;
+            *tick = c;
+        }
+    }
+    return 0;
+}
+
+/* Every ref_period: a new pair; the clocks' ratio from the first pair once 50 periods apart. */
+static __rte_noinline void clock_refresh(struct pydpdk_gen_rx *r, uint64_t now)
+{
+    uint64_t tsc;
+    int64_t tick;
+
+    r->ref_next = now + r->ref_period;
+    if (clock_read(r, r->tsc_per_tick, &tsc, &tick) != 0)
+        return;
+    if (tick > r->ref_tick0 && tsc - r->ref_tsc0 >= 50 * r->ref_period)
+        r->tsc_per_tick = (double)(tsc - r->ref_tsc0) / (double)(tick - r->ref_tick0);
+    r->ref_tsc = tsc;
+    r->ref_tick = tick;
+}
+
+uint32_t pydpdk_gen_rx_clock_caps(uint16_t port)
+{
+    struct rte_eth_dev_info info;
+    struct rte_eth_conf conf;
+    uint32_t caps = 0;
+
+    if (!rte_eth_dev_is_valid_port(port) || rte_eth_dev_info_get(port, &info) != 0)
+        return 0;
+    if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_TIMESTAMP)
+        caps |= 1;
+    if (rte_eth_dev_conf_get(port, &conf) == 0 && (conf.rxmode.offloads & RTE_ETH_RX_OFFLOAD_TIMESTAMP))
+        caps |= 2;
+    return caps;
+}
+
+/* Prepare rx i's clock: the timestamp field, the first reference pair and the clocks' ratio. */
+static int rx_clock_prepare(struct pydpdk_gen *gen, uint32_t i)
+{
+    struct pydpdk_gen_rx *r = &gen->rxs[i];
+    uint64_t tsc0, tsc1;
+    int64_t tick0, tick1;
+    int off, bit;
+
+    r->ref_period = gen->tsc_hz / 1000;
+    if (r->clock == PYDPDK_GEN_CLOCK_TSC)
+        return 0;
+    if (r->clock != PYDPDK_GEN_CLOCK_RX_TIMESTAMP)
+        return fail(gen, EINVAL, "rx %u: clock %u: must be PYDPDK_GEN_CLOCK_TSC or _RX_TIMESTAMP", i, r->clock);
+    off = rte_mbuf_dynfield_lookup(RTE_MBUF_DYNFIELD_TIMESTAMP_NAME, NULL);
+    bit = rte_mbuf_dynflag_lookup(RTE_MBUF_DYNFLAG_RX_TIMESTAMP_NAME, NULL);
+    if (off < 0 || bit < 0)
+        return fail(gen, EINVAL, "rx %u (port %u): clock rx_timestamp, but no PMD registered the RX "
+                    "timestamp field (configure the port with the timestamp RX offload)", i, r->port);
+    r->ts_off = off;
+    r->ts_flag = 1ull << bit;
+    if (r->clock_ref == PYDPDK_GEN_CLOCK_REF_REALTIME) {
+        if (r->clock_hz == 0 || r->clock_hz > UINT64_C(1000000000) || UINT64_C(1000000000) % r->clock_hz)
+            return fail(gen, EINVAL, "rx %u: clock_hz=%" PRIu64 ": must divide 10^9", i, r->clock_hz);
+        r->tsc_per_tick = (double)gen->tsc_hz / (double)r->clock_hz;    /* nominal, for now */
+    } else if (r->clock_ref != PYDPDK_GEN_CLOCK_REF_DEVICE) {
+        return fail(gen, EINVAL, "rx %u: clock_ref %u: must be PYDPDK_GEN_CLOCK_REF_DEVICE or _REALTIME",
+                    i, r->clock_ref);
+    }
+    /* the clocks' ratio over 5 ms (rte_get_tsc_hz() may be rounded to 10 MHz: up to 0.2 % off) */
+    if (clock_read(r, r->tsc_per_tick, &tsc0, &tick0) != 0)
+        return fail(gen, ENOTSUP, "rx %u: port %u: its clock cannot be read (rte_eth_read_clock): its "
+                    "RX timestamps cannot be mapped onto the TSC", i, r->port);
+    rte_delay_us_block(5000);
+    if (clock_read(r, r->tsc_per_tick, &tsc1, &tick1) != 0 || tick1 <= tick0)
+        return fail(gen, EINVAL, "rx %u: port %u: the timestamp clock does not advance", i, r->port);
+    r->tsc_per_tick = (double)(tsc1 - tsc0) / (double)(tick1 - tick0);
+    tsc0 = tsc1;
+    tick0 = tick1;
+    r->ref_tsc0 = r->ref_tsc = tsc0;
+    r->ref_tick0 = r->ref_tick = tick0;
+    r->ref_next = tsc0 + r->ref_period;
+    return 0;
 }
 
 static __rte_always_inline uint16_t rx_poll(struct pydpdk_gen_rx *r)
 {
     struct rte_mbuf *pkts[PYDPDK_GEN_MAX_BURST];
-    uint16_t n = rte_eth_rx_burst(r->port, r->queue, pkts, r->burst), i;
-    uint64_t now, bytes = 0;
-    uint32_t untagged = 0;
+    uint16_t n = rte_eth_rx_burst(r->port, r->queue, pkts, r->burst);
 
     if (n == 0)
         return 0;
-    now = rte_rdtsc();
-    for (i = 0; i < n && i < 4; i++)
-        rte_prefetch0(tag_addr(pkts[i]));
-    for (i = 0; i < n; i++) {
-        if (i + 4 < n)
-            rte_prefetch0(tag_addr(pkts[i + 4]));
-        bytes += pkts[i]->pkt_len;
-        untagged += rx_one(r, pkts[i], now);
-    }
-    r->rx_packets += n;
-    r->rx_bytes += bytes;
-    r->rx_untagged += untagged;
-    rte_pktmbuf_free_bulk(pkts, n);
+    rx_process(r, pkts, n);
     return n;
+}
+
+int64_t pydpdk_gen_rx_cycles(struct pydpdk_gen *gen, uint32_t ri, struct rte_mempool *mp,
+                             const uint8_t *frames, const uint16_t *lens, uint16_t n,
+                             uint32_t rounds, uint32_t mode)
+{
+    struct rte_mbuf *pkts[PYDPDK_GEN_MAX_BURST];
+    int64_t best = INT64_MAX;
+    uint32_t k, off;
+    uint16_t i;
+
+    if (gen->running)
+        return fail(gen, EBUSY, "the generator is running");
+    if (ri >= gen->nb_rx || mp == NULL || n == 0 || n > PYDPDK_GEN_MAX_BURST || mode > 3)
+        return fail(gen, EINVAL, "rx %u of %u, n=%u (1..%d), mode %u (0..3)", ri, gen->nb_rx, n,
+                    PYDPDK_GEN_MAX_BURST, mode);
+    for (k = 0; k < rounds; k++) {
+        uint64_t t0, t1, round_tsc = 0;
+
+        if (rte_pktmbuf_alloc_bulk(mp, pkts, n) != 0)
+            return fail(gen, ENOMEM, "the pool has fewer than %u free mbufs", n);
+        for (i = 0, off = 0; i < n; off += lens[i], i++) {
+            uint16_t len = RTE_MIN(lens[i], rte_pktmbuf_tailroom(pkts[i]));
+
+            uint8_t *p = rte_pktmbuf_mtod(pkts[i], uint8_t *);
+
+            rte_memcpy(p, frames + off, len);
+            pkts[i]->data_len = len;
+            pkts[i]->pkt_len = len;
+            if ((mode == 0 || mode == 3) && len >= PYDPDK_GEN_TAG_LEN &&
+                load32(p + len - PYDPDK_GEN_TAG_LEN) == PYDPDK_GEN_TAG_MAGIC) {
+                uint8_t *t = p + len - PYDPDK_GEN_TAG_LEN;     /* in order, sent just now */
+                uint64_t seq = (uint64_t)k * n + i;
+
+                if (mode == 0 || i == 0)
+                    round_tsc = rte_rdtsc();
+                store16(t + 6, (uint16_t)(seq >> 32));
+                store32(t + 8, (uint32_t)seq);
+                store64(t + 12, round_tsc);
+            }
+        }
+        t0 = rte_rdtsc_precise();
+        if (mode == 1)
+            free_burst(pkts, n, 1);
+        else
+            rx_process(&gen->rxs[ri], pkts, n);
+        t1 = rte_rdtsc_precise();
+        if ((int64_t)(t1 - t0) < best)
+            best = (int64_t)(t1 - t0);
+    }
+    return best == INT64_MAX ? 0 : best;
 }
 
 /* ---- Lcores and control ---- */

@@ -27,8 +27,8 @@
  * Counters are plain uint64_t written by one lcore only; others may read them at any time.
  * Accounting per stream, once stopped: gen_packets == tx_packets + unsent (freed at stop)
  * + stage_dropped + stage_invalid (a stream with a stage: gen_stage.h).
- * Per rx queue: rx_packets == rx_untagged + sum of its stats[].packets; every received
- * packet is freed.
+ * Per rx queue: rx_packets == rx_untagged + sum of its stats[].packets (+ stage_dropped +
+ * stage_invalid with a stage); every received packet is freed. Latency and jitter are in TSC cycles whatever the receive clock (below).
  */
 #ifndef PYDPDK_GEN_H
 #define PYDPDK_GEN_H
@@ -74,6 +74,24 @@
  * RTE_MBUF_F_TX_IPV4/IPV6 | _IP_CKSUM | _UDP_CKSUM/_TCP_CKSUM, l2_len and l3_len. */
 #define PYDPDK_GEN_OFFLOAD_IP 1
 #define PYDPDK_GEN_OFFLOAD_L4 2
+
+/* Receive clocks: the time a packet is received at.
+ *   TSC: rte_rdtsc() once per received burst (after rte_eth_rx_burst returned).
+ *   RX_TIMESTAMP: the packet's RX timestamp dynamic field (RTE_MBUF_DYNFIELD_TIMESTAMP_NAME,
+ *     flagged by RTE_MBUF_DYNFLAG_RX_TIMESTAMP_NAME), mapped onto the TSC through reference
+ *     pairs (TSC, clock) read at start and every millisecond on the receiving lcore (each the
+ *     quickest of 4 reads); the clocks' ratio is measured over 5 ms at prepare, then from the
+ *     first pair to the latest once they are 50 ms apart. So latency = RX timestamp (as TSC) -
+ *     the tag's TSC: the time the packet waited in the RX queue before the poll is not counted,
+ *     as the hardware stamped it; the TX side stays the TSC when the burst was built, so the tag
+ *     needs no second clock and the TX and RX ports need not share one.
+ *   What the timestamps count: REF_DEVICE: the port's clock, rte_eth_read_clock() (a NIC with
+ *     RTE_ETH_RX_OFFLOAD_TIMESTAMP); REF_REALTIME: CLOCK_REALTIME in units of 1/clock_hz s
+ *     (net_pcap: capture time in us). */
+#define PYDPDK_GEN_CLOCK_TSC          0
+#define PYDPDK_GEN_CLOCK_RX_TIMESTAMP 1
+#define PYDPDK_GEN_CLOCK_REF_DEVICE   0
+#define PYDPDK_GEN_CLOCK_REF_REALTIME 1
 
 /* Stream states. */
 #define PYDPDK_GEN_WAITING 0
@@ -226,6 +244,25 @@ struct pydpdk_gen_rx {
     uint32_t _pad_stage;
     uint64_t stage_dropped;
     uint64_t stage_invalid;
+    /* Receive clock, set by the caller (all zero: the TSC). */
+    uint32_t clock;            /* PYDPDK_GEN_CLOCK_TSC or PYDPDK_GEN_CLOCK_RX_TIMESTAMP */
+    uint32_t clock_ref;        /* RX_TIMESTAMP: what the timestamps count, PYDPDK_GEN_CLOCK_REF_* */
+    uint64_t clock_hz;         /* REF_REALTIME: timestamp units per second, a divisor of 10^9 */
+    /* Counter: tagged packets that came without an RX timestamp (clock RX_TIMESTAMP): counted
+     * in stats[] (packets, order) but not in the latency. */
+    uint64_t rx_no_timestamp;
+    /* Private (prepare, then the receiving lcore): the timestamp dynamic field, and the
+     * (TSC, timestamp) reference pairs that map timestamps onto the TSC. */
+    int32_t ts_off;
+    uint32_t _pad3;
+    uint64_t ts_flag;
+    uint64_t ref_tsc0;
+    int64_t ref_tick0;
+    uint64_t ref_tsc;
+    int64_t ref_tick;
+    uint64_t ref_next;
+    uint64_t ref_period;
+    double tsc_per_tick;
 } __rte_cache_aligned;
 
 struct pydpdk_gen_lcore {
@@ -282,6 +319,23 @@ int pydpdk_gen_build(struct pydpdk_gen *gen, uint32_t s, struct rte_mbuf **pkts,
 
 /* The TX offloads port's queue runs with: the port's configured ones and the queue's own. */
 uint64_t pydpdk_gen_tx_offloads(uint16_t port, uint16_t queue);
+
+/* While stopped, from the calling thread: the receive engine's cost, for A/B measurements. rounds
+ * times: n mbufs taken from mp and the n frames (packed back to back in frames, lens[i] bytes
+ * each) copied in, not timed (mode 0: a tagged frame gets sequence number round * n + i and the
+ * current TSC, so every round continues the stream in order, every packet with its own latency;
+ * mode 3: the same with one TSC per round, as packets sent in one TX burst; mode 2: frames as
+ * given, so rounds after the first are duplicates); then, timed with rte_rdtsc_precise, rx queue
+ * ri measures and frees them as its lcore does after rte_eth_rx_burst (modes 0, 2, 3), or they
+ * are only freed as rxonly frees them (mode 1: the baseline). Counts into rx ri's statistics. Returns the best
+ * round's cycles, or -errno (the reason in gen->error). */
+int64_t pydpdk_gen_rx_cycles(struct pydpdk_gen *gen, uint32_t ri, struct rte_mempool *mp,
+                             const uint8_t *frames, const uint16_t *lens, uint16_t n,
+                             uint32_t rounds, uint32_t mode);
+
+/* What port offers for PYDPDK_GEN_CLOCK_RX_TIMESTAMP with REF_DEVICE: bit 0 its driver has the
+ * RTE_ETH_RX_OFFLOAD_TIMESTAMP capability, bit 1 the port is configured with it. */
+uint32_t pydpdk_gen_rx_clock_caps(uint16_t port);
 
 /* Histogram bucket of a value, and the lowest value of a bucket. */
 uint32_t pydpdk_gen_hist_index(uint64_t v);
