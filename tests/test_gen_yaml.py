@@ -58,3 +58,40 @@ def test_stream_checksum_modes_in_yaml():
         config.loads("vdevs: [net_ring0]\ngenerator:\n  streams:\n    - {checksum: hardware}\n", "g.yaml",
                      check_env=False)
     assert e.value.line == 4 and "checksum" in str(e.value) and "auto" in str(e.value)
+
+
+def test_stages_and_clock_in_yaml(tmp_path):
+    """stage: (per stream) and rx_stage:, FILE:FUNCTION relative to the YAML file; clock:."""
+    (tmp_path / "even.c").write_text(
+        "#include <stdint.h>\n"
+        "int64_t even(uint8_t *d, int64_t n, int64_t p) { (void)p; return n >= 42 && !(d[35] & 1) ? -2 : -1; }\n")
+    (tmp_path / "g.yaml").write_text(textwrap.dedent("""\
+        eal: {lcores: 0-1, no_pci: true}
+        vdevs: [net_ring0]
+        generator:
+          clock: auto
+          rx_stage: even.c:even
+          streams:
+            - {name: halved, rate: 100kpps, count: 2000, stage: even.c:even,
+               fields: [{name: udp.sport, op: inc, min: 1000, max: 1999}]}
+            - {name: odd, rate: 50kpps, count: 500, fields: [{name: udp.sport, op: inc, min: 7, max: 7}]}
+        """))
+    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.run([sys.executable, "-m", "pydpdk", "run", "g.yaml", "--json", "--duration", "2"],
+                          capture_output=True, text=True, cwd=str(tmp_path), env=env, timeout=120, preexec_fn=unpin)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    res = json.loads(proc.stdout)
+    halved, odd = res["streams"]
+    assert (halved["tx_packets"], halved["stage_dropped"], halved["rx_packets"], halved["lost"]) == (1000, 1000, 1000, 0)
+    assert (odd["tx_packets"], odd["rx_packets"]) == (500, 0) and res["rx_stage_dropped"] == 500
+    assert res["clock"] == "tsc"
+    with pytest.raises(ConfigError) as e:
+        config.loads("vdevs: [net_ring0]\ngenerator:\n  clock: ptp\n  streams: [{size: 64}]\n", "g.yaml",
+                     check_env=False)
+    assert e.value.line == 3 and "clock" in str(e.value)
+
+
+def test_forwarding_stage_path_is_relative_to_the_yaml_file(tmp_path):
+    s = config.loads("vdevs: [net_ring0, net_ring1]\nforwarding: {mode: stage, stage: 'st.py:fn'}\n",
+                     str(tmp_path / "f.yaml"), check_env=False)
+    assert s.session.engine.stage == str(tmp_path / "st.py") + ":fn"

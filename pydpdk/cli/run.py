@@ -89,7 +89,7 @@ def generate(setup: Setup, args: argparse.Namespace) -> int:
                     return 1
             rx = [byid[i] for i in g.rx_ports] if g.rx_ports is not None else True
             with Generator(g.streams, port=byid[g.tx_port], rx=rx, pool=run.pool, tx_burst=g.tx_burst,
-                           rx_burst=g.rx_burst) as gen:
+                           rx_burst=g.rx_burst, clock=g.clock, rx_stage=g.rx_stage) as gen:
                 opts = argparse.Namespace(duration=setup.duration if args.duration is None else args.duration,
                                           stats_period=setup.stats_period)
                 final = run_generator(gen, opts, out)

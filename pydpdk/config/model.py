@@ -2,6 +2,8 @@
 :class:`pydpdk.session.Session` (EAL, rings, ports and their settings, pool, engine)."""
 from __future__ import annotations
 
+import os
+
 from dataclasses import dataclass
 from typing import Any
 
@@ -102,6 +104,7 @@ FORWARDING = Map({
     **_QUEUE_OPTS,
     "rss_udp": Bool(),
     "disable_rss": Bool(),
+    "stage": Str(desc="mode stage: FILE.py:FUNCTION (numba) or FILE.c:FUNCTION, relative to this file"),
 }, desc="forwarding options")
 
 _VALUE = OneOf(Int(0, (1 << 64) - 1), Str(desc="an address such as 10.0.0.1 or 02:00:00:00:00:01, or 0x-hex"))
@@ -122,11 +125,14 @@ STREAM = Map({
     "start_after": Int(0), "delay": Float(0.0), "tag": Bool(),
     "checksum": OneOf(Bool(), Enum(["software", "offload", "auto"])), "queue": Int(0, 1023),
     "fields": List(FIELD),
+    "stage": Str(desc="a compiled stage run on each built packet: FILE.py:FUNCTION or FILE.c:FUNCTION"),
 }, desc="a generated stream")
 
 GENERATOR = Map({
     "tx_port": Int(0, 1023), "rx_ports": List(Int(0, 1023), single=True),
     "tx_burst": Int(1, 512), "rx_burst": Int(1, 512),
+    "clock": Enum(["tsc", "rx_timestamp", "auto"]),
+    "rx_stage": Str(desc="a compiled stage run on each received packet before it is measured"),
     "streams": List(STREAM, min_len=1),
 }, required=["streams"], desc="the traffic generator (instead of forwarding)")
 
@@ -153,7 +159,7 @@ _PORT_KEYS = {"rxq": "rxq", "txq": "txq", "rxd": "rxd", "txd": "txd", "rxfreet":
 _POOL_KEYS = {"mbuf_size": "data_room", "total_num_mbufs": "total", "mbcache": "cache"}
 _ENGINE_KEYS = {"mode": "mode", "burst": "burst", "nb_cores": "nb_cores", "topology": "topology",
                 "tx_first": "tx_first", "flush_rx": "flush_rx", "eth_peers": "eth_peers",
-                "txpkts": "txpkts", "nb_flows": "nb_flows", "txretry": "txretry"}
+                "txpkts": "txpkts", "nb_flows": "nb_flows", "txretry": "txretry", "stage": "stage"}
 # a refusal's parameter (DPDK's or the Session field's) -> the YAML keys it may come from
 _EXPLAIN = {"nb_rxq": ("rxq",), "nb_txq": ("txq",), "nb_desc": ("rxd", "txd"), "mtu": ("mtu",),
             "rss": ("rss",), "rx_offloads": ("rx_offloads",), "tx_offloads": ("tx_offloads",),
@@ -280,6 +286,8 @@ def _build(file: str, root: Node, check_env: bool) -> Setup:
                                       file, rp[side].line)
     # forwarding options: the engine, the pool, every port's defaults
     fwd = dict(root.get("forwarding") or {})
+    if "stage" in fwd:
+        fwd["stage"] = stage_path(file, fwd["stage"])
     engine: EngineSettings | None = EngineSettings(**{_ENGINE_KEYS[k]: v for k, v in fwd.items() if k in _ENGINE_KEYS})
     pool = MempoolPolicy(**{_POOL_KEYS[k]: v for k, v in fwd.items() if k in _POOL_KEYS})
     defaults = {_PORT_KEYS[k]: v for k, v in fwd.items() if k in _PORT_KEYS}
@@ -339,6 +347,16 @@ class GeneratorSetup:
     rx_ports: list[Any] | None = None
     tx_burst: int = 32
     rx_burst: int = 32
+    clock: str = "tsc"
+    rx_stage: str | None = None     # "FILE:FUNCTION", relative to the YAML file's directory
+
+
+def stage_path(file: str, spec: str) -> str:
+    """A stage spec "FILE:FUNCTION" with FILE relative to the set-up file's directory."""
+    path, sep, fn = spec.rpartition(":")
+    if sep and path and not os.path.isabs(path):
+        return os.path.join(os.path.dirname(os.path.abspath(file)), path) + ":" + fn
+    return spec
 
 
 def _generator(file: str, root: Node) -> GeneratorSetup:
@@ -367,6 +385,8 @@ def _generator(file: str, root: Node) -> GeneratorSetup:
         elif isinstance(size, dict):
             kw["size"] = sorted(size.items())
         kw.setdefault("name", f"stream{i}")
+        if "stage" in kw:
+            kw["stage"] = stage_path(file, kw["stage"])
         stream = Stream(**kw)
         try:
             stream.build()
@@ -376,8 +396,10 @@ def _generator(file: str, root: Node) -> GeneratorSetup:
                               exc.allowed, file, sn[key].line if key else sn.line) from None
         streams.append(stream)
     rx = node.get("rx_ports")
+    rx_stage = node.get("rx_stage")
     return GeneratorSetup(streams, node.get("tx_port", 0), list(rx) if rx is not None else None,
-                          node.get("tx_burst", 32), node.get("rx_burst", 32))
+                          node.get("tx_burst", 32), node.get("rx_burst", 32), node.get("clock", "tsc"),
+                          stage_path(file, rx_stage) if rx_stage else None)
 
 
 def _pcap_count(file: str, root: Node, vdevs: list[str], check_env: bool) -> int | None:

@@ -11,6 +11,8 @@ transmit queues round-robin to the others. Streams sharing a (port, queue) share
 """
 from __future__ import annotations
 
+import os
+
 import time
 from typing import Any, Sequence, cast
 
@@ -18,7 +20,7 @@ from .. import eal as _eal
 from ..ethdev import facts as _facts
 from .._native import cstr, ffi, lib
 from .._resource import Resource
-from ..errors import DpdkError, NotSupportedError, check, invalid
+from ..errors import DpdkError, InvalidArgumentError, NotSupportedError, check, invalid
 from ..engines import PortTotals
 from ..ethdev import Port
 from ..ethdev.tables import TX_OFFLOADS, flag_names
@@ -68,8 +70,14 @@ def _offload_bits(s: Stream, b: dict[str, Any], p: Port, ctx: str) -> int:
 
 
 def stage_for_generator(stage: Any, param: str) -> Any:
-    """``stage`` checked for the generator: a pydpdk.stage.Stage (any of fwd.h's stage ABIs)."""
-    from ..stage import Stage
+    """``stage`` for the generator: a pydpdk.stage.Stage (any of fwd.h's stage ABIs), or a
+    ``"FILE.py:FUNCTION"``/``"FILE.c:FUNCTION"`` string compiled by :func:`pydpdk.stage.load`."""
+    from ..stage import Stage, load
+    if isinstance(stage, (str, os.PathLike)):
+        try:
+            stage = load(os.fspath(stage))
+        except InvalidArgumentError as e:
+            raise invalid(param, stage, e.allowed, "Generator") from None
     if not isinstance(stage, Stage):
         raise invalid(param, stage, "a pydpdk.stage.Stage: Stage.numba(fn) (either form), Stage.c(...) or "
                       "stage.load('FILE:FUNC')", "Generator")

@@ -159,8 +159,8 @@ class GenResult:
         """One JSON-ready object: elapsed_s, clock, streams [...] (the CLI's --json)."""
         return {"elapsed_s": round(self.elapsed_s, 6), "final": self.final, "clock": self.clock,
                 "clock_unit": self.clock_unit, "tsc_hz": self.tsc_hz, "rx_untagged": self.rx_untagged,
-                "rx_no_timestamp": self.rx_no_timestamp,
-                "streams": [s.as_dict() for s in self.streams]}
+                "rx_no_timestamp": self.rx_no_timestamp, "rx_stage_dropped": self.rx_stage_dropped,
+                "rx_stage_invalid": self.rx_stage_invalid, "streams": [s.as_dict() for s in self.streams]}
 
     def to_json(self, **kw: Any) -> str:
         """:meth:`as_dict` as a JSON string (``json.dumps`` keywords pass through)."""
