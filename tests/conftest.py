@@ -96,6 +96,18 @@ def have_hugepages() -> bool:
     return hugepages_usable()
 
 
+def run_threads(*targets, timeout: float = 120) -> None:
+    """Run each target (a callable) in its own thread and wait for all of them, with a deadline;
+    fails if one is still running then."""
+    import threading
+    threads = [threading.Thread(target=t) for t in targets]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=timeout)
+    assert not any(t.is_alive() for t in threads), "a thread is still running after the deadline"
+
+
 def run_python(code: str, *, timeout: float = 120, env: dict | None = None) -> subprocess.CompletedProcess:
     """Run code in a fresh interpreter (its own EAL) importing this tree's pydpdk."""
     e = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))

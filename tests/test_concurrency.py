@@ -4,12 +4,12 @@ start/stop cycles of a forwarder leak nothing (issue 16, item 5)."""
 from __future__ import annotations
 
 import os
-import threading
 
 import pytest
 
 import pydpdk
 from pydpdk.testing.frames import drain, make_frame
+from conftest import run_threads
 
 
 def test_python_bursts_on_an_engines_queue_are_refused_naming_it(ring_pair, pool):
@@ -83,12 +83,7 @@ def test_two_threads_on_one_queue_are_refused_never_corrupted(ring_pair, pool):
         except BaseException as e:  # noqa: BLE001
             errors.append(e)
 
-    threads = [threading.Thread(target=worker, args=(k * 100000,)) for k in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not any(t.is_alive() for t in threads)
+    run_threads(lambda: worker(0), lambda: worker(100000))
     assert not errors, errors
     assert all("another thread" in m for m in busy_msgs), busy_msgs[:3]
     drain(p0)

@@ -111,7 +111,7 @@ def test_queue_handles_and_port_bursts_in_two_threads_share_one_busy_flag(ring_p
     """One thread on net_ring0's queue through the handles, one through Port.rx_burst/tx_burst:
     both take the same flag in C, so every collision is a ResourceBusyError naming the thread
     rule (on either side) and no mbuf is lost or freed twice."""
-    import threading
+    from conftest import run_threads
     p0, _ = ring_pair
     rxq, txq = p0.rxq(0, burst=32), p0.txq(0)
     in_use = pool.in_use
@@ -151,12 +151,7 @@ def test_queue_handles_and_port_bursts_in_two_threads_share_one_busy_flag(ring_p
         except BaseException as e:  # noqa: BLE001
             errors.append(e)
 
-    threads = [threading.Thread(target=handles), threading.Thread(target=methods)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not any(t.is_alive() for t in threads)
+    run_threads(handles, methods)
     assert not errors, errors
     assert all("another thread" in m for m in busy), busy[:3]
     drain(p0)
