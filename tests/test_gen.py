@@ -655,7 +655,9 @@ def test_rx_timestamp_clock_from_pcap_capture_times(null0, pool, short_dir):
     expect_jitter = _rfc3550([x * 1000.0 for x in delays])            # ns
     assert s.latency.jitter == pytest.approx(expect_jitter, rel=0.03, abs=100)
     spread = (max(delays) - min(delays)) * 1000.0
-    assert s.latency.max - s.latency.min == pytest.approx(spread, rel=0.01, abs=1000)  # 1 us: pcap's unit
+    # pcap's unit is 1 us; the wall clock is mapped onto the TSC with a ratio first measured over
+    # 5 ms, which a loaded machine skews by up to ~100 ppm (2 us over the file's 20 ms in a CI run)
+    assert s.latency.max - s.latency.min == pytest.approx(spread, rel=0.01, abs=3000)
     span_s = (N - 1) * gap_us * 1e-6 + (delays[-1] - delays[0]) * 1e-6
     assert s.rx_pps == pytest.approx((N - 1) / span_s, rel=0.01)
     # the TSC clock sees the polls (all within a few bursts), not the file's spacing
