@@ -3,21 +3,17 @@ testpmd's text (Bad-ipcsum / Bad-l4csum / Bad-outer-l4csum, Bad-outer-ipcsum lin
 ports in-process and on a pcap port through `pydpdk fwd`."""
 from __future__ import annotations
 
-import itertools
 import re
-import time
 
 from scapy.layers.inet import IP, TCP, UDP
 from scapy.layers.l2 import Ether
 from scapy.packet import Raw
 
 import pydpdk
-from pydpdk.forward import Forwarder
 from pydpdk.pcap import read_frames, write_pcap
-from pydpdk.ring import ports_from_rings
 from test_cli import fwd, forward_stats, prefix
+from test_engines import one_pass
 
-_names = itertools.count()
 BAD_IP, BAD_L4, GOOD = 6, 3, 5
 
 
@@ -41,27 +37,7 @@ def _bad_lines(text: str) -> list[tuple[int, int, int, int]]:
 
 def test_csum_forward_stats_count_bad_checksums_per_port_on_ring_ports(pool):
     frames = _frames()
-    n = next(_names)
-    inq = pydpdk.Ring.create(f"csumst_in{n}", 1024, sp_enq=True, sc_deq=True)
-    outq = pydpdk.Ring.create(f"csumst_out{n}", 1024, sp_enq=True, sc_deq=True)
-    port = ports_from_rings(f"csumst{n}", [inq], [outq])
-    try:
-        port.setup(pool)
-        with Forwarder([port], "csum", topology="loop") as f:
-            assert inq.enqueue_burst(pool.burst(frames)) == len(frames)
-            f.start(flush_rx=False)
-            deadline = time.monotonic() + 10
-            while outq.count < len(frames) and time.monotonic() < deadline:
-                time.sleep(0.005)
-            st = f.stop()
-        out = outq.dequeue_burst(1024)
-        got = out.tobytes_list()
-        out.free()
-    finally:
-        port.close()
-        inq.close()
-        outq.close()
-    assert len(got) == len(frames)
+    got, st, _ = one_pass(pool, "csum", frames)         # test_engines' ring-port pass
     p = st.ports[0]
     assert (p.bad_ip_csum, p.bad_l4_csum, p.bad_outer_l4_csum, p.bad_outer_ip_csum) == (BAD_IP, BAD_L4, 0, 0)
     assert p.bad_ip_csum == sum(s.bad_ip_csum for s in st.streams)
