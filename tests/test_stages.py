@@ -90,6 +90,19 @@ def run_until(fwd, cond, timeout=10.0):
     return st
 
 
+def run_stage_on_pcap(pool, where, name, frames, stage):
+    """frames written to where/in.pcap, read by a net_pcap port `name` whose TX is where/out.pcap,
+    forwarded back out of it (topology loop) by `stage` until all came in: the final stats."""
+    write_pcap(str(where / "in.pcap"), frames)
+    [port] = vdev.attach(vdev.Pcap(name, rx_pcap=str(where / "in.pcap"), tx_pcap=str(where / "out.pcap")))
+    try:
+        port.setup(pool)
+        with Forwarder([port], "stage", stage=stage, topology="loop") as fwd:
+            return run_until(fwd, lambda s: s.rx_packets >= len(frames))
+    finally:
+        vdev.detach(port)
+
+
 # -- numba -----------------------------------------------------------------------------------
 
 def udp_filter(data, length, port, counters):
@@ -158,16 +171,7 @@ def test_numba_ttl_rewrite_pcap_byte_exact(eal, pool):
 def _ttl_rewrite_pcap(pool, tmp_path):
     frames = [udp(1000 + i, ttl=(i % 70), n=i) for i in range(200)]
     frames = [bytes(f) for f in frames]
-    write_pcap(str(tmp_path / "in.pcap"), frames)
-    stage = Stage.numba(ttl_rewrite)
-    spec = vdev.Pcap("net_pcap_stage0", rx_pcap=str(tmp_path / "in.pcap"), tx_pcap=str(tmp_path / "out.pcap"))
-    [port] = vdev.attach(spec)
-    try:
-        port.setup(pool)
-        with Forwarder([port], "stage", stage=stage, topology="loop") as fwd:
-            st = run_until(fwd, lambda s: s.rx_packets >= len(frames))
-    finally:
-        vdev.detach(port)
+    st = run_stage_on_pcap(pool, tmp_path, "net_pcap_stage0", frames, Stage.numba(ttl_rewrite))
     expect = []
     for f in frames:
         p = Ether(f)
@@ -468,16 +472,8 @@ def test_numba_burst_form_byte_exact_on_a_ring_pair(rings):
 def test_numba_burst_form_byte_exact_on_pcap(eal, pool, short_dir):
     frames = [bytes(udp(1000 + i, n=i)) if i % 3 else bytes(Ether(dst=A, src=B) / IP() / TCP(dport=i))
               for i in range(120)]
-    write_pcap(str(short_dir / "in.pcap"), frames)
     stage = Stage.numba_burst(udp_swap_burst, counters=np.zeros(3, np.uint64))
-    spec = vdev.Pcap("net_pcap_stage1", rx_pcap=str(short_dir / "in.pcap"), tx_pcap=str(short_dir / "out.pcap"))
-    [port] = vdev.attach(spec)
-    try:
-        port.setup(pool)
-        with Forwarder([port], "stage", stage=stage, topology="loop") as fwd:
-            st = run_until(fwd, lambda s: s.rx_packets >= len(frames))
-    finally:
-        vdev.detach(port)
+    st = run_stage_on_pcap(pool, short_dir, "net_pcap_stage1", frames, stage)
     assert st.stage_verdicts == {"forwarded": 80, "dropped": 40, "invalid": 0}
     assert list(stage.counters()[:2]) == [80, 40]
     assert read_frames(str(short_dir / "out.pcap")) == [_swapped(f) for i, f in enumerate(frames) if i % 3]
