@@ -59,31 +59,28 @@ static __rte_always_inline int gen_stage_keep(int64_t v)
     return v >= 0 || v == PYDPDK_STAGE_PEER || v == PYDPDK_STAGE_BACK;
 }
 
-/* Full checksums of a packet a stage may have rewritten (l3_off/l4_off from the stream). */
+/* Full checksums of a packet a stage may have rewritten (l3_off/l4_off from the stream): the
+ * IPv4 header's when the stream fixes it, the UDP/TCP one when the stream fixes it. */
 static __rte_always_inline void gen_stage_fix_csum(const struct pydpdk_gen_stream *s, struct rte_mbuf *m)
 {
     uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+    const int l4 = s->l4_csum && (s->l4_proto == IPPROTO_UDP || s->l4_proto == IPPROTO_TCP);
+    uint16_t *ck = (uint16_t *)(p + s->l4_off + (s->l4_proto == IPPROTO_UDP ? 6 : 16));
 
     if (s->l3_type == 4) {
         struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(p + s->l3_off);
 
-        if (s->ip_csum) {         /* the stream's l3_type 4 streams always carry one */
+        if (s->ip_csum) {
             ip->hdr_checksum = 0;
             ip->hdr_checksum = rte_ipv4_cksum(ip);
         }
-        if (s->l4_csum && (s->l4_proto == IPPROTO_UDP || s->l4_proto == IPPROTO_TCP)) {
-            uint16_t *ck = (uint16_t *)(p + s->l4_off + (s->l4_proto == IPPROTO_UDP ? 6 : 16));
-
+        if (l4) {
             *ck = 0;
             *ck = rte_ipv4_udptcp_cksum(ip, p + s->l4_off);
         }
-    } else if (s->l3_type == 6 && s->l4_csum &&
-               (s->l4_proto == IPPROTO_UDP || s->l4_proto == IPPROTO_TCP)) {
-        struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(p + s->l3_off);
-        uint16_t *ck = (uint16_t *)(p + s->l4_off + (s->l4_proto == IPPROTO_UDP ? 6 : 16));
-
+    } else if (s->l3_type == 6 && l4) {
         *ck = 0;
-        *ck = rte_ipv6_udptcp_cksum(ip, p + s->l4_off);
+        *ck = rte_ipv6_udptcp_cksum((const struct rte_ipv6_hdr *)(p + s->l3_off), p + s->l4_off);
     }
 }
 
